@@ -1,0 +1,141 @@
+//! The labelled cases a corpus mixes, and the profiles that choose them.
+
+use clap::ValueEnum;
+
+/// What a generated document is, and therefore what a correct verifier must say of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Case {
+    /// Every signature valid, trusted, not revoked; later revisions only add signatures.
+    Valid,
+    /// One signature uses SHA-1 (legacy software): below today's crypto constraints.
+    LegacySha1,
+    /// A byte inside a signed range changed after signing (HASH_FAILURE for each signature
+    /// covering it).
+    TamperedSignedByte,
+    /// One signature's value is corrupted (SIG_CRYPTO_FAILURE).
+    BadSignatureValue,
+    /// One signature was made with a key other than its certificate's (SIG_CRYPTO_FAILURE).
+    WrongSigningKey,
+    /// One signature's signed message-digest attribute does not match the document
+    /// (HASH_FAILURE).
+    MessageDigestMismatch,
+    /// One signer's certificate is on its CA's CRL (REVOKED_NO_POE: no timestamp proves the
+    /// signature predates the revocation).
+    RevokedSigner,
+    /// One signer's certificate expired before the signing time (OUT_OF_BOUNDS_NO_POE).
+    ExpiredSigner,
+    /// One signer's certificate chains to a root no verifier trusts (NO_CERTIFICATE_CHAIN_FOUND).
+    UnknownRoot,
+    /// One signature's CMS lacks the signer certificate (NO_SIGNING_CERTIFICATE_FOUND).
+    NoSigningCertificate,
+    /// An unsigned incremental update after the last signature rewrites page content.
+    ModifiedAfterSigning,
+    /// The file was cut short (ERROR).
+    Truncated,
+    /// The file is not a PDF (ERROR).
+    NotPdf,
+    /// The file is empty (ERROR).
+    EmptyFile,
+}
+
+impl Case {
+    /// Every negative case, in the order profiles cycle through them.
+    pub const NEGATIVE: [Case; 13] = [
+        Case::TamperedSignedByte,
+        Case::BadSignatureValue,
+        Case::RevokedSigner,
+        Case::ExpiredSigner,
+        Case::UnknownRoot,
+        Case::ModifiedAfterSigning,
+        Case::Truncated,
+        Case::NotPdf,
+        Case::LegacySha1,
+        Case::WrongSigningKey,
+        Case::MessageDigestMismatch,
+        Case::NoSigningCertificate,
+        Case::EmptyFile,
+    ];
+
+    /// The negative cases the issue lists for the `national` profile (one document in ten).
+    pub const NATIONAL_NEGATIVE: [Case; 9] = [
+        Case::TamperedSignedByte,
+        Case::BadSignatureValue,
+        Case::RevokedSigner,
+        Case::ExpiredSigner,
+        Case::UnknownRoot,
+        Case::ModifiedAfterSigning,
+        Case::Truncated,
+        Case::NotPdf,
+        Case::LegacySha1,
+    ];
+
+    /// The label written in the manifest.
+    pub fn name(self) -> &'static str {
+        match self {
+            Case::Valid => "valid",
+            Case::LegacySha1 => "legacy_sha1",
+            Case::TamperedSignedByte => "tampered_signed_byte",
+            Case::BadSignatureValue => "bad_signature_value",
+            Case::WrongSigningKey => "wrong_signing_key",
+            Case::MessageDigestMismatch => "message_digest_mismatch",
+            Case::RevokedSigner => "revoked_signer",
+            Case::ExpiredSigner => "expired_signer",
+            Case::UnknownRoot => "unknown_root",
+            Case::NoSigningCertificate => "no_signing_certificate",
+            Case::ModifiedAfterSigning => "modified_after_signing",
+            Case::Truncated => "truncated",
+            Case::NotPdf => "not_pdf",
+            Case::EmptyFile => "empty_file",
+        }
+    }
+
+    /// Whether the generator writes no signed PDF at all for this case.
+    pub fn is_unreadable(self) -> bool {
+        matches!(self, Case::NotPdf | Case::EmptyFile)
+    }
+}
+
+/// Which cases a corpus holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Profile {
+    /// Modelled on Vietnamese government e-documents: one document in ten is a labelled
+    /// negative case.
+    National,
+    /// Every document is a negative case, cycling through all kinds.
+    Attacks,
+    /// Both: about 60 % valid documents, the rest cycling through all negative kinds.
+    Mixed,
+}
+
+/// Chooses each document's case. Negatives cycle through their list so that even a small corpus
+/// holds every kind; whether a document is negative is drawn from `u` (uniform in `[0,1)`).
+pub struct CasePicker {
+    profile: Profile,
+    next_negative: usize,
+}
+
+impl CasePicker {
+    /// A picker for `profile`.
+    pub fn new(profile: Profile) -> Self {
+        CasePicker {
+            profile,
+            next_negative: 0,
+        }
+    }
+
+    /// The case of the next document.
+    pub fn pick(&mut self, u: f64) -> Case {
+        let (negative_share, list): (f64, &[Case]) = match self.profile {
+            Profile::National => (0.10, &Case::NATIONAL_NEGATIVE),
+            Profile::Attacks => (1.0, &Case::NEGATIVE),
+            Profile::Mixed => (0.40, &Case::NEGATIVE),
+        };
+        if u < negative_share {
+            let c = list[self.next_negative % list.len()];
+            self.next_negative += 1;
+            c
+        } else {
+            Case::Valid
+        }
+    }
+}

@@ -1,0 +1,733 @@
+//! One document: an original revision (text pages, appendices, attachments), then one
+//! incremental update per signature, then whatever the case asks for.
+//!
+//! Signatures are written the ordinary way (ISO 32000-1, 12.8.1): a signature field merged with
+//! its widget annotation in the AcroForm `/Fields` and the page's `/Annots`, a signature
+//! dictionary whose `/Contents` hex string is reserved with zero padding and whose `/ByteRange`
+//! `[0 a b c]` excludes exactly that string (`a` is the offset of `<`, `b` the offset after `>`).
+
+use std::fmt::Write as _;
+
+use anyhow::Result;
+use rand::{Rng, RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use sigaudit::verdict::{DocumentStatus, Indication, Modifications, SubIndication};
+
+use crate::cases::Case;
+use crate::cms::{self, Defects, DigestAlg, SubFilter};
+use crate::keys::{KeyKind, KeyStore};
+use crate::manifest;
+use crate::pdf::{literal, text_string, Writer, XrefStyle};
+use crate::pki::{fold, Pki, Signer, SignerStatus};
+use crate::time::{pdf_date, rfc3339, SIGNING_FROM, SIGNING_UNTIL, VALIDATION_TIME};
+
+/// Everything decided about a document before it is built (cheap, made sequentially).
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// Position in the corpus (0-based).
+    pub index: usize,
+    /// Seed of the document's own random stream.
+    pub seed: u64,
+    /// The labelled case.
+    pub case: Case,
+    /// Attachment sizes in bytes (0 = none).
+    pub attachments: Vec<u64>,
+}
+
+/// A built document.
+pub struct Built {
+    /// The file.
+    pub bytes: Vec<u8>,
+    /// Its manifest line (without `bytes`/`sha256`, filled by the caller).
+    pub manifest: manifest::Document,
+}
+
+/// Shared inputs of every document.
+pub struct Context<'a> {
+    /// Signing keys.
+    pub keys: &'a KeyStore,
+    /// Certificates and CRLs.
+    pub pki: &'a Pki,
+}
+
+/// The file name of document `index`.
+pub fn doc_name(index: usize) -> String {
+    format!("docs/doc-{:06}.pdf", index + 1)
+}
+
+struct SigSpec<'a> {
+    role: &'static str,
+    signer: &'a Signer,
+    /// Index into keys.signers of the key that actually signs.
+    signing_key: usize,
+    subfilter: SubFilter,
+    digest: DigestAlg,
+    defects: Defects,
+    page: usize,
+    expected: (Indication, Option<SubIndication>),
+}
+
+const WORDS: [&str; 40] = [
+    "quyet", "dinh", "ve", "viec", "phe", "duyet", "ke", "hoach", "ngan", "sach", "nha", "nuoc",
+    "cac", "co", "quan", "don", "vi", "thuc", "hien", "theo", "quy", "dinh", "phap", "luat",
+    "trien", "khai", "bao", "cao", "tinh", "hinh", "dau", "tu", "cong", "trinh", "so", "lieu",
+    "thong", "ke", "nam", "2025",
+];
+
+fn page_text(rng: &mut ChaCha8Rng, header: &[String], lines: usize) -> Vec<u8> {
+    let mut s = String::from("BT\n/F1 11 Tf\n14 TL\n56 790 Td\n");
+    for h in header {
+        writeln!(s, "{} Tj T*", literal(h)).expect("String");
+    }
+    s.push_str("T*\n");
+    for _ in 0..lines {
+        let mut line = String::new();
+        while line.len() < 78 {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(WORDS[rng.gen_range(0..WORDS.len())]);
+        }
+        writeln!(s, "{} Tj T*", literal(&line)).expect("String");
+    }
+    s.push_str("ET\n");
+    s.into_bytes()
+}
+
+fn status_pick<'a>(
+    pool: impl Iterator<Item = &'a Signer>,
+    rng: &mut ChaCha8Rng,
+    want: impl Fn(&Signer) -> bool,
+) -> &'a Signer {
+    let v: Vec<&Signer> = pool.filter(|s| want(s)).collect();
+    v[rng.gen_range(0..v.len())]
+}
+
+fn good(s: &Signer) -> bool {
+    s.status == SignerStatus::Good
+}
+
+/// Builds document `plan` (which must not be an unreadable case).
+pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
+    let mut rng = ChaCha8Rng::seed_from_u64(plan.seed);
+    let pki = ctx.pki;
+    let style = match rng.gen_range(0..4) {
+        0 | 1 => XrefStyle::Table,
+        2 => XrefStyle::Stream,
+        _ => XrefStyle::StreamWithObjStm,
+    };
+
+    // People sign for the organisation that employs them.
+    let org = status_pick(pki.signers.iter(), &mut rng, |s| s.organisation && good(s));
+    let staff: Vec<&Signer> = pki
+        .signers
+        .iter()
+        .filter(|s| !s.organisation && good(s) && crate::pki::employer_of(s.key) == org.key)
+        .collect();
+    let person = |rng: &mut ChaCha8Rng| -> &Signer {
+        if staff.is_empty() {
+            status_pick(pki.signers.iter(), rng, |s| !s.organisation && good(s))
+        } else {
+            staff[rng.gen_range(0..staff.len())]
+        }
+    };
+    let authority = person(&mut rng);
+    let clerk = person(&mut rng);
+
+    let body_pages = 1 + (rng.gen_range(0.0f64..1.0).powi(2) * 20.0) as usize % 20;
+    let appendices: Vec<usize> = match rng.gen_range(0..20) {
+        0..=9 => vec![],
+        10..=15 => vec![rng.gen_range(1..=4)],
+        16..=18 => vec![rng.gen_range(1..=3), rng.gen_range(1..=3)],
+        _ => vec![1, rng.gen_range(1..=5), rng.gen_range(1..=2)],
+    };
+    let total_pages = body_pages + appendices.iter().sum::<usize>();
+    let doc_no = rng.gen_range(1..2000);
+    let agency_code =
+        ["UBND", "STC", "SNV", "SKHDT", "SGDDT", "SYT", "STP", "SXD"][org.key / 5 % 8];
+
+    // The signatures: authority, number, date, organisation, clerk, seal (+ co-signer,
+    // + one organisation signature per appendix).
+    let cades_share = rng.gen_range(0.0..1.0);
+    let mut sigs: Vec<SigSpec<'_>> = Vec::new();
+    let last_body_page = body_pages - 1;
+    let mut roles: Vec<(&'static str, &Signer, usize)> = vec![
+        ("NguoiKy", authority, last_body_page),
+        ("SoVanBan", org, 0),
+        ("NgayBanHanh", org, 0),
+        ("CoQuan", org, last_body_page),
+        ("VanThu", clerk, last_body_page),
+        ("DauCoQuan", org, last_body_page),
+    ];
+    if rng.gen_bool(0.25) {
+        roles.insert(1, ("DongKy", person(&mut rng), last_body_page));
+    }
+    let mut first_page = body_pages;
+    const APPENDIX_ROLES: [&str; 3] = ["PhuLuc1", "PhuLuc2", "PhuLuc3"];
+    for (i, n) in appendices.iter().enumerate() {
+        roles.push((APPENDIX_ROLES[i], org, first_page));
+        first_page += n;
+    }
+    for (role, signer, page) in roles {
+        let subfilter = if rng.gen_range(0.0..1.0) < cades_share {
+            SubFilter::CadesDetached
+        } else {
+            SubFilter::Pkcs7Detached
+        };
+        sigs.push(SigSpec {
+            role,
+            signer,
+            signing_key: signer.key,
+            subfilter,
+            digest: DigestAlg::Sha256,
+            defects: Defects::default(),
+            page,
+            expected: (Indication::TotalPassed, None),
+        });
+    }
+
+    // The case's defect lands on one signature.
+    let k = rng.gen_range(0..sigs.len());
+    let same_kind = |kind: KeyKind, not: usize| -> usize {
+        (0..ctx.keys.signers.len())
+            .map(|i| (i + not + 1) % ctx.keys.signers.len())
+            .find(|&i| ctx.keys.signers[i].kind() == kind && i != not)
+            .expect("another key of the same kind")
+    };
+    match plan.case {
+        Case::LegacySha1 => {
+            sigs[k].digest = DigestAlg::Sha1;
+            sigs[k].subfilter = SubFilter::Pkcs7Detached;
+            sigs[k].expected = (
+                Indication::Indeterminate,
+                Some(SubIndication::CryptoConstraintsFailureNoPoe),
+            );
+        }
+        Case::BadSignatureValue => {
+            sigs[k].defects.corrupt_signature = true;
+            sigs[k].expected = (
+                Indication::TotalFailed,
+                Some(SubIndication::SigCryptoFailure),
+            );
+        }
+        Case::WrongSigningKey => {
+            sigs[k].signing_key = same_kind(sigs[k].signer.kind, sigs[k].signer.key);
+            sigs[k].expected = (
+                Indication::TotalFailed,
+                Some(SubIndication::SigCryptoFailure),
+            );
+        }
+        Case::MessageDigestMismatch => {
+            sigs[k].defects.wrong_message_digest = true;
+            sigs[k].expected = (Indication::TotalFailed, Some(SubIndication::HashFailure));
+        }
+        Case::NoSigningCertificate => {
+            sigs[k].defects.omit_signer_certificate = true;
+            sigs[k].expected = (
+                Indication::Indeterminate,
+                Some(SubIndication::NoSigningCertificateFound),
+            );
+        }
+        Case::RevokedSigner => {
+            let s = status_pick(pki.signers.iter(), &mut rng, |s| {
+                matches!(s.status, SignerStatus::Revoked(_))
+            });
+            sigs[k].signer = s;
+            sigs[k].signing_key = s.key;
+            sigs[k].expected = (Indication::Indeterminate, Some(SubIndication::RevokedNoPoe));
+        }
+        Case::ExpiredSigner => {
+            let s = status_pick(pki.signers.iter(), &mut rng, |s| {
+                s.status == SignerStatus::Expired
+            });
+            sigs[k].signer = s;
+            sigs[k].signing_key = s.key;
+            sigs[k].expected = (
+                Indication::Indeterminate,
+                Some(SubIndication::OutOfBoundsNoPoe),
+            );
+        }
+        Case::UnknownRoot => {
+            let s = &pki.rogue_signers[rng.gen_range(0..pki.rogue_signers.len())];
+            sigs[k].signer = s;
+            sigs[k].signing_key = s.key;
+            sigs[k].expected = (
+                Indication::Indeterminate,
+                Some(SubIndication::NoCertificateChainFound),
+            );
+        }
+        _ => {}
+    }
+
+    let mut id0 = [0u8; 16];
+    rng.fill_bytes(&mut id0);
+    let mut w = Writer::new(style, id0);
+
+    // ---- Revision 1: the original document. ----
+    let catalog = w.alloc();
+    let pages_root = w.alloc();
+    let acroform = w.alloc();
+    let info = w.alloc();
+    let font = w.alloc();
+    let page_ids: Vec<u32> = (0..total_pages).map(|_| w.alloc()).collect();
+    let content_ids: Vec<u32> = (0..total_pages).map(|_| w.alloc()).collect();
+    let mut header_of_page = Vec::new();
+    let mut appendix_of_page = vec![None; total_pages];
+    {
+        let mut p = body_pages;
+        for (i, n) in appendices.iter().enumerate() {
+            for slot in appendix_of_page.iter_mut().skip(p).take(*n) {
+                *slot = Some(i + 1);
+            }
+            p += n;
+        }
+    }
+    let province = fold(crate::pki::PROVINCES[org.key / 5 / 8 % 16]);
+    let title = format!(
+        "Quyet dinh so {doc_no}/QD-{agency_code} cua {}",
+        fold(&org.common_name)
+    );
+    for (p, appendix) in appendix_of_page.iter().enumerate() {
+        let mut header = vec![
+            "CONG HOA XA HOI CHU NGHIA VIET NAM".to_string(),
+            "Doc lap - Tu do - Hanh phuc".to_string(),
+        ];
+        match appendix {
+            None if p == 0 => {
+                header.push(format!("So: {doc_no}/QD-{agency_code}    {province}"));
+                header.push(format!("QUYET DINH - {}", fold(&org.common_name)));
+            }
+            None => header.push(format!("Trang {}/{}", p + 1, body_pages)),
+            Some(a) => header.push(format!("PHU LUC {a} kem theo Quyet dinh so {doc_no}")),
+        }
+        header_of_page.push(header);
+    }
+    for p in 0..total_pages {
+        let lines = rng.gen_range(20..46);
+        let text = page_text(&mut rng, &header_of_page[p], lines);
+        w.stream(content_ids[p], "", &text, true);
+    }
+    // Embedded file attachments (ISO 32000-1, 7.11.4), incompressible, stored unfiltered.
+    let mut names = String::new();
+    let attachment_names = ["HoSo", "BangKe", "ToTrinh", "TaiLieu", "DuToan"];
+    for (i, &size) in plan.attachments.iter().enumerate().filter(|(_, &s)| s > 0) {
+        let ef = w.alloc();
+        let spec = w.alloc();
+        let mut data = vec![0u8; size as usize];
+        rng.fill_bytes(&mut data);
+        w.stream(
+            ef,
+            &format!("/Type /EmbeddedFile /Subtype /application#2Fzip /Params << /Size {size} >>"),
+            &data,
+            false,
+        );
+        drop(data);
+        let fname = format!(
+            "{}_{}.zip",
+            attachment_names[i % attachment_names.len()],
+            i + 1
+        );
+        w.dict_object(
+            spec,
+            &format!(
+                "<< /Type /Filespec /F {0} /UF {0} /EF << /F {ef} 0 R >> /AFRelationship /Supplement >>",
+                literal(&fname)
+            ),
+            true,
+        );
+        write!(names, "{} {spec} 0 R ", literal(&fname)).expect("String");
+    }
+    let names_entry = if names.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " /Names << /EmbeddedFiles << /Names [{}] >> >>",
+            names.trim_end()
+        )
+    };
+    w.dict_object(
+        font,
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        true,
+    );
+    let page_dict = |p: usize, annots: &[u32]| -> String {
+        let annots = if annots.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " /Annots [{}]",
+                annots
+                    .iter()
+                    .map(|a| format!("{a} 0 R"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
+        };
+        format!(
+            "<< /Type /Page /Parent {pages_root} 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 {font} 0 R >> >> /Contents {} 0 R{annots} >>",
+            content_ids[p]
+        )
+    };
+    for (p, &id) in page_ids.iter().enumerate() {
+        w.dict_object(id, &page_dict(p, &[]), true);
+    }
+    let kids = page_ids
+        .iter()
+        .map(|id| format!("{id} 0 R"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    w.dict_object(
+        pages_root,
+        &format!("<< /Type /Pages /Kids [{kids}] /Count {total_pages} >>"),
+        true,
+    );
+    w.dict_object(acroform, "<< /Fields [] >>", true);
+    w.dict_object(
+        catalog,
+        &format!(
+            "<< /Type /Catalog /Pages {pages_root} 0 R /AcroForm {acroform} 0 R{names_entry} >>"
+        ),
+        true,
+    );
+    let t0 = SIGNING_FROM + rng.gen_range(0..(SIGNING_UNTIL - SIGNING_FROM - 40 * 86_400));
+    // The /Info dictionary stays a plain object: its /Title is a tamper target in revision 1.
+    let info_at = w.object(
+        info,
+        format!(
+            "<< /Title {} /Author {} /Producer (sigaudit-corpus) /CreationDate ({}) >>",
+            literal(&title),
+            text_string(&authority.common_name),
+            pdf_date(t0)
+        )
+        .as_bytes(),
+    );
+    // Offset of the first letter of the title, inside "<< /Title (".
+    let mut tamper_points = vec![info_at + "<< /Title (".len() + 1];
+    let trailer = format!("/Root {catalog} 0 R /Info {info} 0 R");
+    let mut id1 = [0u8; 16];
+    rng.fill_bytes(&mut id1);
+    w.end_revision(&trailer, id1);
+
+    // ---- One incremental update per signature. ----
+    let uses_sha1 = sigs.iter().any(|s| s.digest == DigestAlg::Sha1);
+    let mut ctx256 = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut ctx1 =
+        uses_sha1.then(|| ring::digest::Context::new(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY));
+    ctx256.update(&w.buf);
+    if let Some(c) = ctx1.as_mut() {
+        c.update(&w.buf);
+    }
+    let mut fields: Vec<u32> = Vec::new();
+    let mut annots: Vec<Vec<u32>> = vec![Vec::new(); total_pages];
+    let mut t = t0;
+    let mut byte_ranges = Vec::new();
+    for (n, s) in sigs.iter().enumerate() {
+        t += rng.gen_range(300..(2 * 86_400));
+        let rev_start = w.buf.len();
+        let sig = w.alloc();
+        let field = w.alloc();
+        let ap = w.alloc();
+        let issuer = pki.ca(s.signer.issuer);
+        let key_bytes = match s.signer.kind {
+            KeyKind::Rsa(bits) => bits as usize / 8,
+            KeyKind::P256 => 72,
+        };
+        let needed = s.signer.der.len() + issuer.der.len() + 2 * key_bytes + 1200;
+        let reserve = needed.div_ceil(4096) * 4096;
+        let reason = match s.role {
+            "NguoiKy" | "DongKy" => "Ky ban hanh van ban",
+            "SoVanBan" => "Cap so van ban",
+            "NgayBanHanh" => "Xac nhan ngay ban hanh",
+            "VanThu" => "Van thu phat hanh",
+            "DauCoQuan" => "Dong dau co quan",
+            _ => "Xac thuc van ban",
+        };
+        let name = format!("Sig{}_{}", n + 1, s.role);
+        // /ByteRange is written as a fixed-width placeholder and filled once the revision's
+        // length is known.
+        let placeholder = format!("[0 {:<36}]", "");
+        let head = format!(
+            "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /{} /ByteRange {placeholder} /Contents <",
+            s.subfilter.name()
+        );
+        let tail = format!(
+            "> /M ({}) /Name {} /Reason {} /Location {} >>",
+            pdf_date(t),
+            text_string(&s.signer.common_name),
+            literal(reason),
+            literal(&province)
+        );
+        let mut body = head.clone().into_bytes();
+        body.resize(head.len() + 2 * reserve, b'0');
+        body.extend_from_slice(tail.as_bytes());
+        let at = w.object(sig, &body);
+        let br_at = at + head.find("[0 ").expect("placeholder");
+        let lt = at + head.len() - 1;
+        let gt = lt + 1 + 2 * reserve;
+        tamper_points.push(gt + tail.find("/Reason (").expect("reason") + "/Reason (".len() + 1);
+
+        // Visible widget in the lower part of the page, one slot per signature on that page.
+        let slot = annots[s.page].len();
+        let (x, y) = (
+            40.0 + (slot % 3) as f64 * 180.0,
+            60.0 + (slot / 3) as f64 * 56.0,
+        );
+        let (wd, ht) = (170.0, 48.0);
+        let ap_text = format!(
+            "q 0.75 0 0 RG 1 w 0.5 0.5 {:.1} {:.1} re S Q BT /F1 7 Tf 4 {:.1} Td {} Tj 0 -10 Td {} Tj 0 -10 Td {} Tj ET",
+            wd - 1.0,
+            ht - 1.0,
+            ht - 12.0,
+            literal(&format!("Ky boi: {}", fold(&s.signer.common_name))),
+            literal(&format!("Ngay ky: {}", &pdf_date(t)[2..10])),
+            literal(reason)
+        );
+        w.stream(
+            ap,
+            &format!("/Type /XObject /Subtype /Form /BBox [0 0 {wd:.1} {ht:.1}] /Resources << /Font << /F1 {font} 0 R >> >>"),
+            ap_text.as_bytes(),
+            false,
+        );
+        w.object(
+            field,
+            format!(
+                "<< /FT /Sig /T {} /V {sig} 0 R /Type /Annot /Subtype /Widget /Rect [{x:.1} {y:.1} {:.1} {:.1}] /F 132 /P {} 0 R /AP << /N {ap} 0 R >> >>",
+                literal(&name),
+                x + wd,
+                y + ht,
+                page_ids[s.page]
+            )
+            .as_bytes(),
+        );
+        fields.push(field);
+        annots[s.page].push(field);
+        let field_refs = fields
+            .iter()
+            .map(|f| format!("{f} 0 R"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        w.object(
+            acroform,
+            format!("<< /Fields [{field_refs}] /SigFlags 3 >>").as_bytes(),
+        );
+        w.object(
+            page_ids[s.page],
+            page_dict(s.page, &annots[s.page]).as_bytes(),
+        );
+        rng.fill_bytes(&mut id1);
+        w.end_revision(&trailer, id1);
+
+        // Fill in /ByteRange, hash the two ranges, sign, fill in /Contents.
+        let len = w.buf.len();
+        let br = [0u64, lt as u64, (gt + 1) as u64, (len - gt - 1) as u64];
+        let text = format!("[0 {} {} {}", br[1], br[2], br[3]);
+        w.buf[br_at..br_at + text.len()].copy_from_slice(text.as_bytes());
+        let running = match s.digest {
+            DigestAlg::Sha256 => &ctx256,
+            DigestAlg::Sha1 => ctx1.as_ref().expect("SHA-1 context"),
+        };
+        let mut c = running.clone();
+        c.update(&w.buf[rev_start..lt]);
+        c.update(&w.buf[gt + 1..]);
+        let digest = c.finish();
+        let chain = [&issuer.cert];
+        let der = cms::build(&cms::Request {
+            subfilter: s.subfilter,
+            digest: s.digest,
+            message_digest: digest.as_ref(),
+            signing_time: t,
+            signer: &s.signer.cert,
+            signer_der: &s.signer.der,
+            chain: &chain,
+            key: &ctx.keys.signers[s.signing_key],
+            rsa_encryption_oid: rng.gen_bool(0.5),
+            defects: s.defects,
+        })?;
+        anyhow::ensure!(
+            der.len() <= reserve,
+            "CMS of {} bytes exceeds the reserved {reserve}",
+            der.len()
+        );
+        let hex: String = der.iter().map(|b| format!("{b:02x}")).collect();
+        w.buf[lt + 1..lt + 1 + hex.len()].copy_from_slice(hex.as_bytes());
+        ctx256.update(&w.buf[rev_start..]);
+        if let Some(c1) = ctx1.as_mut() {
+            c1.update(&w.buf[rev_start..]);
+        }
+        byte_ranges.push(br);
+    }
+
+    // ---- After signing: what the case does to the finished file. ----
+    let n_sigs = sigs.len();
+    let mut hash_broken_from: Option<usize> = None; // first signature index whose range breaks
+    let mut forbidden_after = false;
+    let mut truncated = false;
+    let reason: Option<String>;
+    match plan.case {
+        Case::TamperedSignedByte => {
+            // Revision r (0 = original) holds the changed byte; signatures r-1.. cover it.
+            let r = rng.gen_range(0..=n_sigs);
+            let at = tamper_points[r];
+            let b = w.buf[at];
+            anyhow::ensure!(b.is_ascii_alphabetic(), "tamper point is not a letter");
+            w.buf[at] = b ^ 0x20;
+            hash_broken_from = Some(r.saturating_sub(1));
+            reason = Some(format!(
+                "byte {at} (revision {}) changed after signing",
+                r + 1
+            ));
+        }
+        Case::ModifiedAfterSigning => {
+            // An unsigned update overwrites the first page's content stream.
+            let p = 0;
+            let lines = rng.gen_range(20..46);
+            let mut header = header_of_page[p].clone();
+            header.push("(SUA DOI) So tien: 9.999.000.000 dong".to_string());
+            let text = page_text(&mut rng, &header, lines);
+            w.stream(content_ids[p], "", &text, true);
+            rng.fill_bytes(&mut id1);
+            w.end_revision(&trailer, id1);
+            forbidden_after = true;
+            reason = Some(format!(
+                "page 1 content (object {}) replaced by an unsigned incremental update",
+                content_ids[p]
+            ));
+        }
+        Case::Truncated => {
+            let len = w.buf.len();
+            let cut = rng.gen_range(len * 2 / 5..len * 9 / 10);
+            w.buf.truncate(cut);
+            truncated = true;
+            reason = Some(format!("file truncated at byte {cut} of {len}"));
+        }
+        Case::Valid => reason = None,
+        _ => {
+            let k = sigs
+                .iter()
+                .position(|s| s.expected.0 != Indication::TotalPassed);
+            reason = k.map(|k| {
+                format!(
+                    "signature Sig{}_{}: {}",
+                    k + 1,
+                    sigs[k].role,
+                    sigs[k].expected.1.map_or("", |s| s.as_str())
+                )
+            });
+        }
+    }
+
+    let file_len = w.buf.len() as u64;
+    let mut signatures = Vec::new();
+    if !truncated {
+        for (n, s) in sigs.iter().enumerate() {
+            let br = byte_ranges[n];
+            let mut expected = s.expected;
+            if hash_broken_from.is_some_and(|from| n >= from) {
+                expected = (Indication::TotalFailed, Some(SubIndication::HashFailure));
+            }
+            let covers_whole_file = br[2] + br[3] == file_len;
+            let modifications = if forbidden_after {
+                Modifications::Forbidden
+            } else if covers_whole_file {
+                Modifications::None
+            } else {
+                Modifications::Permitted
+            };
+            signatures.push(manifest::Signature {
+                field: format!("Sig{}_{}", n + 1, s.role),
+                subfilter: s.subfilter.name().to_string(),
+                digest: s.digest.name().to_string(),
+                key: s.signer.kind.to_string(),
+                signer: s.signer.subject.clone(),
+                byte_range: br,
+                revision: n as u32 + 2,
+                covers_whole_file,
+                indication: expected.0,
+                sub_indication: expected.1,
+                modifications,
+            });
+        }
+    }
+    let status = if truncated {
+        DocumentStatus::Error
+    } else if forbidden_after {
+        DocumentStatus::TotalFailed
+    } else {
+        signatures
+            .iter()
+            .map(|s| DocumentStatus::from(s.indication))
+            .max()
+            .unwrap_or(DocumentStatus::Error)
+    };
+    let revisions = w
+        .revision_ends
+        .iter()
+        .filter(|&&e| e <= w.buf.len())
+        .count() as u32;
+    Ok(Built {
+        manifest: manifest::Document {
+            name: doc_name(plan.index),
+            bytes: 0,
+            sha256: String::new(),
+            status,
+            case: plan.case.name().to_string(),
+            reason,
+            validation_time: rfc3339(VALIDATION_TIME),
+            xref: Some(w.style().name().to_string()),
+            pages: total_pages as u32,
+            attachments: plan
+                .attachments
+                .iter()
+                .copied()
+                .filter(|&s| s > 0)
+                .collect(),
+            revisions,
+            signatures,
+        },
+        bytes: w.buf,
+    })
+}
+
+/// Builds a file that is not a signed PDF (`not_pdf`, `empty_file`).
+pub fn build_unreadable(plan: &Plan) -> Built {
+    let mut rng = ChaCha8Rng::seed_from_u64(plan.seed);
+    let (bytes, reason) = match plan.case {
+        Case::EmptyFile => (Vec::new(), "empty file"),
+        _ => match rng.gen_range(0..3) {
+            0 => (
+                b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"
+                    .to_vec(),
+                "an HTML error page saved as .pdf",
+            ),
+            1 => {
+                let mut v = b"PK\x03\x04\x14\x00\x06\x00\x08\x00".to_vec();
+                let mut rest = vec![0u8; rng.gen_range(2000..20_000)];
+                rng.fill_bytes(&mut rest);
+                v.extend_from_slice(&rest);
+                (v, "a ZIP (office document) saved as .pdf")
+            }
+            _ => {
+                let mut v = vec![0u8; rng.gen_range(1000..50_000)];
+                rng.fill_bytes(&mut v);
+                (v, "random bytes")
+            }
+        },
+    };
+    Built {
+        manifest: manifest::Document {
+            name: doc_name(plan.index),
+            bytes: 0,
+            sha256: String::new(),
+            status: DocumentStatus::Error,
+            case: plan.case.name().to_string(),
+            reason: Some(reason.to_string()),
+            validation_time: rfc3339(VALIDATION_TIME),
+            xref: None,
+            pages: 0,
+            attachments: Vec::new(),
+            revisions: 0,
+            signatures: Vec::new(),
+        },
+        bytes,
+    }
+}

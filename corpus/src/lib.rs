@@ -1,0 +1,309 @@
+//! sigaudit-corpus: a deterministic generator of signed PDF archives with their own test PKI.
+//!
+//! Same seed, same arguments ⇒ byte-identical output, whatever the number of threads: each
+//! document is a function of its own seed (drawn from the corpus seed in a sequential planning
+//! pass), the PKI is a function of the committed keys, and nothing reads the clock.
+//!
+//! ```text
+//! DIR/docs/doc-NNNNNN.pdf        the documents
+//! DIR/archive.tar                the same documents in one tar (with --tar)
+//! DIR/pki/roots/*.pem            trust anchors
+//! DIR/pki/intermediates/*.pem    issuing CAs
+//! DIR/pki/crls/*.crl             DER CRLs, one per CA (served under the base URL's crls/)
+//! DIR/pki/certs/*.cer            DER CA certificates (the caIssuers URLs' certs/)
+//! DIR/pki/untrusted/*.pem        the rogue hierarchy (for reference; trust it and tests break)
+//! DIR/manifest.jsonl             one line per document: the verdict a correct verifier gives
+//! ```
+#![warn(missing_docs)]
+
+pub mod cases;
+pub mod cms;
+pub mod document;
+pub mod keys;
+pub mod manifest;
+pub mod pdf;
+pub mod pki;
+pub mod time;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context as _, Result};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+use cases::{CasePicker, Profile};
+use document::{Built, Plan};
+
+/// Attachment sizes: a fixed list (each document draws one) or the realistic default mix.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Attachments {
+    /// Each document gets one attachment whose size is drawn from the list (0 = none).
+    List(Vec<u64>),
+    /// 60 % none, 28 % 10 KiB–1 MiB, 9 % 1–5 MiB, 2.5 % 5–20 MiB, 0.5 % 20–50 MiB, and one
+    /// document in five with an attachment carries a second small one.
+    Mix,
+}
+
+impl std::str::FromStr for Attachments {
+    type Err = String;
+    /// `mix`, or a comma-separated list of sizes with optional `K`, `M`, `G` (binary) suffixes.
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "mix" {
+            return Ok(Attachments::Mix);
+        }
+        let sizes = s
+            .split(',')
+            .map(|part| {
+                let part = part.trim();
+                let (num, mul) = match part.chars().last() {
+                    Some('K' | 'k') => (&part[..part.len() - 1], 1u64 << 10),
+                    Some('M' | 'm') => (&part[..part.len() - 1], 1 << 20),
+                    Some('G' | 'g') => (&part[..part.len() - 1], 1 << 30),
+                    _ => (part, 1),
+                };
+                num.parse::<u64>()
+                    .ok()
+                    .and_then(|n| n.checked_mul(mul))
+                    .filter(|&n| n <= 2 << 30)
+                    .ok_or_else(|| {
+                        format!("bad attachment size {part:?} (e.g. 0, 64K, 10M; at most 2G)")
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if sizes.is_empty() {
+            return Err("empty attachment list".into());
+        }
+        Ok(Attachments::List(sizes))
+    }
+}
+
+impl Attachments {
+    fn draw(&self, rng: &mut ChaCha8Rng) -> Vec<u64> {
+        match self {
+            Attachments::List(sizes) => vec![sizes[rng.gen_range(0..sizes.len())]],
+            Attachments::Mix => {
+                const K: u64 = 1 << 10;
+                const M: u64 = 1 << 20;
+                let u: f64 = rng.gen_range(0.0..1.0);
+                let main = if u < 0.60 {
+                    0
+                } else if u < 0.88 {
+                    rng.gen_range(10 * K..M)
+                } else if u < 0.97 {
+                    rng.gen_range(M..5 * M)
+                } else if u < 0.995 {
+                    rng.gen_range(5 * M..20 * M)
+                } else {
+                    rng.gen_range(20 * M..50 * M)
+                };
+                if main > 0 && rng.gen_bool(0.2) {
+                    vec![main, rng.gen_range(10 * K..200 * K)]
+                } else {
+                    vec![main]
+                }
+            }
+        }
+    }
+}
+
+/// What to generate.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Output directory.
+    pub out: PathBuf,
+    /// Number of documents.
+    pub docs: usize,
+    /// Corpus seed.
+    pub seed: u64,
+    /// Which cases.
+    pub profile: Profile,
+    /// Attachment sizes.
+    pub attachments: Attachments,
+    /// Also write `archive.tar`.
+    pub tar: bool,
+    /// Base URL of CRL distribution points, OCSP and caIssuers URLs.
+    pub base_url: String,
+}
+
+/// What was generated.
+#[derive(Debug, Default)]
+pub struct Summary {
+    /// Documents written.
+    pub documents: usize,
+    /// Signatures in them.
+    pub signatures: usize,
+    /// Bytes of documents.
+    pub bytes: u64,
+    /// Documents per case.
+    pub by_case: BTreeMap<String, usize>,
+    /// Documents per expected status.
+    pub by_status: BTreeMap<String, usize>,
+    /// Wall time in seconds.
+    pub seconds: f64,
+}
+
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// Plans every document: case, attachment sizes and the document's own seed.
+pub fn plan(config: &Config) -> Vec<Plan> {
+    let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
+    let mut picker = CasePicker::new(config.profile);
+    (0..config.docs)
+        .map(|index| {
+            let case = picker.pick(rng.gen_range(0.0..1.0));
+            let attachments = config.attachments.draw(&mut rng);
+            Plan {
+                index,
+                seed: splitmix(config.seed ^ splitmix(index as u64)),
+                case,
+                attachments,
+            }
+        })
+        .collect()
+}
+
+fn pem(label: &str, der: &[u8]) -> Result<String> {
+    der::pem::encode_string(label, der::pem::LineEnding::LF, der)
+        .map_err(|e| anyhow::anyhow!("PEM: {e}"))
+}
+
+/// Writes the PKI files under `dir/pki`.
+pub fn write_pki(pki: &pki::Pki, dir: &Path) -> Result<()> {
+    use pki::CaId;
+    let base = dir.join("pki");
+    for sub in ["roots", "intermediates", "crls", "certs", "untrusted"] {
+        fs::create_dir_all(base.join(sub))?;
+    }
+    for (id, sub) in [
+        (CaId::Root, "roots"),
+        (CaId::Personal, "intermediates"),
+        (CaId::Organisation, "intermediates"),
+        (CaId::RogueRoot, "untrusted"),
+        (CaId::RogueCa, "untrusted"),
+    ] {
+        let ca = pki.ca(id);
+        fs::write(
+            base.join(sub).join(format!("{}.pem", ca.name)),
+            pem("CERTIFICATE", &ca.der)?,
+        )?;
+        fs::write(base.join("certs").join(format!("{}.cer", ca.name)), &ca.der)?;
+        fs::write(base.join("crls").join(format!("{}.crl", ca.name)), &ca.crl)?;
+    }
+    Ok(())
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, data)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Documents built at once: bounds memory (a document is held whole while it is built) while
+/// keeping every core busy.
+const CHUNK: usize = 64;
+
+/// Generates the corpus described by `config`; `progress` is called with each manifest line.
+pub fn generate(config: &Config, mut progress: impl FnMut(&manifest::Document)) -> Result<Summary> {
+    let started = Instant::now();
+    if config.docs == 0 {
+        bail!("--docs must be at least 1");
+    }
+    let out = &config.out;
+    fs::create_dir_all(out)?;
+    for stale in ["docs", "pki"] {
+        if out.join(stale).exists() {
+            fs::remove_dir_all(out.join(stale))?;
+        }
+    }
+    for stale in ["manifest.jsonl", "archive.tar"] {
+        if out.join(stale).exists() {
+            fs::remove_file(out.join(stale))?;
+        }
+    }
+    fs::create_dir_all(out.join("docs"))?;
+
+    let keys = keys::KeyStore::load()?;
+    let pki = pki::Pki::build(&keys, &config.base_url)?;
+    write_pki(&pki, out)?;
+    let ctx = document::Context {
+        keys: &keys,
+        pki: &pki,
+    };
+
+    let plans = plan(config);
+    let mut manifest =
+        BufWriter::new(fs::File::create(out.join("manifest.jsonl")).context("manifest.jsonl")?);
+    let mut summary = Summary::default();
+    for chunk in plans.chunks(CHUNK) {
+        let lines = chunk
+            .par_iter()
+            .map(|p| -> Result<manifest::Document> {
+                let Built {
+                    bytes,
+                    mut manifest,
+                } = if p.case.is_unreadable() {
+                    document::build_unreadable(p)
+                } else {
+                    document::build(&ctx, p).with_context(|| format!("document {}", p.index))?
+                };
+                manifest.bytes = bytes.len() as u64;
+                manifest.sha256 = sha256_hex(&bytes);
+                fs::write(out.join(&manifest.name), &bytes)
+                    .with_context(|| format!("writing {}", manifest.name))?;
+                Ok(manifest)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        for line in lines {
+            serde_json::to_writer(&mut manifest, &line)?;
+            manifest.write_all(b"\n")?;
+            summary.documents += 1;
+            summary.signatures += line.signatures.len();
+            summary.bytes += line.bytes;
+            *summary.by_case.entry(line.case.clone()).or_default() += 1;
+            *summary
+                .by_status
+                .entry(line.status.to_string())
+                .or_default() += 1;
+            progress(&line);
+        }
+    }
+    manifest.flush()?;
+    if config.tar {
+        write_tar(out, &plans)?;
+    }
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// Writes `archive.tar` with the documents in corpus order and fixed metadata (mode 0644,
+/// mtime 0, uid/gid 0), so it is as deterministic as the documents.
+fn write_tar(out: &Path, plans: &[Plan]) -> Result<()> {
+    let file = BufWriter::with_capacity(1 << 20, fs::File::create(out.join("archive.tar"))?);
+    let mut tar = tar::Builder::new(file);
+    for p in plans {
+        let name = document::doc_name(p.index);
+        let f = fs::File::open(out.join(&name))?;
+        let mut header = tar::Header::new_ustar();
+        header.set_size(f.metadata()?.len());
+        header.set_mode(0o644);
+        header.set_mtime(0);
+        header.set_uid(0);
+        header.set_gid(0);
+        header.set_entry_type(tar::EntryType::Regular);
+        tar.append_data(&mut header, &name, f)?;
+    }
+    tar.into_inner()?.flush()?;
+    Ok(())
+}

@@ -1,0 +1,127 @@
+//! `sigaudit-corpus`: generate a signed PDF corpus (see the library docs for the layout).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use sigaudit_corpus::cases::Profile;
+use sigaudit_corpus::{generate, pki, Attachments, Config};
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Generate a deterministic corpus of signed PDFs with its own test PKI"
+)]
+#[command(args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Output directory (its docs/, pki/, manifest.jsonl and archive.tar are replaced).
+    #[arg(long, required = true)]
+    out: Option<PathBuf>,
+    /// Number of documents.
+    #[arg(long, required = true)]
+    docs: Option<usize>,
+    /// Corpus seed: same seed, same arguments ⇒ byte-identical output.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Which cases the corpus holds.
+    #[arg(long, value_enum, default_value_t = Profile::National)]
+    profile: Profile,
+    /// Attachment sizes: `mix` (realistic, 0 to 50 MiB) or a list such as `0,1M,10M`.
+    #[arg(long, default_value = "mix")]
+    attachments: Attachments,
+    /// Also write DIR/archive.tar holding the documents.
+    #[arg(long)]
+    tar: bool,
+    /// Base URL of the certificates' CRL distribution points and OCSP/caIssuers URLs.
+    #[arg(long, default_value = pki::DEFAULT_BASE_URL)]
+    base_url: String,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Print one line per document.
+    #[arg(long)]
+    list: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate the test keys (corpus/keys/*.pem were made with `keygen --seed 2026`).
+    Keygen {
+        /// Directory to write the keys into.
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(jobs) = cli.jobs {
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .build_global()
+        {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let result = match cli.command {
+        Some(Command::Keygen { out, seed }) => {
+            sigaudit_corpus::keys::keygen(&out, seed).map(|_| ())
+        }
+        None => {
+            let base_url = if cli.base_url.ends_with('/') {
+                cli.base_url
+            } else {
+                format!("{}/", cli.base_url)
+            };
+            let config = Config {
+                out: cli.out.expect("required by clap"),
+                docs: cli.docs.expect("required by clap"),
+                seed: cli.seed,
+                profile: cli.profile,
+                attachments: cli.attachments,
+                tar: cli.tar,
+                base_url,
+            };
+            let list = cli.list;
+            generate(&config, |d| {
+                if list {
+                    println!(
+                        "{:<24} {:>10} {:>2} sigs  {:<14} {:<24} {}",
+                        d.name,
+                        d.bytes,
+                        d.signatures.len(),
+                        d.status.as_str(),
+                        d.case,
+                        d.reason.as_deref().unwrap_or("")
+                    );
+                }
+            })
+            .map(|s| {
+                println!(
+                    "{} documents, {} signatures, {:.1} MB in {:.1} s ({:.0} documents/s) -> {}",
+                    s.documents,
+                    s.signatures,
+                    s.bytes as f64 / 1e6,
+                    s.seconds,
+                    s.documents as f64 / s.seconds,
+                    config.out.display()
+                );
+                println!("  by status: {:?}", s.by_status);
+                println!("  by case:   {:?}", s.by_case);
+            })
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! `manifest.jsonl`: one line per document with the verdict a correct verifier must give.
+
+use serde::{Deserialize, Serialize};
+use sigaudit::verdict::{DocumentStatus, Indication, Modifications, SubIndication};
+
+/// One manifest line.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    /// Path relative to the corpus directory, e.g. `docs/doc-000001.pdf`.
+    pub name: String,
+    /// File size.
+    pub bytes: u64,
+    /// SHA-256 of the file, hex.
+    pub sha256: String,
+    /// Expected document status.
+    pub status: DocumentStatus,
+    /// The labelled case (see [`crate::cases::Case::name`]).
+    pub case: String,
+    /// Why the status is not `TOTAL_PASSED`, in words; `null` for valid documents.
+    pub reason: Option<String>,
+    /// The instant at which the verdicts hold (RFC 3339).
+    pub validation_time: String,
+    /// Cross-reference style of the file (`xref-table`, `xref-stream`, `xref-stream+objstm`).
+    pub xref: Option<String>,
+    /// Number of pages.
+    pub pages: u32,
+    /// Sizes of the embedded file attachments, in bytes.
+    pub attachments: Vec<u64>,
+    /// Number of revisions (`%%EOF`-terminated sections) in the file.
+    pub revisions: u32,
+    /// The signatures, in file order; empty for `ERROR` documents.
+    pub signatures: Vec<Signature>,
+}
+
+/// Expected verdict of one signature.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Signature {
+    /// Fully qualified field name.
+    pub field: String,
+    /// `/SubFilter`.
+    pub subfilter: String,
+    /// Message digest algorithm (`sha256`, `sha1`).
+    pub digest: String,
+    /// Signer key, e.g. `RSA-2048`, `ECDSA-P256`.
+    pub key: String,
+    /// Signer certificate subject (RFC 4514).
+    pub signer: String,
+    /// `/ByteRange`.
+    pub byte_range: [u64; 4],
+    /// The revision (1-based) that introduced the signature.
+    pub revision: u32,
+    /// Whether the byte range covers the entire file.
+    pub covers_whole_file: bool,
+    /// Expected ETSI main indication.
+    pub indication: Indication,
+    /// Expected ETSI sub-indication.
+    pub sub_indication: Option<SubIndication>,
+    /// What follows the signed revision.
+    pub modifications: Modifications,
+}

@@ -1,0 +1,334 @@
+//! Independent re-computation of every manifest claim.
+//!
+//! The generator writes each document and labels it; this test re-reads the files without the
+//! generator's code paths: lopdf (a different PDF parser) finds the signature dictionaries, the
+//! CMS is re-parsed, the byte ranges re-hashed and the signatures re-verified with ring, and each
+//! result must agree with the label. (The peer test adds pdfsig and pyHanko; this one also covers
+//! what they cannot judge, e.g. a signature made with the wrong key.)
+
+mod common;
+
+use std::collections::HashMap;
+
+use cms::content_info::ContentInfo;
+use cms::signed_data::{SignedData, SignerIdentifier};
+use der::{Decode, Encode};
+use sigaudit::verdict::{DocumentStatus, Indication, Modifications, SubIndication};
+use sigaudit_corpus::cases::Profile;
+use sigaudit_corpus::manifest::Document;
+use x509_cert::Certificate;
+
+fn digest_alg(alg: &str) -> &'static ring::digest::Algorithm {
+    match alg {
+        "sha256" => &ring::digest::SHA256,
+        "sha1" => &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
+        other => panic!("unexpected digest {other}"),
+    }
+}
+
+/// lopdf's view: field name → (ByteRange, /Contents bytes, /SubFilter).
+fn lopdf_signatures(bytes: &[u8]) -> HashMap<String, ([u64; 4], Vec<u8>, String)> {
+    let doc = lopdf::Document::load_mem(bytes).expect("lopdf loads the document");
+    let mut out = HashMap::new();
+    for (_, obj) in doc.objects.iter() {
+        let Ok(dict) = obj.as_dict() else { continue };
+        if dict.get(b"FT").and_then(|o| o.as_name()).ok() != Some(&b"Sig"[..]) {
+            continue;
+        }
+        let name = String::from_utf8_lossy(dict.get(b"T").unwrap().as_str().unwrap()).into_owned();
+        let v = doc
+            .get_dictionary(dict.get(b"V").unwrap().as_reference().unwrap())
+            .unwrap();
+        let br: Vec<u64> = v
+            .get(b"ByteRange")
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o.as_i64().unwrap() as u64)
+            .collect();
+        let contents = v.get(b"Contents").unwrap().as_str().unwrap().to_vec();
+        let sf =
+            String::from_utf8_lossy(v.get(b"SubFilter").unwrap().as_name().unwrap()).into_owned();
+        out.insert(name, ([br[0], br[1], br[2], br[3]], contents, sf));
+    }
+    out
+}
+
+fn verify_signature(cert: &Certificate, digest: &str, message: &[u8], sig: &[u8]) -> bool {
+    use ring::signature as s;
+    let spki = &cert.tbs_certificate.subject_public_key_info;
+    let key = spki.subject_public_key.raw_bytes();
+    let alg: &dyn s::VerificationAlgorithm = match (spki.algorithm.oid.to_string().as_str(), digest)
+    {
+        ("1.2.840.113549.1.1.1", "sha256") => &s::RSA_PKCS1_2048_8192_SHA256,
+        ("1.2.840.113549.1.1.1", "sha1") => &s::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,
+        ("1.2.840.10045.2.1", "sha256") => &s::ECDSA_P256_SHA256_ASN1,
+        (oid, d) => panic!("unexpected key {oid} with {d}"),
+    };
+    s::UnparsedPublicKey::new(alg, key)
+        .verify(message, sig)
+        .is_ok()
+}
+
+fn check_document(dir: &std::path::Path, doc: &Document) {
+    let bytes = std::fs::read(dir.join(&doc.name)).unwrap();
+    assert_eq!(bytes.len() as u64, doc.bytes, "{}", doc.name);
+    let sha = ring::digest::digest(&ring::digest::SHA256, &bytes);
+    let hex: String = sha.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(hex, doc.sha256, "{}", doc.name);
+
+    if doc.status == DocumentStatus::Error {
+        assert!(doc.signatures.is_empty());
+        match doc.case.as_str() {
+            "empty_file" => assert!(bytes.is_empty()),
+            "not_pdf" => assert!(!bytes.starts_with(b"%PDF-")),
+            "truncated" => {
+                assert!(bytes.starts_with(b"%PDF-"));
+                assert!(
+                    !bytes.ends_with(b"%%EOF\n"),
+                    "{}: truncated file ends cleanly",
+                    doc.name
+                );
+            }
+            other => panic!("{}: unexpected ERROR case {other}", doc.name),
+        }
+        return;
+    }
+
+    let eofs = bytes.windows(6).filter(|w| w == b"%%EOF\n").count();
+    assert_eq!(eofs as u32, doc.revisions, "{}: revisions", doc.name);
+    let found = lopdf_signatures(&bytes);
+    assert_eq!(
+        found.len(),
+        doc.signatures.len(),
+        "{}: lopdf finds every signature",
+        doc.name
+    );
+
+    let mut worst = DocumentStatus::TotalPassed;
+    for s in &doc.signatures {
+        let (br, contents, subfilter) = found
+            .get(&s.field)
+            .unwrap_or_else(|| panic!("{} {}", doc.name, s.field));
+        assert_eq!(*br, s.byte_range, "{} {}", doc.name, s.field);
+        assert_eq!(*subfilter, s.subfilter);
+        let [a, b, c, d] = s.byte_range.map(|x| x as usize);
+        assert_eq!(a, 0);
+        // The gap is exactly the /Contents hex string, delimiters included.
+        assert_eq!(bytes[b], b'<', "{} {}", doc.name, s.field);
+        assert_eq!(bytes[c - 1], b'>', "{} {}", doc.name, s.field);
+        assert_eq!(contents.len(), (c - b - 2) / 2);
+        assert_eq!(s.covers_whole_file, c + d == bytes.len());
+        // The signed range ends exactly at the end of its revision.
+        assert!(
+            bytes[..c + d].ends_with(b"%%EOF\n"),
+            "{} {}",
+            doc.name,
+            s.field
+        );
+
+        let mut ctx = ring::digest::Context::new(digest_alg(&s.digest));
+        ctx.update(&bytes[a..b]);
+        ctx.update(&bytes[c..c + d]);
+        let actual = ctx.finish();
+
+        let ci = ContentInfo::from_der(&contents[..]).or_else(|_| {
+            // Trailing zero padding after the DER: decode the leading TLV only.
+            let len = der::Header::decode(&mut der::SliceReader::new(contents).unwrap())
+                .map(|h| u32::from(h.length) as usize)
+                .unwrap();
+            let hdr = if len < 128 {
+                2
+            } else if len < 256 {
+                3
+            } else if len < 65536 {
+                4
+            } else {
+                5
+            };
+            ContentInfo::from_der(&contents[..hdr + len])
+        });
+        let ci = ci.unwrap_or_else(|e| panic!("{} {}: CMS: {e}", doc.name, s.field));
+        let sd: SignedData = ci.content.decode_as().unwrap();
+        let si = sd.signer_infos.0.get(0).unwrap();
+        let attrs = si.signed_attrs.as_ref().unwrap();
+        let md = attrs
+            .iter()
+            .find(|a| a.oid == const_oid::db::rfc5911::ID_MESSAGE_DIGEST)
+            .unwrap()
+            .values
+            .get(0)
+            .unwrap()
+            .decode_as::<der::asn1::OctetString>()
+            .unwrap();
+        let hash_ok = md.as_bytes() == actual.as_ref();
+        let SignerIdentifier::IssuerAndSerialNumber(isn) = &si.sid else {
+            panic!("sid")
+        };
+        let cert = sd
+            .certificates
+            .as_ref()
+            .unwrap()
+            .0
+            .iter()
+            .find_map(|c| match c {
+                cms::cert::CertificateChoices::Certificate(c)
+                    if c.tbs_certificate.serial_number == isn.serial_number
+                        && c.tbs_certificate.issuer == isn.issuer =>
+                {
+                    Some(c.clone())
+                }
+                _ => None,
+            });
+
+        match s.sub_indication {
+            Some(SubIndication::HashFailure) => {
+                assert!(!hash_ok, "{} {}: hash should differ", doc.name, s.field)
+            }
+            _ => assert!(hash_ok, "{} {}: hash should match", doc.name, s.field),
+        }
+        match (&cert, s.sub_indication) {
+            (None, Some(SubIndication::NoSigningCertificateFound)) => {}
+            (None, _) => panic!("{} {}: signer certificate missing", doc.name, s.field),
+            (Some(_), Some(SubIndication::NoSigningCertificateFound)) => {
+                panic!("{} {}: signer certificate present", doc.name, s.field)
+            }
+            (Some(cert), sub) => {
+                let ok = verify_signature(
+                    cert,
+                    &s.digest,
+                    &attrs.to_der().unwrap(),
+                    si.signature.as_bytes(),
+                );
+                if sub == Some(SubIndication::SigCryptoFailure) {
+                    assert!(!ok, "{} {}: signature should not verify", doc.name, s.field);
+                } else if doc.case != "tampered_signed_byte"
+                    && doc.case != "message_digest_mismatch"
+                {
+                    assert!(ok, "{} {}: signature should verify", doc.name, s.field);
+                }
+                let subject = cert.tbs_certificate.subject.to_string();
+                assert!(!subject.is_empty());
+                let validity = &cert.tbs_certificate.validity;
+                let vt = 1_782_864_000u64; // 2026-07-01T00:00:00Z
+                assert_eq!(doc.validation_time, "2026-07-01T00:00:00Z");
+                let in_validity = validity.not_before.to_unix_duration().as_secs() <= vt
+                    && vt <= validity.not_after.to_unix_duration().as_secs();
+                assert_eq!(
+                    in_validity,
+                    sub != Some(SubIndication::OutOfBoundsNoPoe),
+                    "{} {}",
+                    doc.name,
+                    s.field
+                );
+            }
+        }
+        if let Some(sub) = s.sub_indication {
+            assert_ne!(s.indication, Indication::TotalPassed);
+            assert_eq!(sub.indication(), s.indication);
+        }
+        let expected_mods = if doc.case == "modified_after_signing" {
+            Modifications::Forbidden
+        } else if s.covers_whole_file {
+            Modifications::None
+        } else {
+            Modifications::Permitted
+        };
+        assert_eq!(s.modifications, expected_mods, "{} {}", doc.name, s.field);
+        worst = worst.max(s.indication.into());
+    }
+    let expected_status = if doc.case == "modified_after_signing" {
+        DocumentStatus::TotalFailed
+    } else {
+        worst
+    };
+    assert_eq!(doc.status, expected_status, "{}", doc.name);
+    assert_eq!(
+        doc.status == DocumentStatus::TotalPassed,
+        doc.case == "valid",
+        "{}",
+        doc.name
+    );
+    assert!(
+        doc.signatures.len() >= 6,
+        "{}: at least six signatures",
+        doc.name
+    );
+    // Revoked signers are on their CA's CRL, others are not.
+    let revoked = doc
+        .signatures
+        .iter()
+        .any(|s| s.sub_indication == Some(SubIndication::RevokedNoPoe));
+    assert_eq!(revoked, doc.case == "revoked_signer");
+}
+
+fn revoked_serials(dir: &std::path::Path) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for name in ["ca-personal", "ca-organisation"] {
+        let der = std::fs::read(dir.join(format!("pki/crls/{name}.crl"))).unwrap();
+        let crl = x509_cert::crl::CertificateList::from_der(&der).unwrap();
+        for r in crl.tbs_cert_list.revoked_certificates.unwrap_or_default() {
+            out.push(r.serial_number.as_bytes().to_vec());
+        }
+    }
+    out
+}
+
+#[test]
+fn every_label_of_a_mixed_corpus_is_true() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = common::generate_into(&common::config(
+        dir.path(),
+        120,
+        2026,
+        Profile::Mixed,
+        "0,4K,100K",
+    ));
+    assert_eq!(lines, common::read_manifest(dir.path()));
+    for doc in &lines {
+        check_document(dir.path(), doc);
+    }
+    // Every case occurs.
+    for case in sigaudit_corpus::cases::Case::NEGATIVE {
+        assert!(
+            lines.iter().any(|d| d.case == case.name()),
+            "no {} document",
+            case.name()
+        );
+    }
+    // The large CRLs hold thousands of serials.
+    assert!(revoked_serials(dir.path()).len() > 9000);
+}
+
+#[test]
+fn national_profile_is_mostly_valid_with_every_listed_negative() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = common::generate_into(&common::config(
+        dir.path(),
+        200,
+        9,
+        Profile::National,
+        "mix",
+    ));
+    let valid = lines.iter().filter(|d| d.case == "valid").count();
+    assert!((150..=195).contains(&valid), "{valid} valid of 200");
+    for case in sigaudit_corpus::cases::Case::NATIONAL_NEGATIVE {
+        assert!(
+            lines.iter().any(|d| d.case == case.name()),
+            "no {} document",
+            case.name()
+        );
+    }
+    for doc in &lines {
+        check_document(dir.path(), doc);
+    }
+    let with_attachments = lines.iter().filter(|d| !d.attachments.is_empty()).count();
+    assert!(
+        with_attachments > 40,
+        "{with_attachments} documents with attachments"
+    );
+    let xrefs: std::collections::BTreeSet<_> =
+        lines.iter().filter_map(|d| d.xref.clone()).collect();
+    assert_eq!(xrefs.len(), 3, "all cross-reference styles: {xrefs:?}");
+}
