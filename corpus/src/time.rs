@@ -31,33 +31,30 @@ fn civil(t: Unix) -> der::DateTime {
     der::DateTime::from_unix_duration(Duration::from_secs(t)).expect("instant within 1970..9999")
 }
 
-/// RFC 3339, e.g. `2026-07-01T00:00:00Z`.
-pub fn rfc3339(t: Unix) -> String {
+/// `(year, month, day, hour, minute, second)` of an instant.
+fn fields(t: Unix) -> (u16, u8, u8, u8, u8, u8) {
     let d = civil(t);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+    (
         d.year(),
         d.month(),
         d.day(),
         d.hour(),
         d.minutes(),
-        d.seconds()
+        d.seconds(),
     )
+}
+
+/// RFC 3339, e.g. `2026-07-01T00:00:00Z`.
+pub fn rfc3339(t: Unix) -> String {
+    let (y, mo, d, h, mi, s) = fields(t);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
 }
 
 /// A PDF date string (ISO 32000-1, 7.9.4 "Dates"), `D:YYYYMMDDHHmmSS+07'00'`, in Vietnam's
 /// time zone (UTC+7), as Vietnamese signing software writes it.
 pub fn pdf_date(t: Unix) -> String {
-    let d = civil(t + 7 * 3600);
-    format!(
-        "D:{:04}{:02}{:02}{:02}{:02}{:02}+07'00'",
-        d.year(),
-        d.month(),
-        d.day(),
-        d.hour(),
-        d.minutes(),
-        d.seconds()
-    )
+    let (y, mo, d, h, mi, s) = fields(t + 7 * 3600);
+    format!("D:{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}+07'00'")
 }
 
 /// An X.509 / CMS `Time` (RFC 5280, 4.1.2.5: UTCTime through 2049, GeneralizedTime after).

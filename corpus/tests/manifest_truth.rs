@@ -313,7 +313,7 @@ fn national_profile_is_mostly_valid_with_every_listed_negative() {
     ));
     let valid = lines.iter().filter(|d| d.case == "valid").count();
     assert!((150..=195).contains(&valid), "{valid} valid of 200");
-    for case in sigaudit_corpus::cases::Case::NATIONAL_NEGATIVE {
+    for &case in sigaudit_corpus::cases::Case::NATIONAL_NEGATIVE {
         assert!(
             lines.iter().any(|d| d.case == case.name()),
             "no {} document",
