@@ -313,15 +313,12 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
     for (i, &size) in plan.attachments.iter().enumerate().filter(|(_, &s)| s > 0) {
         let ef = w.alloc();
         let spec = w.alloc();
-        let mut data = vec![0u8; size as usize];
-        rng.fill_bytes(&mut data);
-        w.stream(
+        w.stream_with(
             ef,
             &format!("/Type /EmbeddedFile /Subtype /application#2Fzip /Params << /Size {size} >>"),
-            &data,
-            false,
+            size as usize,
+            |out| rng.fill_bytes(out),
         );
-        drop(data);
         let fname = format!(
             "{}_{}.zip",
             attachment_names[i % attachment_names.len()],

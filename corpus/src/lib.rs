@@ -44,8 +44,9 @@ use document::{Built, Plan};
 pub enum Attachments {
     /// Each document gets one attachment whose size is drawn from the list (0 = none).
     List(Vec<u64>),
-    /// 60 % none, 28 % 10 KiB–1 MiB, 9 % 1–5 MiB, 2.5 % 5–20 MiB, 0.5 % 20–50 MiB, and one
-    /// document in five with an attachment carries a second small one.
+    /// 70 % none, 24 % 10–512 KiB, 5 % 0.5–4 MiB, 0.8 % 4–20 MiB, 0.2 % 20–50 MiB, and one
+    /// document in five with an attachment carries a second small one: ≈ 0.35 MB of
+    /// attachments per document, so 100,000 documents make tens of GB.
     Mix,
 }
 
@@ -90,14 +91,14 @@ impl Attachments {
                 const K: u64 = 1 << 10;
                 const M: u64 = 1 << 20;
                 let u: f64 = rng.gen_range(0.0..1.0);
-                let main = if u < 0.60 {
+                let main = if u < 0.70 {
                     0
-                } else if u < 0.88 {
-                    rng.gen_range(10 * K..M)
-                } else if u < 0.97 {
-                    rng.gen_range(M..5 * M)
-                } else if u < 0.995 {
-                    rng.gen_range(5 * M..20 * M)
+                } else if u < 0.94 {
+                    rng.gen_range(10 * K..512 * K)
+                } else if u < 0.99 {
+                    rng.gen_range(512 * K..4 * M)
+                } else if u < 0.998 {
+                    rng.gen_range(4 * M..20 * M)
                 } else {
                     rng.gen_range(20 * M..50 * M)
                 };

@@ -141,19 +141,28 @@ impl Writer {
     /// Writes a stream object; `dict` holds the entries besides `/Length` (and `/Filter` when
     /// `compress`).
     pub fn stream(&mut self, num: u32, dict: &str, data: &[u8], compress: bool) {
-        let flated;
-        let (data, filter) = if compress {
-            flated = flate(data);
-            (&flated[..], " /Filter /FlateDecode")
+        if compress {
+            let z = flate(data);
+            let dict = format!("{dict} /Filter /FlateDecode");
+            self.stream_with(num, &dict, z.len(), |out| out.copy_from_slice(&z));
         } else {
-            (data, "")
-        };
-        let mut head =
-            format!("<< {dict}{filter} /Length {} >>\nstream\n", data.len()).into_bytes();
-        head.reserve(data.len() + 10);
-        head.extend_from_slice(data);
-        head.extend_from_slice(b"\nendstream");
-        self.object(num, &head);
+            self.stream_with(num, dict, data.len(), |out| out.copy_from_slice(data));
+        }
+    }
+
+    /// Writes an unfiltered stream object of `len` bytes that `fill` writes in place (large
+    /// attachments are generated straight into the file buffer, never copied).
+    pub fn stream_with(&mut self, num: u32, dict: &str, len: usize, fill: impl FnOnce(&mut [u8])) {
+        self.entries.push((num, Entry::InFile(self.buf.len())));
+        write!(
+            self.buf,
+            "{num} 0 obj\n<< {dict} /Length {len} >>\nstream\n"
+        )
+        .expect("Vec");
+        let at = self.buf.len();
+        self.buf.resize(at + len, 0);
+        fill(&mut self.buf[at..]);
+        self.buf.extend_from_slice(b"\nendstream\nendobj\n");
     }
 
     fn flush_objstm(&mut self) {
