@@ -45,7 +45,7 @@ pub enum Attachments {
     /// Each document gets one attachment whose size is drawn from the list (0 = none).
     List(Vec<u64>),
     /// 70 % none, 24 % 10–512 KiB, 5 % 0.5–4 MiB, 0.8 % 4–20 MiB, 0.2 % 20–50 MiB, and one
-    /// document in five with an attachment carries a second small one: ≈ 0.35 MB of
+    /// document in five with an attachment carries a second small one: ≈ 0.3 MB of
     /// attachments per document, so 100,000 documents make tens of GB.
     Mix,
 }
