@@ -1,10 +1,17 @@
 //! sigaudit verifies the digital signatures of very large archives of signed PDF documents.
 //!
 //! The pipeline stages (input, pdf, digest, cms, pki, revocation, verdict, report, engine) land
-//! one module at a time; this release holds the verdict vocabulary shared with the corpus
-//! generator.
+//! one module at a time. This release holds:
+//!
+//! - [`pdf`]: the lazy, revision-aware reader (bytes → revisions and signature dictionaries);
+//! - [`digest`]: byte-range checks and one-pass digests of the signed bytes;
+//! - [`inspect`]: both, as data for `sigaudit inspect`;
+//! - [`verdict`]: the ETSI EN 319 102-1 vocabulary shared with the corpus generator.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod digest;
+pub mod inspect;
+pub mod pdf;
 pub mod verdict;

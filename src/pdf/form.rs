@@ -1,0 +1,563 @@
+//! From the trailer to the signature dictionaries (§12.7 interactive forms, §12.8 digital
+//! signatures), for the final revision and, to report superseded signatures, each earlier one.
+
+use std::collections::{HashMap, HashSet};
+
+use memchr::memmem;
+
+use super::error::{Finding, PdfError};
+use super::limits::{MAX_FIELDS, MAX_FIELD_DEPTH};
+use super::object::{Dictionary, Object, ObjectId, Origin, Value};
+use super::xref::{Entry, Resolver};
+use super::{
+    Contents, Document, Dss, Lock, Revision, SigReference, Signature, SignatureType,
+    StreamLocation, VriEntry,
+};
+
+pub(super) fn read_document(data: &[u8], version: String) -> Result<Document, PdfError> {
+    let mut r = Resolver::open(data)?;
+    let revisions = revisions(&mut r);
+    let last = r.revision_count().saturating_sub(1);
+    let trailer = r.trailer(last).cloned().ok_or(PdfError::NoTrailer)?;
+    if trailer.get(b"Encrypt").is_some() {
+        r.findings.push(Finding::Encrypted);
+    }
+    let root_ref = trailer.get(b"Root").ok_or(PdfError::NoTrailer)?.clone();
+    let (root, _) = r.resolve(&root_ref, last)?;
+    let root = root.as_dict().cloned().ok_or(PdfError::WrongType {
+        what: "/Root",
+        offset: root.span.start,
+    })?;
+
+    let mut walk = Walk::new(&mut r, last, &revisions);
+    walk.form(&root)?;
+    let Walk {
+        mut signatures,
+        unsigned,
+        ..
+    } = walk;
+
+    // /Perms /DocMDP names the certification signature's dictionary (§12.8.4 Table 258).
+    if let Some(perms) = root.get(b"Perms") {
+        if let Ok((
+            Object {
+                value: Value::Dictionary(p),
+                ..
+            },
+            _,
+        )) = r.resolve(perms, last)
+        {
+            if let Some(id) = p.get(b"DocMDP").and_then(Object::as_reference) {
+                for s in signatures.iter_mut().filter(|s| s.object == Some(id)) {
+                    s.certification = true;
+                }
+            }
+        }
+    }
+
+    let dss = match root.get(b"DSS") {
+        Some(o) => dss(&mut r, o, last)?,
+        None => None,
+    };
+
+    // Signatures the form of an earlier revision reached and the final one no longer does.
+    let known: HashSet<(usize, usize)> = signatures
+        .iter()
+        .filter(|s| s.origin == Origin::File)
+        .map(|s| (s.dict_span.start, s.dict_span.end))
+        .collect();
+    let mut seen = known.clone();
+    for rev in 0..last {
+        let Some(t) = r.trailer(rev).cloned() else {
+            continue;
+        };
+        let Some(root_ref) = t.get(b"Root").cloned() else {
+            continue;
+        };
+        let Ok((root, _)) = r.resolve(&root_ref, rev) else {
+            continue;
+        };
+        let Some(root) = root.as_dict().cloned() else {
+            continue;
+        };
+        let mut w = Walk::new(&mut r, rev, &revisions);
+        if w.form(&root).is_err() {
+            continue;
+        }
+        let old = std::mem::take(&mut w.signatures);
+        for s in old {
+            if s.origin == Origin::File && seen.insert((s.dict_span.start, s.dict_span.end)) {
+                r.findings.push(Finding::SupersededSignature {
+                    field: s.field,
+                    revision: rev + 1,
+                    byte_range: s.byte_range,
+                });
+            }
+        }
+    }
+
+    // /ByteRange keys in the file that no signature dictionary found above contains.
+    let mut spans: Vec<(usize, usize)> = seen.into_iter().collect();
+    spans.sort_unstable();
+    for p in memmem::find_iter(data, b"/ByteRange") {
+        let inside = spans.iter().any(|&(s, e)| s <= p && p < e);
+        if !inside {
+            r.findings.push(Finding::OrphanByteRange { offset: p });
+        }
+    }
+
+    Ok(Document {
+        len: data.len(),
+        version,
+        recovered: r.recovered,
+        revisions,
+        signatures,
+        unsigned_fields: unsigned,
+        dss,
+        findings: std::mem::take(&mut r.findings),
+    })
+}
+
+/// Revisions with their ends and object changes, oldest first.
+fn revisions(r: &mut Resolver<'_>) -> Vec<Revision> {
+    let n = r.revision_count();
+    let mut in_use: HashMap<u32, bool> = HashMap::new();
+    let mut out = Vec::with_capacity(n);
+    let len = r.data.len();
+    let mut missing = Vec::new();
+    for rev in 0..n {
+        // Sections of this revision, newest first (chain order).
+        let secs: Vec<usize> = (0..r.sections.len())
+            .filter(|&i| r.sections[i].revision == rev)
+            .collect();
+        let mut merged: HashMap<u32, Entry> = HashMap::new();
+        for &i in secs.iter().rev() {
+            for (&num, &e) in &r.sections[i].entries {
+                merged.insert(num, e);
+            }
+        }
+        let (mut added, mut replaced, mut freed) = (Vec::new(), Vec::new(), Vec::new());
+        for (&num, &e) in &merged {
+            let used = e != Entry::Free;
+            match (used, in_use.get(&num).copied().unwrap_or(false)) {
+                (true, false) => added.push(num),
+                (true, true) => replaced.push(num),
+                (false, _) if num != 0 => freed.push(num),
+                _ => {}
+            }
+            in_use.insert(num, used);
+        }
+        added.sort_unstable();
+        replaced.sort_unstable();
+        freed.sort_unstable();
+        let (eof, end) = secs
+            .iter()
+            .filter_map(|&i| r.sections[i].eof)
+            .max()
+            .unwrap_or_else(|| {
+                missing.push(r.sections[secs[0]].offset);
+                (len, len)
+            });
+        let mut xref: Vec<_> = secs
+            .iter()
+            .map(|&i| (r.sections[i].offset, r.sections[i].kind))
+            .collect();
+        xref.sort_unstable_by_key(|x| x.0);
+        out.push(Revision {
+            index: rev + 1,
+            xref,
+            eof,
+            end,
+            added,
+            replaced,
+            freed,
+        });
+    }
+    for xref_offset in missing {
+        r.findings.push(Finding::MissingEof { xref_offset });
+    }
+    out
+}
+
+fn text(o: Option<&Object<'_>>) -> Option<String> {
+    o.and_then(Object::as_string).map(|s| s.text())
+}
+
+fn name(o: Option<&Object<'_>>) -> Option<String> {
+    o.and_then(Object::as_name)
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+}
+
+struct Walk<'r, 'a> {
+    r: &'r mut Resolver<'a>,
+    rev: usize,
+    revisions: &'r [Revision],
+    visited: HashSet<ObjectId>,
+    count: usize,
+    signatures: Vec<Signature>,
+    unsigned: Vec<String>,
+}
+
+impl<'r, 'a> Walk<'r, 'a> {
+    fn new(r: &'r mut Resolver<'a>, rev: usize, revisions: &'r [Revision]) -> Self {
+        Walk {
+            r,
+            rev,
+            revisions,
+            visited: HashSet::new(),
+            count: 0,
+            signatures: Vec::new(),
+            unsigned: Vec::new(),
+        }
+    }
+
+    fn resolve_dict(&mut self, o: &Object<'a>) -> Result<Option<Dictionary<'a>>, PdfError> {
+        Ok(match self.r.resolve(o, self.rev)?.0.value {
+            Value::Dictionary(d) => Some(d),
+            _ => None,
+        })
+    }
+
+    fn resolve_array(&mut self, o: &Object<'a>) -> Result<Vec<Object<'a>>, PdfError> {
+        Ok(match self.r.resolve(o, self.rev)?.0.value {
+            Value::Array(a) => a,
+            _ => Vec::new(),
+        })
+    }
+
+    /// `/AcroForm /Fields` of a catalog (§12.7.2 Table 218).
+    fn form(&mut self, root: &Dictionary<'a>) -> Result<(), PdfError> {
+        let Some(af) = root.get(b"AcroForm") else {
+            return Ok(());
+        };
+        let Some(af) = self.resolve_dict(af)? else {
+            return Ok(());
+        };
+        let Some(fields) = af.get(b"Fields") else {
+            return Ok(());
+        };
+        let fields = self.resolve_array(fields)?;
+        // Iterative depth-first walk keeping field order: (node, parent name, inherited /FT).
+        let mut stack: Vec<(Object<'a>, String, Option<Vec<u8>>, usize)> = fields
+            .into_iter()
+            .rev()
+            .map(|f| (f, String::new(), None, 0))
+            .collect();
+        while let Some((node, parent, ft, depth)) = stack.pop() {
+            self.count += 1;
+            if self.count > MAX_FIELDS {
+                return Err(PdfError::TooManyFields);
+            }
+            let id = node.as_reference();
+            if let Some(id) = id {
+                if !self.visited.insert(id) {
+                    self.r.findings.push(Finding::FieldLoop {
+                        object: id.to_string(),
+                    });
+                    continue;
+                }
+            }
+            let Some(dict) = self.resolve_dict(&node)? else {
+                continue;
+            };
+            // §12.7.3.2: the fully qualified name joins the partial names /T with periods.
+            let partial = text(dict.get(b"T"));
+            let full = match (&partial, parent.is_empty()) {
+                (Some(t), true) => t.clone(),
+                (Some(t), false) => format!("{parent}.{t}"),
+                (None, _) => parent.clone(),
+            };
+            let ft = dict.name(b"FT").map(<[u8]>::to_vec).or(ft);
+            if ft.as_deref() == Some(b"Sig") && (partial.is_some() || depth == 0) {
+                match dict.get(b"V") {
+                    Some(v) if !matches!(v.value, Value::Null) => {
+                        let v = v.clone();
+                        if let Err(e) = self.signature(&full, id, &dict, &v) {
+                            self.r.findings.push(Finding::BadSignatureField {
+                                field: full.clone(),
+                                reason: e.to_string(),
+                            });
+                        }
+                    }
+                    _ => self.unsigned.push(full.clone()),
+                }
+            }
+            if let Some(kids) = dict.get(b"Kids") {
+                if depth + 1 > MAX_FIELD_DEPTH {
+                    self.r.findings.push(Finding::BadSignatureField {
+                        field: full,
+                        reason: format!("/Kids nested deeper than {MAX_FIELD_DEPTH}"),
+                    });
+                    continue;
+                }
+                let kids = self.resolve_array(kids)?;
+                for k in kids.into_iter().rev() {
+                    stack.push((k, full.clone(), ft.clone(), depth + 1));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Read the signature dictionary `v` of field `field` (§12.8.1 Table 252).
+    fn signature(
+        &mut self,
+        field: &str,
+        field_object: Option<ObjectId>,
+        field_dict: &Dictionary<'a>,
+        v: &Object<'a>,
+    ) -> Result<(), PdfError> {
+        let (obj, ind) = self.r.resolve(v, self.rev)?;
+        let Value::Dictionary(d) = &obj.value else {
+            return Err(PdfError::WrongType {
+                what: "signature field /V",
+                offset: obj.span.start,
+            });
+        };
+        let (object, origin, file_offset) = match &ind {
+            Some(i) => (Some(i.id), i.origin, i.file_offset),
+            None => (None, Origin::File, obj.span.start),
+        };
+        for key in [&b"Contents"[..], b"ByteRange"] {
+            if d.count(key) > 1 {
+                self.r.findings.push(Finding::DuplicateKey {
+                    key: String::from_utf8_lossy(key).into_owned(),
+                    offset: obj.span.start,
+                });
+            }
+        }
+        let sig_type = match d.name(b"Type") {
+            None | Some(b"Sig") => SignatureType::Sig,
+            Some(b"DocTimeStamp") => SignatureType::DocTimeStamp,
+            Some(_) => SignatureType::Other,
+        };
+        let byte_range = match d.get(b"ByteRange") {
+            Some(br) => {
+                let arr = self.resolve_array(br)?;
+                arr.iter().map(Object::as_i64).collect::<Option<Vec<_>>>()
+            }
+            None => None,
+        };
+        let contents = match d.get(b"Contents") {
+            Some(c) => {
+                let (c, cind) = self.r.resolve(c, self.rev)?;
+                let in_file = match &cind {
+                    Some(i) => i.origin == Origin::File,
+                    None => origin == Origin::File,
+                };
+                match (&c.value, in_file) {
+                    (Value::String(s), true) => {
+                        let decoded = s.decode();
+                        let len = der_len(&decoded).unwrap_or_else(|| {
+                            decoded.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1)
+                        });
+                        let mut bytes = decoded;
+                        let padding = bytes.len() - len;
+                        bytes.truncate(len);
+                        Some(Contents {
+                            span: c.span,
+                            hex: s.hex,
+                            len,
+                            bytes,
+                            padding,
+                        })
+                    }
+                    _ => None,
+                }
+            }
+            None => None,
+        };
+        let mut references = Vec::new();
+        if let Some(refs) = d.get(b"Reference") {
+            for item in self.resolve_array(refs)? {
+                let Some(rd) = self.resolve_dict(&item)? else {
+                    continue;
+                };
+                let params = match rd.get(b"TransformParams") {
+                    Some(p) => self.resolve_dict(p)?.unwrap_or_default(),
+                    None => Dictionary::default(),
+                };
+                let fields = match params.get(b"Fields") {
+                    Some(f) => self.texts(f)?,
+                    None => Vec::new(),
+                };
+                references.push(SigReference {
+                    method: name(rd.get(b"TransformMethod")).unwrap_or_default(),
+                    p: params.get(b"P").and_then(Object::as_i64),
+                    action: name(params.get(b"Action")),
+                    fields,
+                });
+            }
+        }
+        let lock = match field_dict.get(b"Lock") {
+            Some(l) => match self.resolve_dict(l)? {
+                Some(ld) => {
+                    let fields = match ld.get(b"Fields") {
+                        Some(f) => self.texts(f)?,
+                        None => Vec::new(),
+                    };
+                    Some(Lock {
+                        action: name(ld.get(b"Action")),
+                        fields,
+                        p: ld.get(b"P").and_then(Object::as_i64),
+                    })
+                }
+                None => None,
+            },
+            None => None,
+        };
+        let mut strings = [None, None, None, None, None];
+        for (slot, key) in
+            strings
+                .iter_mut()
+                .zip([&b"M"[..], b"Name", b"Reason", b"Location", b"ContactInfo"])
+        {
+            if let Some(o) = d.get(key) {
+                *slot = text(Some(&self.r.resolve(o, self.rev)?.0));
+            }
+        }
+        let [m, name_, reason, location, contact_info] = strings;
+        let anchor = if origin == Origin::File {
+            obj.span.end
+        } else {
+            file_offset
+        };
+        let revision = self
+            .revisions
+            .iter()
+            .find(|r| anchor <= r.end)
+            .map_or(self.revisions.len(), |r| r.index);
+        self.signatures.push(Signature {
+            field: field.to_owned(),
+            field_object,
+            object,
+            origin,
+            dict_span: obj.span,
+            sig_type,
+            filter: name(d.get(b"Filter")),
+            sub_filter: name(d.get(b"SubFilter")),
+            byte_range,
+            contents,
+            contents_keys: d.count(b"Contents"),
+            m,
+            name: name_,
+            reason,
+            location,
+            contact_info,
+            revision,
+            references,
+            lock,
+            certification: false,
+        });
+        Ok(())
+    }
+
+    fn texts(&mut self, o: &Object<'a>) -> Result<Vec<String>, PdfError> {
+        let arr = self.resolve_array(o)?;
+        Ok(arr
+            .iter()
+            .filter_map(|x| x.as_string().map(|s| s.text()))
+            .collect())
+    }
+}
+
+/// Length of the DER/BER object at the start of `b`, if its outer length is definite
+/// (X.690 §8.1.3); `None` for indefinite length or anything unparseable.
+fn der_len(b: &[u8]) -> Option<usize> {
+    if b.len() < 2 || b[0] != 0x30 {
+        return None;
+    }
+    let first = b[1];
+    let (len, hdr) = if first < 0x80 {
+        (usize::from(first), 2)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || b.len() < 2 + n {
+            return None;
+        }
+        let len = b[2..2 + n]
+            .iter()
+            .fold(0usize, |acc, &x| acc << 8 | usize::from(x));
+        (len, 2 + n)
+    };
+    let total = hdr.checked_add(len)?;
+    (total <= b.len()).then_some(total)
+}
+
+/// Locate the DSS streams (ETSI EN 319 142-1 §5.4.2.2) without decoding them.
+fn dss<'a>(r: &mut Resolver<'a>, o: &Object<'a>, rev: usize) -> Result<Option<Dss>, PdfError> {
+    let (d, _) = r.resolve(o, rev)?;
+    let Value::Dictionary(d) = d.value else {
+        return Ok(None);
+    };
+    let mut out = Dss::default();
+    let mut budget = MAX_FIELDS;
+    for (key, slot) in [
+        (&b"Certs"[..], &mut out.certs),
+        (b"CRLs", &mut out.crls),
+        (b"OCSPs", &mut out.ocsps),
+    ] {
+        let Some(arr) = d.get(key) else { continue };
+        let (arr, _) = r.resolve(arr, rev)?;
+        for item in arr.as_array().unwrap_or_default() {
+            let Some(id) = item.as_reference() else {
+                continue;
+            };
+            budget = budget.checked_sub(1).ok_or(PdfError::TooManyFields)?;
+            if let Some(ind) = r.get(id, rev, 0)? {
+                let filters = match ind.object.as_dict().and_then(|d| d.get(b"Filter")) {
+                    Some(Object {
+                        value: Value::Name(n),
+                        ..
+                    }) => vec![String::from_utf8_lossy(n).into_owned()],
+                    Some(Object {
+                        value: Value::Array(a),
+                        ..
+                    }) => a
+                        .iter()
+                        .filter_map(Object::as_name)
+                        .map(|n| String::from_utf8_lossy(n).into_owned())
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                if let Some(data) = ind.stream {
+                    slot.push(StreamLocation {
+                        object: id,
+                        data,
+                        filters,
+                    });
+                }
+            }
+        }
+    }
+    if let Some(vri) = d.get(b"VRI") {
+        let (vri, _) = r.resolve(vri, rev)?;
+        if let Some(vri) = vri.as_dict() {
+            for (key, v) in &vri.entries {
+                budget = budget.checked_sub(1).ok_or(PdfError::TooManyFields)?;
+                let (v, _) = r.resolve(v, rev)?;
+                let Some(v) = v.as_dict() else { continue };
+                let mut refs = |k: &[u8]| -> Result<Vec<ObjectId>, PdfError> {
+                    Ok(match v.get(k) {
+                        Some(a) => r
+                            .resolve(a, rev)?
+                            .0
+                            .as_array()
+                            .unwrap_or_default()
+                            .iter()
+                            .filter_map(Object::as_reference)
+                            .collect(),
+                        None => Vec::new(),
+                    })
+                };
+                out.vri.push(VriEntry {
+                    key: String::from_utf8_lossy(key).into_owned(),
+                    certs: refs(b"Cert")?,
+                    crls: refs(b"CRL")?,
+                    ocsps: refs(b"OCSP")?,
+                });
+            }
+        }
+    }
+    Ok(Some(out))
+}

@@ -1,0 +1,234 @@
+//! The lazy, revision-aware PDF reader: from a file's bytes to its revisions and signatures.
+//!
+//! Reads only what locating signatures requires (ISO 32000-1 §12.8): the `startxref` chain of
+//! cross-reference sections, the trailer, `/Root` → `/AcroForm` → `/Fields` (with `/Kids`) →
+//! each signature field's `/V` dictionary, plus `/Perms` (§12.8.4), `/Lock` and the `/DSS`
+//! (ISO 32000-2 §12.8.4.3 / ETSI EN 319 142-1 §5.4). Page contents, attachments and every
+//! stream except cross-reference and object streams are never parsed or decoded.
+//!
+//! ```
+//! let doc = sigaudit::pdf::read(b"%PDF-1.7\n...").unwrap_err();
+//! assert!(matches!(doc, sigaudit::pdf::PdfError::NoTrailer));
+//! ```
+
+mod error;
+mod form;
+mod lexer;
+pub mod limits;
+mod object;
+mod xref;
+
+use serde::Serialize;
+
+pub use error::{Finding, PdfError};
+pub use object::{Dictionary, Object, ObjectId, Origin, PdfString, Span, Value};
+pub use xref::SectionKind;
+
+/// What the reader saw in one PDF.
+#[derive(Clone, Debug, Serialize)]
+pub struct Document {
+    /// File size in bytes.
+    pub len: usize,
+    /// The version in the `%PDF-x.y` header.
+    pub version: String,
+    /// True when the cross-reference chain was unusable and the structure comes from the
+    /// fallback scan (see [`Finding::FallbackScan`]).
+    pub recovered: bool,
+    /// Revisions, oldest first.
+    pub revisions: Vec<Revision>,
+    /// Signatures reachable from the final revision's form, in field order.
+    pub signatures: Vec<Signature>,
+    /// Signature fields without a value.
+    pub unsigned_fields: Vec<String>,
+    /// The document security store, if any.
+    pub dss: Option<Dss>,
+    /// Anomalies met on the way.
+    pub findings: Vec<Finding>,
+}
+
+/// One revision: the original document or an incremental update (§7.5.6).
+#[derive(Clone, Debug, Serialize)]
+pub struct Revision {
+    /// 1-based, oldest first.
+    pub index: usize,
+    /// Its cross-reference sections: byte offset and kind.
+    pub xref: Vec<(usize, SectionKind)>,
+    /// Offset just after its `%%EOF` marker.
+    pub eof: usize,
+    /// [`Revision::eof`] plus the end-of-line marker that follows it, if any.
+    pub end: usize,
+    /// Objects it defines that no earlier revision had in use.
+    pub added: Vec<u32>,
+    /// Objects it redefines.
+    pub replaced: Vec<u32>,
+    /// Objects it marks free.
+    pub freed: Vec<u32>,
+}
+
+/// `/Type` of a signature dictionary (§12.8.1 Table 252, ISO 32000-2 §12.8.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum SignatureType {
+    /// `/Sig`, or no `/Type` (it is optional).
+    Sig,
+    /// `/DocTimeStamp`: a document timestamp (ISO 32000-2).
+    DocTimeStamp,
+    /// Anything else.
+    Other,
+}
+
+/// The `/Contents` string of a signature dictionary.
+#[derive(Clone, Debug, Serialize)]
+pub struct Contents {
+    /// The string token in the file, delimiters included: the gap `/ByteRange` must leave.
+    pub span: Span,
+    /// True for a hexadecimal string (as §12.8.1 requires).
+    pub hex: bool,
+    /// Decoded bytes without the trailing zero padding (the DER object's own length when
+    /// the value is a definite-length DER/BER object).
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+    /// `bytes.len()`.
+    pub len: usize,
+    /// Decoded bytes of padding removed.
+    pub padding: usize,
+}
+
+/// A signature reference dictionary (§12.8.1 Table 253).
+#[derive(Clone, Debug, Serialize)]
+pub struct SigReference {
+    /// `/TransformMethod`: DocMDP, UR, UR3 or FieldMDP.
+    pub method: String,
+    /// `/TransformParams /P` (DocMDP permission level 1–3).
+    pub p: Option<i64>,
+    /// `/TransformParams /Action` (FieldMDP: All, Include, Exclude).
+    pub action: Option<String>,
+    /// `/TransformParams /Fields`.
+    pub fields: Vec<String>,
+}
+
+/// A signature field's `/Lock` dictionary (§12.7.4.5 Table 233).
+#[derive(Clone, Debug, Serialize)]
+pub struct Lock {
+    /// `/Action`: All, Include or Exclude.
+    pub action: Option<String>,
+    /// `/Fields`.
+    pub fields: Vec<String>,
+    /// `/P` (ISO 32000-2): DocMDP level requested on signing.
+    pub p: Option<i64>,
+}
+
+/// One signature: a signature field and the signature dictionary that is its value.
+#[derive(Clone, Debug, Serialize)]
+pub struct Signature {
+    /// Fully qualified field name (partial names joined with `.`, §12.7.3.2).
+    pub field: String,
+    /// The field's object, if indirect.
+    pub field_object: Option<ObjectId>,
+    /// The signature dictionary's object, if indirect.
+    pub object: Option<ObjectId>,
+    /// Where the signature dictionary was read from.
+    pub origin: Origin,
+    /// The signature dictionary's span.
+    pub dict_span: Span,
+    /// `/Type`.
+    pub sig_type: SignatureType,
+    /// `/Filter`.
+    pub filter: Option<String>,
+    /// `/SubFilter`.
+    pub sub_filter: Option<String>,
+    /// `/ByteRange` as written (integers), if it is an array of integers.
+    pub byte_range: Option<Vec<i64>>,
+    /// `/Contents`, if it is a string.
+    pub contents: Option<Contents>,
+    /// How many `/Contents` keys the dictionary has (two is an attack).
+    pub contents_keys: usize,
+    /// `/M`: the claimed signing time, as written.
+    pub m: Option<String>,
+    /// `/Name`.
+    pub name: Option<String>,
+    /// `/Reason`.
+    pub reason: Option<String>,
+    /// `/Location`.
+    pub location: Option<String>,
+    /// `/ContactInfo`.
+    pub contact_info: Option<String>,
+    /// The revision (1-based) whose bytes hold the signature dictionary.
+    pub revision: usize,
+    /// `/Reference`: DocMDP / FieldMDP transform entries.
+    pub references: Vec<SigReference>,
+    /// The field's `/Lock`.
+    pub lock: Option<Lock>,
+    /// True when the catalog's `/Perms /DocMDP` names this dictionary: a certification
+    /// signature (§12.8.2.2).
+    pub certification: bool,
+}
+
+/// A stream located in the file, not decoded.
+#[derive(Clone, Debug, Serialize)]
+pub struct StreamLocation {
+    /// The stream's object.
+    pub object: ObjectId,
+    /// Its raw data in the file (meaningful when `origin` is the file).
+    pub data: Span,
+    /// Its filters.
+    pub filters: Vec<String>,
+}
+
+/// One `/VRI` entry of the DSS (ETSI EN 319 142-1 §5.4.2.3).
+#[derive(Clone, Debug, Serialize)]
+pub struct VriEntry {
+    /// The key: upper-case hex SHA-1 of the signature's `/Contents` value.
+    pub key: String,
+    /// `/Cert` stream references.
+    pub certs: Vec<ObjectId>,
+    /// `/CRL` stream references.
+    pub crls: Vec<ObjectId>,
+    /// `/OCSP` stream references.
+    pub ocsps: Vec<ObjectId>,
+}
+
+/// The document security store: `/DSS` in the catalog (ETSI EN 319 142-1 §5.4.2.2).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Dss {
+    /// `/Certs`.
+    pub certs: Vec<StreamLocation>,
+    /// `/CRLs`.
+    pub crls: Vec<StreamLocation>,
+    /// `/OCSPs`.
+    pub ocsps: Vec<StreamLocation>,
+    /// `/VRI`.
+    pub vri: Vec<VriEntry>,
+}
+
+/// Read a PDF's revisions and signatures.
+///
+/// Never panics; a file from which no document model can be built is a [`PdfError`];
+/// anything the reader worked around is a [`Finding`] in the result.
+pub fn read(data: &[u8]) -> Result<Document, PdfError> {
+    if data.is_empty() {
+        return Err(PdfError::Empty);
+    }
+    // §7.5.2: the header is on the first line; readers accept it within the first 1 KiB.
+    let head = &data[..data.len().min(1024)];
+    let Some(h) = memchr::memmem::find(head, b"%PDF-") else {
+        // Readers do accept a file without header whose structure is intact; without a
+        // readable structure it is not a PDF at all.
+        return match form::read_document(data, String::new()) {
+            Ok(mut doc) => {
+                doc.findings.insert(0, Finding::MissingHeader);
+                Ok(doc)
+            }
+            Err(PdfError::NoTrailer | PdfError::Syntax { .. } | PdfError::UnexpectedEof { .. }) => {
+                Err(PdfError::NotPdf)
+            }
+            Err(e) => Err(e),
+        };
+    };
+    let version: String = data[h + 5..]
+        .iter()
+        .take(8)
+        .take_while(|b| b.is_ascii_digit() || **b == b'.')
+        .map(|&b| char::from(b))
+        .collect();
+    form::read_document(data, version)
+}

@@ -1,0 +1,392 @@
+//! PDF objects (ISO 32000-1 §7.3) with the byte span each one occupies in its source.
+//!
+//! Names and strings borrow from the source bytes where they can (`Cow::Borrowed`); objects
+//! read out of a decoded object stream own their bytes. Strings keep their raw token and are
+//! decoded on demand, so a 30 KB `/Contents` hex string is never copied unless asked for.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Serialize;
+
+/// A half-open byte interval `[start, end)` in the file (or, for objects inside an object
+/// stream, in that stream's decoded data; see [`Origin`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// `[start, end)`.
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+
+    /// Number of bytes covered.
+    pub fn len(&self) -> usize {
+        self.end.saturating_sub(self.start)
+    }
+
+    /// True when the span covers no byte.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// An indirect object's identity: `n g R` (§7.3.10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ObjectId {
+    /// Object number.
+    pub num: u32,
+    /// Generation number.
+    pub gen: u16,
+}
+
+impl fmt::Display for ObjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} R", self.num, self.gen)
+    }
+}
+
+/// A string object (§7.3.4): literal `( … )` or hexadecimal `< … >`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PdfString<'a> {
+    /// The bytes between the delimiters, undecoded.
+    pub raw: Cow<'a, [u8]>,
+    /// True for a hexadecimal string.
+    pub hex: bool,
+}
+
+impl PdfString<'_> {
+    /// The string's bytes: escapes of a literal string resolved (§7.3.4.2), hex digits of a
+    /// hexadecimal string paired (§7.3.4.3: white space ignored, a final odd digit is
+    /// followed by an assumed 0).
+    pub fn decode(&self) -> Vec<u8> {
+        if self.hex {
+            decode_hex(&self.raw)
+        } else {
+            decode_literal(&self.raw)
+        }
+    }
+
+    /// The string as text (§7.9.2.2): UTF-16BE with a byte order mark, UTF-8 with a byte
+    /// order mark (PDF 2.0), otherwise PDFDocEncoding.
+    pub fn text(&self) -> String {
+        decode_text(&self.decode())
+    }
+}
+
+/// A dictionary (§7.3.7). Entries keep their file order and duplicates: a dictionary with the
+/// same key twice is a finding for the caller, not something to resolve silently.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Dictionary<'a> {
+    /// Key (decoded name, without the slash) and value, in file order.
+    pub entries: Vec<(Cow<'a, [u8]>, Object<'a>)>,
+}
+
+impl<'a> Dictionary<'a> {
+    /// The first value stored under `key`.
+    pub fn get(&self, key: &[u8]) -> Option<&Object<'a>> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.as_ref() == key)
+            .map(|(_, v)| v)
+    }
+
+    /// How many entries carry `key`.
+    pub fn count(&self, key: &[u8]) -> usize {
+        self.entries
+            .iter()
+            .filter(|(k, _)| k.as_ref() == key)
+            .count()
+    }
+
+    /// The value under `key` if it is a name.
+    pub fn name(&self, key: &[u8]) -> Option<&[u8]> {
+        self.get(key).and_then(Object::as_name)
+    }
+
+    /// Copy every borrowed byte so the dictionary outlives its source.
+    pub fn into_owned(self) -> Dictionary<'static> {
+        Dictionary {
+            entries: self
+                .entries
+                .into_iter()
+                .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
+                .collect(),
+        }
+    }
+}
+
+/// A direct object and the bytes it was parsed from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Object<'a> {
+    /// Where the object's token(s) sit in the source.
+    pub span: Span,
+    /// The value.
+    pub value: Value<'a>,
+}
+
+/// The value of a direct object (§7.3).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value<'a> {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// An integer.
+    Integer(i64),
+    /// A real number.
+    Real(f64),
+    /// A name, `#xx` escapes decoded, without its slash.
+    Name(Cow<'a, [u8]>),
+    /// A string.
+    String(PdfString<'a>),
+    /// An array.
+    Array(Vec<Object<'a>>),
+    /// A dictionary.
+    Dictionary(Dictionary<'a>),
+    /// An indirect reference `n g R`.
+    Reference(ObjectId),
+}
+
+impl<'a> Object<'a> {
+    /// The integer value, if any.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self.value {
+            Value::Integer(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// The name value, if any.
+    pub fn as_name(&self) -> Option<&[u8]> {
+        match &self.value {
+            Value::Name(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The string value, if any.
+    pub fn as_string(&self) -> Option<&PdfString<'a>> {
+        match &self.value {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The array value, if any.
+    pub fn as_array(&self) -> Option<&[Object<'a>]> {
+        match &self.value {
+            Value::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The dictionary value, if any.
+    pub fn as_dict(&self) -> Option<&Dictionary<'a>> {
+        match &self.value {
+            Value::Dictionary(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The reference, if this is one.
+    pub fn as_reference(&self) -> Option<ObjectId> {
+        match self.value {
+            Value::Reference(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// A short name for the value's type, for error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self.value {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Integer(_) => "integer",
+            Value::Real(_) => "real",
+            Value::Name(_) => "name",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Dictionary(_) => "dictionary",
+            Value::Reference(_) => "reference",
+        }
+    }
+
+    /// Copy every borrowed byte so the object outlives its source.
+    pub fn into_owned(self) -> Object<'static> {
+        let value = match self.value {
+            Value::Null => Value::Null,
+            Value::Bool(b) => Value::Bool(b),
+            Value::Integer(i) => Value::Integer(i),
+            Value::Real(r) => Value::Real(r),
+            Value::Name(n) => Value::Name(Cow::Owned(n.into_owned())),
+            Value::String(s) => Value::String(PdfString {
+                raw: Cow::Owned(s.raw.into_owned()),
+                hex: s.hex,
+            }),
+            Value::Array(a) => Value::Array(a.into_iter().map(Object::into_owned).collect()),
+            Value::Dictionary(d) => Value::Dictionary(d.into_owned()),
+            Value::Reference(id) => Value::Reference(id),
+        };
+        Object {
+            span: self.span,
+            value,
+        }
+    }
+}
+
+/// Where an indirect object was read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "in")]
+pub enum Origin {
+    /// Directly in the file; spans are file offsets.
+    File,
+    /// Inside object stream `stream` (§7.5.7); spans are offsets in its decoded data.
+    ObjectStream {
+        /// The object stream's object number.
+        stream: u32,
+    },
+}
+
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Decode the inside of a hexadecimal string; non-hex bytes (white space) are skipped.
+pub(crate) fn decode_hex(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len() / 2);
+    let mut hi: Option<u8> = None;
+    for &b in raw {
+        if let Some(v) = hex_val(b) {
+            match hi.take() {
+                Some(h) => out.push(h << 4 | v),
+                None => hi = Some(v),
+            }
+        }
+    }
+    if let Some(h) = hi {
+        out.push(h << 4);
+    }
+    out
+}
+
+/// Decode the inside of a literal string (§7.3.4.2, Table 3).
+pub(crate) fn decode_literal(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let b = raw[i];
+        i += 1;
+        match b {
+            b'\\' if i < raw.len() => {
+                let e = raw[i];
+                i += 1;
+                match e {
+                    b'n' => out.push(b'\n'),
+                    b'r' => out.push(b'\r'),
+                    b't' => out.push(b'\t'),
+                    b'b' => out.push(0x08),
+                    b'f' => out.push(0x0c),
+                    b'0'..=b'7' => {
+                        let mut v = u32::from(e - b'0');
+                        for _ in 0..2 {
+                            match raw.get(i) {
+                                Some(&d @ b'0'..=b'7') => {
+                                    v = v * 8 + u32::from(d - b'0');
+                                    i += 1;
+                                }
+                                _ => break,
+                            }
+                        }
+                        out.push(v as u8);
+                    }
+                    // A backslash before an end-of-line marker continues the line.
+                    b'\r' => {
+                        if raw.get(i) == Some(&b'\n') {
+                            i += 1;
+                        }
+                    }
+                    b'\n' => {}
+                    other => out.push(other),
+                }
+            }
+            // An unescaped end-of-line marker reads as a single line feed.
+            b'\r' => {
+                if raw.get(i) == Some(&b'\n') {
+                    i += 1;
+                }
+                out.push(b'\n');
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// PDFDocEncoding (Annex D.2) code points 0x18–0x1F and 0x80–0x9F; elsewhere it equals
+/// ISO Latin-1.
+const PDFDOC_HIGH: [char; 32] = [
+    '\u{2022}', '\u{2020}', '\u{2021}', '\u{2026}', '\u{2014}', '\u{2013}', '\u{0192}', '\u{2044}',
+    '\u{2039}', '\u{203A}', '\u{2212}', '\u{2030}', '\u{201E}', '\u{201C}', '\u{201D}', '\u{2018}',
+    '\u{2019}', '\u{201A}', '\u{2122}', '\u{FB01}', '\u{FB02}', '\u{0141}', '\u{0152}', '\u{0160}',
+    '\u{0178}', '\u{017D}', '\u{0131}', '\u{0142}', '\u{0153}', '\u{0161}', '\u{017E}', '\u{FFFD}',
+];
+const PDFDOC_LOW: [char; 8] = [
+    '\u{02D8}', '\u{02C7}', '\u{02C6}', '\u{02D9}', '\u{02DD}', '\u{02DB}', '\u{02DA}', '\u{02DC}',
+];
+
+/// Decode a text string (§7.9.2.2).
+pub(crate) fn decode_text(bytes: &[u8]) -> String {
+    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        let units: Vec<u16> = rest
+            .chunks_exact(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+            .collect();
+        return String::from_utf16_lossy(&units);
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return String::from_utf8_lossy(rest).into_owned();
+    }
+    bytes
+        .iter()
+        .map(|&b| match b {
+            0x18..=0x1F => PDFDOC_LOW[usize::from(b - 0x18)],
+            0x80..=0x9F => PDFDOC_HIGH[usize::from(b - 0x80)],
+            0xAD => '\u{FFFD}',
+            _ => char::from(b),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_escapes() {
+        assert_eq!(decode_literal(br"a\(b\)\\\n\101\7x"), b"a(b)\\\nA\x07x");
+        assert_eq!(decode_literal(b"a\\\r\nb\r\nc"), b"ab\nc");
+    }
+
+    #[test]
+    fn hex_odd_digit_and_space() {
+        assert_eq!(decode_hex(b"4 1 4"), b"A@");
+        assert_eq!(decode_hex(b"901FA"), vec![0x90, 0x1f, 0xa0]);
+    }
+
+    #[test]
+    fn text_utf16_and_pdfdoc() {
+        assert_eq!(decode_text(&[0xFE, 0xFF, 0x00, 0x48, 0x1E, 0xA1]), "Hạ");
+        assert_eq!(decode_text(b"caf\xe9 \x93x\x94"), "café “x”");
+    }
+}

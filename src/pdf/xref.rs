@@ -1,0 +1,986 @@
+//! Cross-reference sections and the object resolver (ISO 32000-1 §7.5.4–§7.5.8).
+//!
+//! ```text
+//! startxref            % §7.5.5: byte offset of the last cross-reference section
+//! 123456
+//! %%EOF
+//! ```
+//!
+//! Each section is a classic table (`xref … trailer << … >>`, §7.5.4) or a cross-reference
+//! stream (`/Type /XRef`, §7.5.8); a hybrid-reference file's table trailer also names a stream
+//! with `/XRefStm` (§7.5.8.4). `/Prev` links every section to the previous revision's. The
+//! resolver looks an object up as of a given revision, newest section first, and reads it
+//! where the entry says: in the file or inside an object stream (§7.5.7).
+
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::rc::Rc;
+
+use memchr::memmem;
+
+use super::error::{Finding, PdfError};
+use super::lexer::{is_regular, is_white, Lexer};
+use super::limits::{
+    MAX_DECODED_STREAM, MAX_DECODED_TOTAL, MAX_INDIRECTION, MAX_SCANNED_OBJECTS, MAX_XREF_ENTRIES,
+    MAX_XREF_SECTIONS,
+};
+use super::object::{Dictionary, Object, ObjectId, Origin, Span, Value};
+
+/// One cross-reference entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Entry {
+    /// `f`: free (type 0).
+    Free,
+    /// `n`: at a byte offset in the file (type 1).
+    InFile { offset: usize, gen: u16 },
+    /// Type 2: the `index`-th object of object stream `stream`.
+    Compressed { stream: u32, index: u32 },
+}
+
+/// How a section was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SectionKind {
+    /// A classic `xref` table.
+    Table,
+    /// A classic table whose trailer names a cross-reference stream with `/XRefStm`.
+    Hybrid,
+    /// A cross-reference stream.
+    Stream,
+    /// No section: objects located by the fallback scan.
+    Scan,
+}
+
+/// A section as read from the file.
+pub(crate) struct Section<'a> {
+    pub offset: usize,
+    pub kind: SectionKind,
+    pub entries: HashMap<u32, Entry>,
+    pub trailer: Dictionary<'a>,
+    /// End of the `%%EOF` marker that closes this section, and of its end-of-line.
+    pub eof: Option<(usize, usize)>,
+    /// Index (0-based, oldest first) of the revision the section belongs to.
+    pub revision: usize,
+}
+
+/// An indirect object read from the file or an object stream.
+#[derive(Clone, Debug)]
+pub(crate) struct Indirect<'a> {
+    pub id: ObjectId,
+    pub object: Object<'a>,
+    pub origin: Origin,
+    /// For a stream: its raw (undecoded) data in the file.
+    pub stream: Option<Span>,
+    /// File offset of the object (for a compressed object, of its object stream).
+    pub file_offset: usize,
+}
+
+struct ObjStm {
+    data: Vec<u8>,
+    first: usize,
+    index: Vec<(u32, usize)>,
+}
+
+/// Resolves objects against the sections of one file.
+pub(crate) struct Resolver<'a> {
+    pub data: &'a [u8],
+    /// Sections in chain order: newest first.
+    pub sections: Vec<Section<'a>>,
+    pub findings: Vec<Finding>,
+    pub recovered: bool,
+    objstms: HashMap<u32, Rc<ObjStm>>,
+    decoded_total: usize,
+    scan: Option<HashMap<u32, usize>>,
+    entries_total: usize,
+    /// An older section could not be read or the chain looped.
+    chain_broken: bool,
+}
+
+fn eol_len(data: &[u8], pos: usize) -> usize {
+    match (data.get(pos), data.get(pos + 1)) {
+        (Some(b'\r'), Some(b'\n')) => 2,
+        (Some(b'\r' | b'\n'), _) => 1,
+        _ => 0,
+    }
+}
+
+/// Position just after the first `%%EOF` at or after `from`, and after its end-of-line.
+pub(crate) fn eof_after(data: &[u8], from: usize) -> Option<(usize, usize)> {
+    let p = memmem::find(data.get(from..)?, b"%%EOF")? + from + 5;
+    Some((p, p + eol_len(data, p)))
+}
+
+impl<'a> Resolver<'a> {
+    /// Read the chain from `startxref`; on failure fall back to scanning the file.
+    pub(crate) fn open(data: &'a [u8]) -> Result<Self, PdfError> {
+        let mut r = Resolver {
+            data,
+            sections: Vec::new(),
+            findings: Vec::new(),
+            recovered: false,
+            objstms: HashMap::new(),
+            decoded_total: 0,
+            scan: None,
+            entries_total: 0,
+            chain_broken: false,
+        };
+        let chain = match r.find_startxref() {
+            Ok(off) => r.read_chain(off),
+            Err(reason) => Err(reason),
+        };
+        if let Err(reason) = chain {
+            if let ChainError::Fatal(
+                e @ (PdfError::TooManyRevisions
+                | PdfError::TooManyObjects
+                | PdfError::DecodeBudget { .. }
+                | PdfError::NestingTooDeep { .. }),
+            ) = reason
+            {
+                return Err(e);
+            }
+            r.sections.clear();
+            r.findings.push(Finding::FallbackScan {
+                reason: reason.to_string(),
+            });
+            r.recovered = true;
+            let sections = r.scan_sections(data.len());
+            if sections.iter().all(|s| s.trailer.get(b"Root").is_none()) {
+                return Err(PdfError::NoTrailer);
+            }
+            r.sections = sections;
+            r.sections.reverse();
+        } else if r.chain_broken {
+            // The older part of the chain is unreadable: the segments of the file before the
+            // oldest readable section become scanned pseudo-revisions, so objects defined
+            // there are still found (and reported as recovered).
+            let oldest = r.sections.iter().map(|s| s.offset).min().unwrap_or(0);
+            let boundary = memmem::find_iter(&data[..oldest], b"%%EOF")
+                .last()
+                .map(|p| p + 5 + eol_len(data, p + 5));
+            if let Some(b) = boundary {
+                let mut older = r.scan_sections(b);
+                older.reverse();
+                r.sections.extend(older);
+                r.recovered = true;
+            }
+        }
+        r.assign_revisions();
+        Ok(r)
+    }
+
+    fn find_startxref(&self) -> Result<usize, ChainError> {
+        let data = self.data;
+        // §7.5.5: the last line holds %%EOF and the two before it startxref and the offset;
+        // trailing garbage is common, so look further back than the 1024 bytes of the spec.
+        let tail_start = data.len().saturating_sub(64 << 10);
+        let pos = memmem::rfind(&data[tail_start..], b"startxref")
+            .map(|p| p + tail_start)
+            .ok_or(ChainError::Msg("no startxref".into()))?;
+        let mut lx = Lexer::new(data, pos + 9, 0);
+        let off = lx
+            .read_uint()
+            .ok_or_else(|| ChainError::Msg(format!("no offset after startxref at byte {pos}")))?;
+        let off = usize::try_from(off).unwrap_or(usize::MAX);
+        if off >= data.len() {
+            return Err(ChainError::Msg(format!(
+                "startxref {off} points past the end of the file ({} bytes)",
+                data.len()
+            )));
+        }
+        Ok(off)
+    }
+
+    fn read_chain(&mut self, start: usize) -> Result<(), ChainError> {
+        let mut visited = HashSet::new();
+        let mut next = Some(start);
+        while let Some(off) = next.take() {
+            if !visited.insert(off) {
+                self.findings.push(Finding::PrevLoop { offset: off });
+                self.chain_broken = true;
+                break;
+            }
+            if self.sections.len() >= MAX_XREF_SECTIONS {
+                return Err(ChainError::Fatal(PdfError::TooManyRevisions));
+            }
+            let section = match self.read_section(off) {
+                Ok(mut s) => {
+                    if let Some(stm) = s.trailer.get(b"XRefStm").and_then(Object::as_i64) {
+                        let stm = usize::try_from(stm).unwrap_or(usize::MAX);
+                        if visited.insert(stm) {
+                            match self.read_section(stm) {
+                                Ok(hidden) if hidden.kind == SectionKind::Stream => {
+                                    // §7.5.8.4: entries absent from the table, or free in it,
+                                    // are taken from the stream.
+                                    for (num, e) in hidden.entries {
+                                        let slot = s.entries.entry(num).or_insert(e);
+                                        if *slot == Entry::Free {
+                                            *slot = e;
+                                        }
+                                    }
+                                    s.kind = SectionKind::Hybrid;
+                                }
+                                Ok(_) => self.findings.push(Finding::BrokenPrev {
+                                    offset: stm,
+                                    reason: "/XRefStm does not point at a stream".into(),
+                                }),
+                                Err(e) => self.findings.push(Finding::BrokenPrev {
+                                    offset: stm,
+                                    reason: e.to_string(),
+                                }),
+                            }
+                        } else {
+                            self.findings.push(Finding::PrevLoop { offset: stm });
+                        }
+                    }
+                    s
+                }
+                Err(e @ ChainError::Fatal(PdfError::TooManyObjects)) => return Err(e),
+                Err(e) if self.sections.is_empty() => return Err(e),
+                Err(e) => {
+                    self.findings.push(Finding::BrokenPrev {
+                        offset: off,
+                        reason: e.to_string(),
+                    });
+                    self.chain_broken = true;
+                    break;
+                }
+            };
+            next = match section.trailer.get(b"Prev").map(|o| &o.value) {
+                Some(Value::Integer(p)) => Some(usize::try_from(*p).unwrap_or(usize::MAX)),
+                Some(Value::Real(p)) if *p >= 0.0 => Some(*p as usize),
+                _ => None,
+            };
+            if let Some(p) = next {
+                if p >= self.data.len() {
+                    self.findings.push(Finding::BrokenPrev {
+                        offset: p,
+                        reason: "/Prev points past the end of the file".into(),
+                    });
+                    self.chain_broken = true;
+                    next = None;
+                }
+            }
+            self.sections.push(section);
+        }
+        Ok(())
+    }
+
+    fn read_section(&mut self, off: usize) -> Result<Section<'a>, ChainError> {
+        let data = self.data;
+        if off >= data.len() {
+            return Err(ChainError::Msg(format!(
+                "section offset {off} out of the file"
+            )));
+        }
+        let mut lx = Lexer::new(data, off, 0);
+        if lx.eat_keyword(b"xref") {
+            let mut entries = HashMap::new();
+            loop {
+                if lx.eat_keyword(b"trailer") {
+                    break;
+                }
+                let here = lx.offset();
+                let (Some(first), Some(count)) = (lx.read_uint(), lx.read_uint()) else {
+                    return Err(ChainError::Msg(format!(
+                        "bad cross-reference subsection header at byte {here}"
+                    )));
+                };
+                // Each entry takes at least 6 bytes ("0 0 n "), so a count larger than what
+                // is left of the file is a lie.
+                if count > ((data.len() - lx.pos()) / 6) as u64 {
+                    return Err(ChainError::Msg(format!(
+                        "subsection at byte {here} claims {count} entries"
+                    )));
+                }
+                self.charge_entries(count as usize)?;
+                for i in 0..count {
+                    let at = lx.offset();
+                    let (Some(o), Some(g)) = (lx.read_uint(), lx.read_uint()) else {
+                        return Err(ChainError::Msg(format!("bad xref entry at byte {at}")));
+                    };
+                    let kind = if lx.eat_keyword(b"n") {
+                        true
+                    } else if lx.eat_keyword(b"f") {
+                        false
+                    } else {
+                        return Err(ChainError::Msg(format!("bad xref entry at byte {at}")));
+                    };
+                    let Some(num) = first.checked_add(i).and_then(|n| u32::try_from(n).ok()) else {
+                        return Err(ChainError::Msg(format!("object number overflow at {at}")));
+                    };
+                    let e = if kind && o > 0 {
+                        Entry::InFile {
+                            offset: usize::try_from(o).unwrap_or(usize::MAX),
+                            gen: u16::try_from(g).unwrap_or(u16::MAX),
+                        }
+                    } else {
+                        Entry::Free
+                    };
+                    // Within one table the first entry for an object wins.
+                    entries.entry(num).or_insert(e);
+                }
+            }
+            let t = lx.parse_object(0).map_err(ChainError::Fatal)?;
+            let Value::Dictionary(trailer) = t.value else {
+                return Err(ChainError::Msg(format!(
+                    "trailer at byte {} is not a dictionary",
+                    t.span.start
+                )));
+            };
+            Ok(Section {
+                offset: off,
+                kind: SectionKind::Table,
+                entries,
+                trailer,
+                eof: eof_after(data, t.span.end),
+                revision: 0,
+            })
+        } else if let Some(id) = lx.read_object_header() {
+            let ind = self.parse_at(off, id, 0).map_err(ChainError::Fatal)?;
+            let end = ind.stream.map_or(ind.object.span.end, |s| s.end);
+            let entries = self.xref_stream_entries(&ind)?;
+            let Value::Dictionary(trailer) = ind.object.value else {
+                unreachable!("xref_stream_entries checked the dictionary")
+            };
+            Ok(Section {
+                offset: off,
+                kind: SectionKind::Stream,
+                entries,
+                trailer,
+                eof: eof_after(data, end),
+                revision: 0,
+            })
+        } else {
+            Err(ChainError::Msg(format!(
+                "byte {off} holds neither an xref table nor an xref stream"
+            )))
+        }
+    }
+
+    fn charge_entries(&mut self, n: usize) -> Result<(), ChainError> {
+        self.entries_total = self.entries_total.saturating_add(n);
+        if self.entries_total > MAX_XREF_ENTRIES {
+            return Err(ChainError::Fatal(PdfError::TooManyObjects));
+        }
+        Ok(())
+    }
+
+    /// Entries of a cross-reference stream (§7.5.8.2, §7.5.8.3).
+    fn xref_stream_entries(
+        &mut self,
+        ind: &Indirect<'a>,
+    ) -> Result<HashMap<u32, Entry>, ChainError> {
+        let id = ind.id;
+        let bad = |reason| ChainError::Fatal(PdfError::BadStream { id, reason });
+        let dict = ind.object.as_dict().ok_or(bad("not a dictionary"))?;
+        if dict.name(b"Type") != Some(b"XRef") {
+            return Err(bad("not /Type /XRef"));
+        }
+        let w: Vec<usize> = dict
+            .get(b"W")
+            .and_then(Object::as_array)
+            .ok_or(bad("no /W"))?
+            .iter()
+            .map(|o| o.as_i64().and_then(|v| usize::try_from(v).ok()))
+            .collect::<Option<_>>()
+            .ok_or(bad("/W is not three integers"))?;
+        if w.len() != 3 || w.iter().any(|&x| x > 8) || w[1] == 0 {
+            return Err(bad("/W is not three field widths of at most 8 bytes"));
+        }
+        let size = dict
+            .get(b"Size")
+            .and_then(Object::as_i64)
+            .ok_or(bad("no /Size"))?;
+        let index: Vec<i64> = match dict.get(b"Index") {
+            Some(o) => o
+                .as_array()
+                .ok_or(bad("/Index is not an array"))?
+                .iter()
+                .map(Object::as_i64)
+                .collect::<Option<_>>()
+                .ok_or(bad("/Index holds a non-integer"))?,
+            None => vec![0, size],
+        };
+        if index.len() % 2 != 0 || index.iter().any(|&v| v < 0 || v > u32::MAX as i64) {
+            return Err(bad("/Index is not pairs of object numbers and counts"));
+        }
+        let decoded = self.decode_stream(ind, dict).map_err(ChainError::Fatal)?;
+        let row = w[0] + w[1] + w[2];
+        let rows: u64 = index.chunks(2).map(|c| c[1] as u64).sum();
+        if rows.saturating_mul(row as u64) > decoded.len() as u64 {
+            return Err(bad("fewer entry bytes than /Index announces"));
+        }
+        self.charge_entries(rows as usize)?;
+        let field = |bytes: &[u8]| bytes.iter().fold(0u64, |acc, &b| acc << 8 | u64::from(b));
+        let mut entries = HashMap::with_capacity(rows as usize);
+        let mut pos = 0;
+        for c in index.chunks(2) {
+            for i in 0..c[1] as u64 {
+                let r = &decoded[pos..pos + row];
+                pos += row;
+                // §7.5.8.3: a zero-width type field means type 1.
+                let t = if w[0] == 0 { 1 } else { field(&r[..w[0]]) };
+                let f2 = field(&r[w[0]..w[0] + w[1]]);
+                let f3 = field(&r[w[0] + w[1]..]);
+                let Some(num) = u32::try_from(c[0] as u64 + i).ok() else {
+                    return Err(bad("object number overflow"));
+                };
+                let e = match t {
+                    0 => Entry::Free,
+                    1 => Entry::InFile {
+                        offset: usize::try_from(f2).unwrap_or(usize::MAX),
+                        gen: u16::try_from(f3).unwrap_or(u16::MAX),
+                    },
+                    2 => Entry::Compressed {
+                        stream: u32::try_from(f2).unwrap_or(u32::MAX),
+                        index: u32::try_from(f3).unwrap_or(u32::MAX),
+                    },
+                    // §7.5.8.3: other types are references to null.
+                    _ => Entry::Free,
+                };
+                entries.entry(num).or_insert(e);
+            }
+        }
+        Ok(entries)
+    }
+
+    /// Group sections into revisions, oldest first. A section placed in the file *before*
+    /// the section it points back to (the first-page table of a linearized file, §F.3) belongs
+    /// to the same revision as that section.
+    fn assign_revisions(&mut self) {
+        let n = self.sections.len();
+        let mut rev = 0;
+        for i in (0..n).rev() {
+            if i + 1 < n && self.sections[i].offset > self.sections[i + 1].offset {
+                rev += 1;
+            }
+            self.sections[i].revision = rev;
+        }
+    }
+
+    /// Number of revisions.
+    pub(crate) fn revision_count(&self) -> usize {
+        self.sections.first().map_or(0, |s| s.revision + 1)
+    }
+
+    /// The trailer of revision `rev`: that of its newest section holding `/Root`.
+    pub(crate) fn trailer(&self, rev: usize) -> Option<&Dictionary<'a>> {
+        let mut any = None;
+        for s in self.sections.iter().filter(|s| s.revision == rev) {
+            if s.trailer.get(b"Root").is_some() {
+                return Some(&s.trailer);
+            }
+            any.get_or_insert(&s.trailer);
+        }
+        any
+    }
+
+    fn entry(&self, num: u32, rev: usize) -> Option<Entry> {
+        self.sections
+            .iter()
+            .filter(|s| s.revision <= rev)
+            .find_map(|s| s.entries.get(&num).copied())
+    }
+
+    /// The object `id` as of revision `rev`; `None` for a free or absent object (a
+    /// reference to which is a reference to null, §7.3.10).
+    pub(crate) fn get(
+        &mut self,
+        id: ObjectId,
+        rev: usize,
+        depth: usize,
+    ) -> Result<Option<Indirect<'a>>, PdfError> {
+        if depth > MAX_INDIRECTION {
+            return Err(PdfError::IndirectionTooDeep { id });
+        }
+        match self.entry(id.num, rev) {
+            None | Some(Entry::Free) => Ok(None),
+            Some(Entry::InFile { offset, .. }) => {
+                let at_object = offset < self.data.len() && {
+                    let mut lx = Lexer::new(self.data, offset, 0);
+                    lx.read_object_header().is_some_and(|h| h.num == id.num)
+                };
+                if at_object {
+                    return self.parse_at(offset, id, depth + 1).map(Some);
+                }
+                // The entry is wrong: look for the object where it really is.
+                match self.scanned(id.num) {
+                    Some(real) => {
+                        self.findings.push(Finding::XrefEntryMismatch {
+                            object: id.to_string(),
+                            offset,
+                        });
+                        self.parse_at(real, id, depth + 1).map(Some)
+                    }
+                    None => Err(PdfError::BadObject {
+                        id,
+                        reason: "cross-reference entry points elsewhere",
+                    }),
+                }
+            }
+            Some(Entry::Compressed { stream, index }) => {
+                let stm = self.objstm(stream, rev, depth + 1)?;
+                let pos = match stm.index.get(index as usize) {
+                    Some(&(n, p)) if n == id.num => p,
+                    _ => stm
+                        .index
+                        .iter()
+                        .find(|(n, _)| *n == id.num)
+                        .map(|&(_, p)| p)
+                        .ok_or(PdfError::BadObject {
+                            id,
+                            reason: "not in its object stream",
+                        })?,
+                };
+                let start = stm.first.checked_add(pos).ok_or(PdfError::BadObject {
+                    id,
+                    reason: "offset overflow in object stream",
+                })?;
+                if start >= stm.data.len() {
+                    return Err(PdfError::BadObject {
+                        id,
+                        reason: "offset past the end of its object stream",
+                    });
+                }
+                let object = Lexer::new(&stm.data, start, 0)
+                    .parse_object(0)?
+                    .into_owned();
+                let file_offset = match self.entry(stream, rev) {
+                    Some(Entry::InFile { offset, .. }) => offset,
+                    _ => 0,
+                };
+                Ok(Some(Indirect {
+                    id,
+                    object,
+                    origin: Origin::ObjectStream { stream },
+                    stream: None,
+                    file_offset,
+                }))
+            }
+        }
+    }
+
+    /// Follow references from `obj` until a direct object; missing objects read as null.
+    /// Returns the object and, when it came from an indirect object, that object.
+    pub(crate) fn resolve(
+        &mut self,
+        obj: &Object<'a>,
+        rev: usize,
+    ) -> Result<(Object<'a>, Option<Indirect<'a>>), PdfError> {
+        let mut cur = obj.clone();
+        let mut last = None;
+        for _ in 0..=MAX_INDIRECTION {
+            let Some(id) = cur.as_reference() else {
+                return Ok((cur, last));
+            };
+            match self.get(id, rev, 0)? {
+                Some(ind) => {
+                    cur = ind.object.clone();
+                    last = Some(ind);
+                }
+                None => {
+                    return Ok((
+                        Object {
+                            span: cur.span,
+                            value: Value::Null,
+                        },
+                        last,
+                    ))
+                }
+            }
+        }
+        Err(PdfError::IndirectionTooDeep {
+            id: obj.as_reference().unwrap_or(ObjectId { num: 0, gen: 0 }),
+        })
+    }
+
+    /// Parse `n g obj … endobj` at `offset`, with its stream's data span if it has one.
+    pub(crate) fn parse_at(
+        &mut self,
+        offset: usize,
+        expect: ObjectId,
+        depth: usize,
+    ) -> Result<Indirect<'a>, PdfError> {
+        let data = self.data;
+        let mut lx = Lexer::new(data, offset, 0);
+        let id = lx.read_object_header().ok_or(PdfError::Syntax {
+            offset,
+            expected: "n g obj",
+        })?;
+        if id.num != expect.num {
+            return Err(PdfError::BadObject {
+                id: expect,
+                reason: "cross-reference entry points at another object",
+            });
+        }
+        let object = lx.parse_object(0)?;
+        let mut stream = None;
+        if let Value::Dictionary(dict) = &object.value {
+            let save = lx.pos();
+            if lx.eat_keyword(b"stream") {
+                // §7.3.8.1: the keyword is followed by CRLF or LF (a lone CR is tolerated).
+                let start = lx.pos() + eol_len(data, lx.pos());
+                let declared = match dict.get(b"Length").map(|o| &o.value) {
+                    Some(Value::Integer(n)) => usize::try_from(*n).ok(),
+                    Some(Value::Reference(r)) if *r != id => self
+                        .get(*r, usize::MAX, depth + 1)?
+                        .and_then(|o| o.object.as_i64())
+                        .and_then(|n| usize::try_from(n).ok()),
+                    _ => None,
+                };
+                let ends_right = |len: usize| {
+                    start.checked_add(len).is_some_and(|end| {
+                        end <= data.len() && {
+                            let mut l = Lexer::new(data, end, 0);
+                            l.eat_keyword(b"endstream")
+                        }
+                    })
+                };
+                let end = match declared {
+                    Some(len) if ends_right(len) => start + len,
+                    _ => {
+                        let Some(p) = memmem::find(&data[start.min(data.len())..], b"endstream")
+                        else {
+                            return Err(PdfError::UnexpectedEof { offset });
+                        };
+                        self.findings.push(Finding::StreamLength {
+                            object: id.to_string(),
+                        });
+                        let mut e = start + p;
+                        // The end-of-line before `endstream` is not data (§7.3.8.1).
+                        if e > start && data[e - 1] == b'\n' {
+                            e -= 1;
+                        }
+                        if e > start && data[e - 1] == b'\r' {
+                            e -= 1;
+                        }
+                        e
+                    }
+                };
+                stream = Some(Span::new(start, end));
+            } else {
+                lx.seek(save);
+            }
+        }
+        Ok(Indirect {
+            id,
+            object,
+            origin: Origin::File,
+            stream,
+            file_offset: offset,
+        })
+    }
+
+    /// Decode a cross-reference or object stream: FlateDecode (§7.4.4) with an optional PNG
+    /// predictor (§7.4.4.4), within the decode budgets.
+    fn decode_stream(
+        &mut self,
+        ind: &Indirect<'a>,
+        dict: &Dictionary<'a>,
+    ) -> Result<Vec<u8>, PdfError> {
+        let id = ind.id;
+        let raw_span = ind.stream.ok_or(PdfError::BadStream {
+            id,
+            reason: "no stream data",
+        })?;
+        let raw = &self.data[raw_span.start..raw_span.end];
+        let filters: Vec<&[u8]> = match dict.get(b"Filter").map(|o| &o.value) {
+            None | Some(Value::Null) => vec![],
+            Some(Value::Name(n)) => vec![n.as_ref()],
+            Some(Value::Array(a)) => a.iter().filter_map(Object::as_name).collect(),
+            Some(_) => {
+                return Err(PdfError::BadStream {
+                    id,
+                    reason: "/Filter is not a name or array",
+                })
+            }
+        };
+        let budget = MAX_DECODED_STREAM.min(MAX_DECODED_TOTAL.saturating_sub(self.decoded_total));
+        let mut out = match filters.as_slice() {
+            [] => raw.to_vec(),
+            [f] if *f == b"FlateDecode" || *f == b"Fl" => {
+                let mut out = Vec::new();
+                flate2::read::ZlibDecoder::new(raw)
+                    .take(budget as u64 + 1)
+                    .read_to_end(&mut out)
+                    .map_err(|_| PdfError::Inflate { id })?;
+                out
+            }
+            other => {
+                return Err(PdfError::UnsupportedFilter {
+                    id,
+                    filter: other
+                        .iter()
+                        .map(|f| String::from_utf8_lossy(f).into_owned())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                })
+            }
+        };
+        if out.len() > budget {
+            return Err(PdfError::DecodeBudget { id, limit: budget });
+        }
+        self.decoded_total += out.len();
+        let parms = dict.get(b"DecodeParms").and_then(|o| match &o.value {
+            Value::Dictionary(d) => Some(d),
+            Value::Array(a) => a.first().and_then(Object::as_dict),
+            _ => None,
+        });
+        if let Some(p) = parms {
+            let get = |k: &[u8], d: i64| p.get(k).and_then(Object::as_i64).unwrap_or(d);
+            let predictor = get(b"Predictor", 1);
+            if predictor >= 10 {
+                let colors = get(b"Colors", 1).clamp(1, 4) as usize;
+                let bpc = get(b"BitsPerComponent", 8).clamp(1, 16) as usize;
+                let columns = get(b"Columns", 1).clamp(1, 1 << 20) as usize;
+                out = png_unpredict(&out, colors * bpc * columns / 8, (colors * bpc).div_ceil(8))
+                    .ok_or(PdfError::BadStream {
+                    id,
+                    reason: "bad PNG predictor data",
+                })?;
+            } else if predictor != 1 {
+                return Err(PdfError::BadStream {
+                    id,
+                    reason: "unsupported predictor",
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    fn objstm(&mut self, num: u32, rev: usize, depth: usize) -> Result<Rc<ObjStm>, PdfError> {
+        if let Some(s) = self.objstms.get(&num) {
+            return Ok(s.clone());
+        }
+        let id = ObjectId { num, gen: 0 };
+        let bad = |reason| PdfError::BadStream { id, reason };
+        let ind = match self.entry(num, rev) {
+            Some(Entry::InFile { offset, .. }) => self.parse_at(offset, id, depth)?,
+            _ => return Err(bad("object stream is not an uncompressed object")),
+        };
+        let dict = ind.object.as_dict().ok_or(bad("not a stream"))?.clone();
+        // §7.6.1: object streams of an encrypted file are encrypted (cross-reference streams
+        // are not); the reader does not implement the security handlers.
+        if self
+            .sections
+            .iter()
+            .any(|s| s.trailer.get(b"Encrypt").is_some())
+        {
+            return Err(PdfError::EncryptedObjectStream { id });
+        }
+        if dict.name(b"Type") != Some(b"ObjStm") {
+            return Err(bad("not /Type /ObjStm"));
+        }
+        let n = dict
+            .get(b"N")
+            .and_then(Object::as_i64)
+            .ok_or(bad("no /N"))?;
+        let first = dict
+            .get(b"First")
+            .and_then(Object::as_i64)
+            .and_then(|f| usize::try_from(f).ok())
+            .ok_or(bad("no /First"))?;
+        let data = self.decode_stream(&ind, &dict)?;
+        if n < 0 || first > data.len() || n as usize > data.len() / 2 {
+            return Err(bad("/N or /First inconsistent with the data"));
+        }
+        let mut lx = Lexer::new(&data[..first], 0, 0);
+        let mut index = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            let (Some(o), Some(p)) = (lx.read_uint(), lx.read_uint()) else {
+                return Err(bad("bad object stream header"));
+            };
+            let (Ok(o), Ok(p)) = (u32::try_from(o), usize::try_from(p)) else {
+                return Err(bad("bad object stream header"));
+            };
+            index.push((o, p));
+        }
+        let s = Rc::new(ObjStm { data, first, index });
+        self.objstms.insert(num, s.clone());
+        Ok(s)
+    }
+
+    /// File offset of the last `num g obj` in the file, by the fallback scan.
+    fn scanned(&mut self, num: u32) -> Option<usize> {
+        if self.scan.is_none() {
+            self.scan = Some(
+                scan_objects(self.data)
+                    .into_iter()
+                    .map(|(n, _, o)| (n, o))
+                    .collect(),
+            );
+        }
+        self.scan.as_ref().and_then(|m| m.get(&num).copied())
+    }
+
+    /// Sections rebuilt by scanning `[0, upto)`: one pseudo-section per `%%EOF`-terminated
+    /// segment, holding the objects defined in it and the last trailer (or cross-reference
+    /// stream dictionary with `/Root`) seen so far. Oldest first.
+    fn scan_sections(&mut self, upto: usize) -> Vec<Section<'a>> {
+        let data = self.data;
+        let objects: Vec<_> = scan_objects(data)
+            .into_iter()
+            .filter(|o| o.2 < upto)
+            .collect();
+        let mut ends: Vec<(usize, usize)> = memmem::find_iter(&data[..upto], b"%%EOF")
+            .map(|p| (p + 5, p + 5 + eol_len(data, p + 5)))
+            .collect();
+        let last_obj = objects.iter().map(|o| o.2).max();
+        if let Some(last_obj) = last_obj {
+            if ends.last().is_none_or(|&(e, _)| e < last_obj) {
+                ends.push((upto, upto));
+                self.findings
+                    .push(Finding::MissingEof { xref_offset: upto });
+            }
+        }
+        let mut sections: Vec<Section<'a>> = Vec::new();
+        let mut start = 0;
+        let mut trailer: Option<Dictionary<'a>> = None;
+        for (rev, &(eof, end)) in ends.iter().enumerate() {
+            let mut entries = HashMap::new();
+            for &(num, gen, off) in objects.iter().filter(|o| o.2 >= start && o.2 < eof) {
+                entries.insert(num, Entry::InFile { offset: off, gen });
+            }
+            for p in memmem::find_iter(&data[start..eof], b"trailer") {
+                let mut lx = Lexer::new(data, start + p + 7, 0);
+                if let Ok(Object {
+                    value: Value::Dictionary(d),
+                    ..
+                }) = lx.parse_object(0)
+                {
+                    if d.get(b"Root").is_some() {
+                        trailer = Some(d);
+                    }
+                }
+            }
+            for &(num, gen, off) in objects.iter().filter(|o| o.2 >= start && o.2 < eof) {
+                let window = &data[off..data.len().min(off + 512)];
+                if memmem::find(window, b"/XRef").is_some() {
+                    if let Ok(ind) = self.parse_at(off, ObjectId { num, gen }, 0) {
+                        if let Value::Dictionary(d) = ind.object.value {
+                            if d.name(b"Type") == Some(b"XRef") && d.get(b"Root").is_some() {
+                                trailer = Some(d);
+                            }
+                        }
+                    }
+                }
+            }
+            sections.push(Section {
+                offset: start,
+                kind: SectionKind::Scan,
+                entries,
+                trailer: trailer.clone().unwrap_or_default(),
+                eof: Some((eof, end)),
+                revision: rev,
+            });
+            start = end;
+        }
+        sections
+    }
+}
+
+/// Every `n g obj` header in the file that starts a line or follows white space:
+/// (number, generation, offset), bounded by [`MAX_SCANNED_OBJECTS`].
+pub(crate) fn scan_objects(data: &[u8]) -> Vec<(u32, u16, usize)> {
+    let mut out = Vec::new();
+    for p in memmem::find_iter(data, b"obj") {
+        if out.len() >= MAX_SCANNED_OBJECTS {
+            break;
+        }
+        // `obj` must stand alone: preceded by white space, followed by a non-regular byte.
+        if p == 0 || !is_white(data[p - 1]) || data.get(p + 3).is_some_and(|&b| is_regular(b)) {
+            continue;
+        }
+        // Walk back over "num gen ".
+        let mut i = p;
+        let mut fields = [0usize; 2];
+        let mut ok = true;
+        for f in fields.iter_mut().rev() {
+            while i > 0 && is_white(data[i - 1]) {
+                i -= 1;
+            }
+            let end = i;
+            while i > 0 && data[i - 1].is_ascii_digit() && end - i < 10 {
+                i -= 1;
+            }
+            if i == end {
+                ok = false;
+                break;
+            }
+            *f = i;
+        }
+        if !ok || (i > 0 && is_regular(data[i - 1])) {
+            continue;
+        }
+        let mut lx = Lexer::new(data, i, 0);
+        if let Some(id) = lx.read_object_header() {
+            out.push((id.num, id.gen, i));
+        }
+    }
+    out
+}
+
+/// Undo PNG prediction (§7.4.4.4): each row starts with its filter type byte.
+fn png_unpredict(data: &[u8], row_len: usize, bpp: usize) -> Option<Vec<u8>> {
+    if row_len == 0 {
+        return None;
+    }
+    let stride = row_len + 1;
+    let mut out = Vec::with_capacity(data.len() / stride * row_len);
+    let mut prev = vec![0u8; row_len];
+    for chunk in data.chunks(stride) {
+        if chunk.len() < stride {
+            break;
+        }
+        let (ft, row) = (chunk[0], &chunk[1..]);
+        let mut cur = vec![0u8; row_len];
+        for i in 0..row_len {
+            let a = if i >= bpp { cur[i - bpp] } else { 0 };
+            let b = prev[i];
+            let c = if i >= bpp { prev[i - bpp] } else { 0 };
+            cur[i] = match ft {
+                0 => row[i],
+                1 => row[i].wrapping_add(a),
+                2 => row[i].wrapping_add(b),
+                3 => row[i].wrapping_add(((u16::from(a) + u16::from(b)) / 2) as u8),
+                4 => {
+                    let p = i16::from(a) + i16::from(b) - i16::from(c);
+                    let (pa, pb, pc) = (
+                        (p - i16::from(a)).abs(),
+                        (p - i16::from(b)).abs(),
+                        (p - i16::from(c)).abs(),
+                    );
+                    let pred = if pa <= pb && pa <= pc {
+                        a
+                    } else if pb <= pc {
+                        b
+                    } else {
+                        c
+                    };
+                    row[i].wrapping_add(pred)
+                }
+                _ => return None,
+            };
+        }
+        out.extend_from_slice(&cur);
+        prev = cur;
+    }
+    Some(out)
+}
+
+/// Why the `startxref` chain could not be used.
+pub(crate) enum ChainError {
+    /// A budget was exceeded or the input is hostile: stop.
+    Fatal(PdfError),
+    /// The chain is broken: fall back to scanning.
+    Msg(String),
+}
+
+impl std::fmt::Display for ChainError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChainError::Fatal(e) => e.fmt(f),
+            ChainError::Msg(m) => f.write_str(m),
+        }
+    }
+}
