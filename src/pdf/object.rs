@@ -387,6 +387,6 @@ mod tests {
     #[test]
     fn text_utf16_and_pdfdoc() {
         assert_eq!(decode_text(&[0xFE, 0xFF, 0x00, 0x48, 0x1E, 0xA1]), "Hạ");
-        assert_eq!(decode_text(b"caf\xe9 \x93x\x94"), "café “x”");
+        assert_eq!(decode_text(b"caf\xe9 \x8dx\x8e \x93"), "café “x” ﬁ");
     }
 }
