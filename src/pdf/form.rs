@@ -331,6 +331,15 @@ impl<'r, 'a> Walk<'r, 'a> {
             Some(b"DocTimeStamp") => SignatureType::DocTimeStamp,
             Some(_) => SignatureType::Other,
         };
+        if sig_type == SignatureType::Other
+            && d.get(b"ByteRange").is_none()
+            && d.get(b"Contents").is_none()
+        {
+            return Err(PdfError::WrongType {
+                what: "signature field /V (not a signature dictionary)",
+                offset: obj.span.start,
+            });
+        }
         let byte_range = match d.get(b"ByteRange") {
             Some(br) => {
                 let arr = self.resolve_array(br)?;
