@@ -230,6 +230,14 @@ pub enum Finding {
         /// Offset of the key.
         offset: usize,
     },
+    /// Bytes other than white space after the end of the last revision the cross-reference
+    /// chain reaches: an incomplete (e.g. truncated) update, or data appended without one.
+    TrailingBytes {
+        /// Where they start (the last revision's end).
+        offset: usize,
+        /// How many.
+        len: usize,
+    },
     /// No `%PDF-` header in the first 1024 bytes, yet a PDF structure follows (§7.5.2).
     MissingHeader,
     /// A signature field could not be read.
@@ -287,6 +295,10 @@ impl fmt::Display for Finding {
                     "/ByteRange at byte {offset} belongs to no signature field"
                 )
             }
+            Finding::TrailingBytes { offset, len } => write!(
+                f,
+                "{len} bytes after the end of the last revision (byte {offset}) belong to no revision"
+            ),
             Finding::MissingHeader => write!(f, "no %PDF- header in the first 1024 bytes"),
             Finding::BadSignatureField { field, reason } => {
                 write!(f, "signature field {field:?} unreadable: {reason}")

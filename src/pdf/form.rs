@@ -106,6 +106,16 @@ pub(super) fn read_document(data: &[u8], version: String) -> Result<Document, Pd
         }
     }
 
+    if let Some(last) = revisions.last() {
+        let tail = data.get(last.end..).unwrap_or_default();
+        if tail.iter().any(|&b| !super::lexer::is_white(b)) {
+            r.findings.push(Finding::TrailingBytes {
+                offset: last.end,
+                len: tail.len(),
+            });
+        }
+    }
+
     Ok(Document {
         len: data.len(),
         version,
