@@ -454,9 +454,10 @@ const LOPDF_DIFFERENCES: &[(&str, &str)] = &[
     ),
     (
         "dss/dss-pades/validation/pdf-spoofing-attack.pdf",
-        "encrypted attack file: lopdf reaches no signature field; the reader finds Sig2 of \
-         revision 3 (Sig1's byte range copied, its own /Contents elsewhere: UNCLEAR) and \
-         reports Sig1 of revision 2 as superseded; neither pdfsig nor pyHanko lists any",
+        "spoofing attack (its trailers say /Encrypt null): lopdf reaches no signature field; \
+         the reader finds Sig2 of revision 3 (Sig1's byte range copied, its own /Contents \
+         elsewhere: UNCLEAR) and reports Sig1 of revision 2 as superseded; neither pdfsig nor \
+         pyHanko lists any signature",
     ),
     (
         "pyhanko/signed-encrypted-pubkey-with-catalog-ref.pdf",

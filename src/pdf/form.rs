@@ -19,7 +19,7 @@ pub(super) fn read_document(data: &[u8], version: String) -> Result<Document, Pd
     let revisions = revisions(&mut r);
     let last = r.revision_count().saturating_sub(1);
     let trailer = r.trailer(last).cloned().ok_or(PdfError::NoTrailer)?;
-    if trailer.get(b"Encrypt").is_some() {
+    if trailer.get(b"Encrypt").is_some_and(|e| e.value != Value::Null) {
         r.findings.push(Finding::Encrypted);
     }
     let root_ref = trailer.get(b"Root").ok_or(PdfError::NoTrailer)?.clone();

@@ -764,7 +764,7 @@ impl<'a> Resolver<'a> {
         if self
             .sections
             .iter()
-            .any(|s| s.trailer.get(b"Encrypt").is_some())
+            .any(|s| s.trailer.get(b"Encrypt").is_some_and(|e| e.value != Value::Null))
         {
             return Err(PdfError::EncryptedObjectStream { id });
         }
