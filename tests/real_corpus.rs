@@ -81,18 +81,7 @@ impl Reader {
 
 /// Signatures pdfsig or pyHanko report that the reader does not find with the same field name
 /// and byte range — each with its reason.
-const EXPECTED_MISSES: &[(&str, &str)] = &[
-    // Encrypted (standard security handler, empty user password) and its signature field sits
-    // in an object stream, which is encrypted too (§7.6.1). The reader does not decrypt: a
-    // typed error (EncryptedObjectStream), not a silent miss.
-    (
-        "dss/dss-pades/protected/edition_protected_signing_allowed_with_field_signed.pdf",
-        "Signature1",
-    ),
-    // Encrypted: the field name /T is an encrypted string, so the reader's name is the
-    // ciphertext; the signature itself (byte range, /Contents, never encrypted) is found.
-    ("dss/dss-pades/validation/encrypted.pdf", "Signature1"),
-];
+const EXPECTED_MISSES: &[(&str, &str)] = &[];
 
 /// Signatures where the reader's coverage level differs from pyHanko's, with the reason.
 const EXPECTED_COVERAGE_DIFFERENCES: &[(&str, &str, Coverage, Coverage)] = &[
@@ -444,14 +433,6 @@ fn lopdf_finds_the_same_signature_dictionaries_on_every_file_it_loads() {
 
 /// Files where lopdf's flattened view differs from the reader's, with the reason.
 const LOPDF_DIFFERENCES: &[(&str, &str)] = &[
-    (
-        "dss/dss-pades/protected/edition_protected_signing_allowed_with_field_signed.pdf",
-        "encrypted object stream: lopdf decrypts it, the reader reports EncryptedObjectStream",
-    ),
-    (
-        "dss/dss-pades/validation/encrypted.pdf",
-        "encrypted: lopdf decrypts the field name, the reader keeps the stored ciphertext",
-    ),
     (
         "dss/dss-pades/validation/pdf-spoofing-attack.pdf",
         "spoofing attack (its trailers say /Encrypt null): lopdf reaches no signature field; \

@@ -147,7 +147,7 @@ impl fmt::Display for PdfError {
             }
             PdfError::EncryptedObjectStream { id } => write!(
                 f,
-                "object stream {id} is encrypted; decryption is not supported"
+                "object stream {id} is encrypted and the document does not open with the empty user password"
             ),
             PdfError::TooManyFields => {
                 write!(f, "more than {} form fields", super::limits::MAX_FIELDS)
@@ -207,9 +207,15 @@ pub enum Finding {
         /// Where the dictionary begins.
         offset: usize,
     },
-    /// The document is encrypted (`/Encrypt` in the trailer); signature dictionaries are
-    /// read as stored.
-    Encrypted,
+    /// The document is encrypted (`/Encrypt` in the trailer). `/Contents` is never
+    /// encrypted (§7.6.1); other strings and object streams are decrypted when the empty user
+    /// password opens the file, else read as stored.
+    Encrypted {
+        /// Whether strings and object streams were decrypted.
+        decrypted: bool,
+        /// Why not, if not.
+        reason: Option<String>,
+    },
     /// A signature field was reached twice through `/Kids` or `/Fields`.
     FieldLoop {
         /// The field object.
@@ -281,7 +287,11 @@ impl fmt::Display for Finding {
             Finding::DuplicateKey { key, offset } => {
                 write!(f, "dictionary at byte {offset} has /{key} twice")
             }
-            Finding::Encrypted => write!(f, "document is encrypted"),
+            Finding::Encrypted { decrypted, reason } => match (decrypted, reason) {
+                (true, _) => write!(f, "document is encrypted; opened with the empty user password"),
+                (false, Some(r)) => write!(f, "document is encrypted and not decrypted: {r}"),
+                (false, None) => write!(f, "document is encrypted and not decrypted"),
+            },
             Finding::FieldLoop { object } => write!(f, "form field {object} reached twice"),
             Finding::SupersededSignature {
                 field, revision, ..

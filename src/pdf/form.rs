@@ -19,9 +19,6 @@ pub(super) fn read_document(data: &[u8], version: String) -> Result<Document, Pd
     let revisions = revisions(&mut r);
     let last = r.revision_count().saturating_sub(1);
     let trailer = r.trailer(last).cloned().ok_or(PdfError::NoTrailer)?;
-    if trailer.get(b"Encrypt").is_some_and(|e| e.value != Value::Null) {
-        r.findings.push(Finding::Encrypted);
-    }
     let root_ref = trailer.get(b"Root").ok_or(PdfError::NoTrailer)?.clone();
     let (root, _) = r.resolve(&root_ref, last)?;
     let root = root.as_dict().cloned().ok_or(PdfError::WrongType {
@@ -189,8 +186,26 @@ fn revisions(r: &mut Resolver<'_>) -> Vec<Revision> {
     out
 }
 
-fn text(o: Option<&Object<'_>>) -> Option<String> {
-    o.and_then(Object::as_string).map(|s| s.text())
+/// A text string; in an encrypted file, decrypted with the key of `holder`, the indirect
+/// object (in the file, not in an object stream) that contains the string.
+fn text(r: &Resolver<'_>, o: Option<&Object<'_>>, holder: Option<ObjectId>) -> Option<String> {
+    let s = o.and_then(Object::as_string)?;
+    match (&r.crypt, holder) {
+        (Some(c), Some(id)) => c
+            .string(id, &s.decode())
+            .map(|b| super::object::decode_text(&b)),
+        _ => Some(s.text()),
+    }
+}
+
+/// The object id whose key encrypts strings read through `ind` (§7.6.2: strings in objects
+/// of an object stream are not encrypted separately).
+fn holder(ind: &Option<super::xref::Indirect<'_>>, parent: Option<ObjectId>) -> Option<ObjectId> {
+    match ind {
+        Some(i) if i.origin == Origin::File => Some(i.id),
+        Some(_) => None,
+        None => parent,
+    }
 }
 
 fn name(o: Option<&Object<'_>>) -> Option<String> {
@@ -248,12 +263,13 @@ impl<'r, 'a> Walk<'r, 'a> {
         };
         let fields = self.resolve_array(fields)?;
         // Iterative depth-first walk keeping field order: (node, parent name, inherited /FT).
-        let mut stack: Vec<(Object<'a>, String, Option<Vec<u8>>, usize)> = fields
+        #[allow(clippy::type_complexity)]
+        let mut stack: Vec<(Object<'a>, String, Option<Vec<u8>>, usize, Option<ObjectId>)> = fields
             .into_iter()
             .rev()
-            .map(|f| (f, String::new(), None, 0))
+            .map(|f| (f, String::new(), None, 0, None))
             .collect();
-        while let Some((node, parent, ft, depth)) = stack.pop() {
+        while let Some((node, parent, ft, depth, parent_holder)) = stack.pop() {
             self.count += 1;
             if self.count > MAX_FIELDS {
                 return Err(PdfError::TooManyFields);
@@ -267,11 +283,13 @@ impl<'r, 'a> Walk<'r, 'a> {
                     continue;
                 }
             }
-            let Some(dict) = self.resolve_dict(&node)? else {
+            let (resolved, ind) = self.r.resolve(&node, self.rev)?;
+            let Value::Dictionary(dict) = resolved.value else {
                 continue;
             };
+            let holder = holder(&ind, parent_holder);
             // §12.7.3.2: the fully qualified name joins the partial names /T with periods.
-            let partial = text(dict.get(b"T"));
+            let partial = text(self.r, dict.get(b"T"), holder);
             let full = match (&partial, parent.is_empty()) {
                 (Some(t), true) => t.clone(),
                 (Some(t), false) => format!("{parent}.{t}"),
@@ -282,7 +300,7 @@ impl<'r, 'a> Walk<'r, 'a> {
                 match dict.get(b"V") {
                     Some(v) if !matches!(v.value, Value::Null) => {
                         let v = v.clone();
-                        if let Err(e) = self.signature(&full, id, &dict, &v) {
+                        if let Err(e) = self.signature(&full, id, &dict, &v, holder) {
                             self.r.findings.push(Finding::BadSignatureField {
                                 field: full.clone(),
                                 reason: e.to_string(),
@@ -302,7 +320,7 @@ impl<'r, 'a> Walk<'r, 'a> {
                 }
                 let kids = self.resolve_array(kids)?;
                 for k in kids.into_iter().rev() {
-                    stack.push((k, full.clone(), ft.clone(), depth + 1));
+                    stack.push((k, full.clone(), ft.clone(), depth + 1, holder));
                 }
             }
         }
@@ -316,8 +334,10 @@ impl<'r, 'a> Walk<'r, 'a> {
         field_object: Option<ObjectId>,
         field_dict: &Dictionary<'a>,
         v: &Object<'a>,
+        field_holder: Option<ObjectId>,
     ) -> Result<(), PdfError> {
         let (obj, ind) = self.r.resolve(v, self.rev)?;
+        let sig_holder = holder(&ind, field_holder);
         let Value::Dictionary(d) = &obj.value else {
             return Err(PdfError::WrongType {
                 what: "signature field /V",
@@ -432,7 +452,8 @@ impl<'r, 'a> Walk<'r, 'a> {
                 .zip([&b"M"[..], b"Name", b"Reason", b"Location", b"ContactInfo"])
         {
             if let Some(o) = d.get(key) {
-                *slot = text(Some(&self.r.resolve(o, self.rev)?.0));
+                let (o, ind) = self.r.resolve(o, self.rev)?;
+                *slot = text(self.r, Some(&o), holder(&ind, sig_holder));
             }
         }
         let [m, name_, reason, location, contact_info] = strings;

@@ -11,6 +11,7 @@
 //! assert!(matches!(doc, sigaudit::pdf::PdfError::NoTrailer));
 //! ```
 
+mod crypt;
 mod error;
 mod form;
 mod lexer;

@@ -94,6 +94,11 @@ pub(crate) struct Resolver<'a> {
     entries_total: usize,
     /// An older section could not be read or the chain looped.
     chain_broken: bool,
+    /// The standard security handler, when the file is encrypted and opens with the empty
+    /// user password.
+    pub crypt: Option<super::crypt::Decryptor>,
+    /// True when the file is encrypted (`/Encrypt` in a trailer).
+    pub encrypted: bool,
 }
 
 fn eol_len(data: &[u8], pos: usize) -> usize {
@@ -123,6 +128,8 @@ impl<'a> Resolver<'a> {
             scan: None,
             entries_total: 0,
             chain_broken: false,
+            crypt: None,
+            encrypted: false,
         };
         let chain = match r.find_startxref() {
             Ok(off) => r.read_chain(off),
@@ -165,6 +172,7 @@ impl<'a> Resolver<'a> {
             }
         }
         r.assign_revisions();
+        r.setup_crypt();
         Ok(r)
     }
 
@@ -458,6 +466,58 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// Find `/Encrypt` in the newest trailer that has one and set up decryption.
+    fn setup_crypt(&mut self) {
+        let found = self.sections.iter().find_map(|s| {
+            let e = s.trailer.get(b"Encrypt")?;
+            if e.value == Value::Null {
+                return None;
+            }
+            let id0 = s
+                .trailer
+                .get(b"ID")
+                .and_then(Object::as_array)
+                .and_then(|a| a.first())
+                .and_then(Object::as_string)
+                .map(|x| x.decode())
+                .unwrap_or_default();
+            Some((e.clone(), id0, s.revision))
+        });
+        let Some((enc, id0, rev)) = found else {
+            return;
+        };
+        self.encrypted = true;
+        let dict = match self.resolve(&enc, rev) {
+            Ok((
+                Object {
+                    value: Value::Dictionary(d),
+                    ..
+                },
+                _,
+            )) => d,
+            _ => {
+                self.findings.push(Finding::Encrypted {
+                    decrypted: false,
+                    reason: Some("/Encrypt is not a dictionary".into()),
+                });
+                return;
+            }
+        };
+        match super::crypt::Decryptor::new(&dict, &id0) {
+            Ok(d) => {
+                self.crypt = Some(d);
+                self.findings.push(Finding::Encrypted {
+                    decrypted: true,
+                    reason: None,
+                });
+            }
+            Err(reason) => self.findings.push(Finding::Encrypted {
+                decrypted: false,
+                reason: Some(reason.into()),
+            }),
+        }
+    }
+
     /// Number of revisions.
     pub(crate) fn revision_count(&self) -> usize {
         self.sections.first().map_or(0, |s| s.revision + 1)
@@ -683,7 +743,16 @@ impl<'a> Resolver<'a> {
             id,
             reason: "no stream data",
         })?;
-        let raw = &self.data[raw_span.start..raw_span.end];
+        let mut raw = std::borrow::Cow::Borrowed(&self.data[raw_span.start..raw_span.end]);
+        if dict.name(b"Type") != Some(b"XRef") {
+            if let Some(c) = &self.crypt {
+                raw = std::borrow::Cow::Owned(c.stream(id, &raw).ok_or(PdfError::BadStream {
+                    id,
+                    reason: "cannot decrypt",
+                })?);
+            }
+        }
+        let raw = raw.as_ref();
         let filters: Vec<&[u8]> = match dict.get(b"Filter").map(|o| &o.value) {
             None | Some(Value::Null) => vec![],
             Some(Value::Name(n)) => vec![n.as_ref()],
@@ -760,12 +829,8 @@ impl<'a> Resolver<'a> {
         };
         let dict = ind.object.as_dict().ok_or(bad("not a stream"))?.clone();
         // §7.6.1: object streams of an encrypted file are encrypted (cross-reference streams
-        // are not); the reader does not implement the security handlers.
-        if self
-            .sections
-            .iter()
-            .any(|s| s.trailer.get(b"Encrypt").is_some_and(|e| e.value != Value::Null))
-        {
+        // are not); without a usable security handler they cannot be read.
+        if self.encrypted && self.crypt.is_none() {
             return Err(PdfError::EncryptedObjectStream { id });
         }
         if dict.name(b"Type") != Some(b"ObjStm") {
