@@ -37,7 +37,11 @@ fn inspect_prints_one_json_line_per_file() {
     let bin = env!("CARGO_BIN_EXE_sigaudit");
     // doc-000001: valid, 6 signatures; doc-000018: not a PDF.
     let out = Command::new(bin)
-        .args(["inspect", &sample("doc-000001.pdf"), &sample("doc-000018.pdf")])
+        .args([
+            "inspect",
+            &sample("doc-000001.pdf"),
+            &sample("doc-000018.pdf"),
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "one file is not a PDF");

@@ -283,9 +283,12 @@ fn every_file_reads_without_panic_and_one_pass_digests_equal_naive() {
     assert!(sigs >= 350);
 }
 
+/// (field name, /ByteRange) pairs.
+type SigSet = BTreeSet<(String, Vec<i64>)>;
+
 /// lopdf's view of the final revision: (qualified field name, /ByteRange) of every signature
 /// field with a value, walking /AcroForm /Fields and /Kids.
-fn lopdf_signatures(doc: &lopdf::Document) -> BTreeSet<(String, Vec<i64>)> {
+fn lopdf_signatures(doc: &lopdf::Document) -> SigSet {
     fn deref<'d>(doc: &'d lopdf::Document, o: &'d lopdf::Object) -> Option<&'d lopdf::Object> {
         match o {
             lopdf::Object::Reference(id) => doc.get_object(*id).ok(),
@@ -329,7 +332,7 @@ fn lopdf_signatures(doc: &lopdf::Document) -> BTreeSet<(String, Vec<i64>)> {
             .get(b"T")
             .ok()
             .and_then(|t| t.as_str().ok())
-            .map(|t| sigaudit_text(t));
+            .map(sigaudit_text);
         let name = match (&t, parent.is_empty()) {
             (Some(t), true) => t.clone(),
             (Some(t), false) => format!("{parent}.{t}"),
@@ -391,8 +394,7 @@ fn lopdf_finds_the_same_signature_dictionaries_on_every_file_it_loads() {
     let mut files = Vec::new();
     pdf_files(&dir, &mut files);
     let (mut loaded, mut failed, mut compared_sigs) = (0, 0, 0);
-    let mut diffs: BTreeMap<String, (BTreeSet<(String, Vec<i64>)>, BTreeSet<(String, Vec<i64>)>)> =
-        BTreeMap::new();
+    let mut diffs: BTreeMap<String, (SigSet, SigSet)> = BTreeMap::new();
     for path in &files {
         let bytes = std::fs::read(path).unwrap();
         // lopdf may panic on hostile files; a panic there is lopdf's, not ours.
@@ -403,7 +405,7 @@ fn lopdf_finds_the_same_signature_dictionaries_on_every_file_it_loads() {
         };
         loaded += 1;
         let theirs = lopdf_signatures(&lo);
-        let ours: BTreeSet<(String, Vec<i64>)> = match pdf::read(&bytes) {
+        let ours: SigSet = match pdf::read(&bytes) {
             Ok(doc) => doc
                 .signatures
                 .iter()

@@ -48,8 +48,11 @@ fn check_corpus(dir: &Path, manifest: &[Document]) -> Tally {
                         m.name,
                         doc.findings
                     );
-                    let checks: Vec<_> =
-                        doc.signatures.iter().map(|s| digest::check(&doc, s)).collect();
+                    let checks: Vec<_> = doc
+                        .signatures
+                        .iter()
+                        .map(|s| digest::check(&doc, s))
+                        .collect();
                     assert!(
                         checks.iter().all(|c| c.coverage != Coverage::EntireFile),
                         "{}: a truncated file cannot be entirely covered",
@@ -71,12 +74,27 @@ fn check_corpus(dir: &Path, manifest: &[Document]) -> Tally {
             assert_eq!(got.field, want.field, "{}", m.name);
             assert_eq!(got.sub_filter.as_deref(), Some(want.subfilter.as_str()));
             let br: Vec<i64> = want.byte_range.iter().map(|&x| x as i64).collect();
-            assert_eq!(got.byte_range.as_ref(), Some(&br), "{} {}", m.name, want.field);
-            assert_eq!(got.revision, want.revision as usize, "{} {}", m.name, want.field);
+            assert_eq!(
+                got.byte_range.as_ref(),
+                Some(&br),
+                "{} {}",
+                m.name,
+                want.field
+            );
+            assert_eq!(
+                got.revision, want.revision as usize,
+                "{} {}",
+                m.name, want.field
+            );
             let contents = got.contents.as_ref().expect("/Contents");
             assert!(contents.hex && contents.padding > 0 && contents.bytes[0] == 0x30);
             let check = digest::check(&doc, got);
-            assert!(check.problems.is_empty(), "{} {}: {check:?}", m.name, want.field);
+            assert!(
+                check.problems.is_empty(),
+                "{} {}: {check:?}",
+                m.name,
+                want.field
+            );
             assert_eq!(check.covers_whole_file, want.covers_whole_file);
             let expected = if want.covers_whole_file {
                 Coverage::EntireFile

@@ -54,7 +54,7 @@ fn rc4(key: &[u8], data: &[u8]) -> Vec<u8> {
         .collect()
 }
 
-fn string_of<'o>(d: &'o Dictionary<'_>, key: &[u8]) -> Option<Vec<u8>> {
+fn string_of(d: &Dictionary<'_>, key: &[u8]) -> Option<Vec<u8>> {
     d.get(key).and_then(Object::as_string).map(|s| s.decode())
 }
 
