@@ -244,6 +244,13 @@ pub enum Finding {
         /// How many.
         len: usize,
     },
+    /// A budget stopped the reader from listing every finding of one kind.
+    FindingsTruncated {
+        /// The kind of finding (its serialised name).
+        of: String,
+        /// What was left out.
+        reason: String,
+    },
     /// No `%PDF-` header in the first 1024 bytes, yet a PDF structure follows (§7.5.2).
     MissingHeader,
     /// A signature field could not be read.
@@ -309,6 +316,9 @@ impl fmt::Display for Finding {
                 f,
                 "{len} bytes after the end of the last revision (byte {offset}) belong to no revision"
             ),
+            Finding::FindingsTruncated { of, reason } => {
+                write!(f, "not every {of} finding is listed: {reason}")
+            }
             Finding::MissingHeader => write!(f, "no %PDF- header in the first 1024 bytes"),
             Finding::BadSignatureField { field, reason } => {
                 write!(f, "signature field {field:?} unreadable: {reason}")

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use memchr::memmem;
 
 use super::error::{Finding, PdfError};
-use super::limits::{MAX_FIELDS, MAX_FIELD_DEPTH};
+use super::limits::{MAX_FIELDS, MAX_FIELD_DEPTH, MAX_ORPHAN_FINDINGS};
 use super::object::{Dictionary, Object, ObjectId, Origin, Value};
 use super::xref::{Entry, Resolver};
 use super::{
@@ -64,6 +64,7 @@ pub(super) fn read_document(data: &[u8], version: String) -> Result<Document, Pd
         .map(|s| (s.dict_span.start, s.dict_span.end))
         .collect();
     let mut seen = known.clone();
+    let mut earlier_fields = 0;
     for rev in 0..last {
         let Some(t) = r.trailer(rev).cloned() else {
             continue;
@@ -77,8 +78,20 @@ pub(super) fn read_document(data: &[u8], version: String) -> Result<Document, Pd
         let Some(root) = root.as_dict().cloned() else {
             continue;
         };
+        // One field budget for all the earlier revisions' walks together: a crafted file with
+        // thousands of revisions of a large form cannot multiply the work.
+        if earlier_fields >= MAX_FIELDS {
+            r.findings.push(Finding::FindingsTruncated {
+                of: "superseded_signature".into(),
+                reason: format!("earlier revisions' forms hold more than {MAX_FIELDS} fields"),
+            });
+            break;
+        }
         let mut w = Walk::new(&mut r, rev, &revisions);
-        if w.form(&root).is_err() {
+        w.count = earlier_fields;
+        let walked = w.form(&root);
+        earlier_fields = w.count;
+        if walked.is_err() {
             continue;
         }
         let old = std::mem::take(&mut w.signatures);
@@ -94,13 +107,32 @@ pub(super) fn read_document(data: &[u8], version: String) -> Result<Document, Pd
     }
 
     // /ByteRange keys in the file that no signature dictionary found above contains.
+    // Spans sorted by start with the running maximum of their ends: a binary search finds
+    // whether any span starting at or before `p` reaches past it.
     let mut spans: Vec<(usize, usize)> = seen.into_iter().collect();
     spans.sort_unstable();
+    let mut reach = Vec::with_capacity(spans.len());
+    let mut max_end = 0;
+    for &(_, e) in &spans {
+        max_end = max_end.max(e);
+        reach.push(max_end);
+    }
+    let mut orphans = 0usize;
     for p in memmem::find_iter(data, b"/ByteRange") {
-        let inside = spans.iter().any(|&(s, e)| s <= p && p < e);
-        if !inside {
+        let n = spans.partition_point(|&(s, _)| s <= p);
+        if n > 0 && reach[n - 1] > p {
+            continue;
+        }
+        orphans += 1;
+        if orphans <= MAX_ORPHAN_FINDINGS {
             r.findings.push(Finding::OrphanByteRange { offset: p });
         }
+    }
+    if orphans > MAX_ORPHAN_FINDINGS {
+        r.findings.push(Finding::FindingsTruncated {
+            of: "orphan_byte_range".into(),
+            reason: format!("{orphans} in all; the first {MAX_ORPHAN_FINDINGS} are listed"),
+        });
     }
 
     if let Some(last) = revisions.last() {

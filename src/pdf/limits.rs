@@ -36,3 +36,7 @@ pub const MAX_FIELD_DEPTH: usize = 32;
 /// Objects found by the fallback scan of a file whose cross-reference chain is broken;
 /// bounded by [`MAX_XREF_ENTRIES`] like the chain itself.
 pub const MAX_SCANNED_OBJECTS: usize = MAX_XREF_ENTRIES;
+
+/// Orphan `/ByteRange` findings listed per document; beyond it one
+/// [`super::Finding::FindingsTruncated`] gives the total. A real file has a handful.
+pub const MAX_ORPHAN_FINDINGS: usize = 256;

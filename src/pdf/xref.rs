@@ -88,7 +88,9 @@ pub(crate) struct Resolver<'a> {
     pub sections: Vec<Section<'a>>,
     pub findings: Vec<Finding>,
     pub recovered: bool,
-    objstms: HashMap<u32, Rc<ObjStm>>,
+    /// Decoded object streams by object number and file offset: an update may redefine an
+    /// object stream, and earlier revisions must keep reading their own.
+    objstms: HashMap<(u32, usize), Rc<ObjStm>>,
     decoded_total: usize,
     scan: Option<HashMap<u32, usize>>,
     entries_total: usize,
@@ -818,15 +820,16 @@ impl<'a> Resolver<'a> {
     }
 
     fn objstm(&mut self, num: u32, rev: usize, depth: usize) -> Result<Rc<ObjStm>, PdfError> {
-        if let Some(s) = self.objstms.get(&num) {
-            return Ok(s.clone());
-        }
         let id = ObjectId { num, gen: 0 };
         let bad = |reason| PdfError::BadStream { id, reason };
-        let ind = match self.entry(num, rev) {
-            Some(Entry::InFile { offset, .. }) => self.parse_at(offset, id, depth)?,
+        let offset = match self.entry(num, rev) {
+            Some(Entry::InFile { offset, .. }) => offset,
             _ => return Err(bad("object stream is not an uncompressed object")),
         };
+        if let Some(s) = self.objstms.get(&(num, offset)) {
+            return Ok(s.clone());
+        }
+        let ind = self.parse_at(offset, id, depth)?;
         let dict = ind.object.as_dict().ok_or(bad("not a stream"))?.clone();
         // §7.6.1: object streams of an encrypted file are encrypted (cross-reference streams
         // are not); without a usable security handler they cannot be read.
@@ -861,7 +864,7 @@ impl<'a> Resolver<'a> {
             index.push((o, p));
         }
         let s = Rc::new(ObjStm { data, first, index });
-        self.objstms.insert(num, s.clone());
+        self.objstms.insert((num, offset), s.clone());
         Ok(s)
     }
 
