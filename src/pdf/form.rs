@@ -89,6 +89,7 @@ pub(super) fn read_document(data: &[u8], version: String) -> Result<Document, Pd
         }
         let mut w = Walk::new(&mut r, rev, &revisions);
         w.count = earlier_fields;
+        w.light = true;
         let walked = w.form(&root);
         earlier_fields = w.count;
         if walked.is_err() {
@@ -253,6 +254,8 @@ struct Walk<'r, 'a> {
     count: usize,
     signatures: Vec<Signature>,
     unsigned: Vec<String>,
+    /// Only locate signatures (field, span, byte range): for earlier revisions' walks.
+    light: bool,
 }
 
 impl<'r, 'a> Walk<'r, 'a> {
@@ -265,6 +268,7 @@ impl<'r, 'a> Walk<'r, 'a> {
             count: 0,
             signatures: Vec::new(),
             unsigned: Vec::new(),
+            light: false,
         }
     }
 
@@ -410,6 +414,7 @@ impl<'r, 'a> Walk<'r, 'a> {
             None => None,
         };
         let contents = match d.get(b"Contents") {
+            Some(_) if self.light => None,
             Some(c) => {
                 let (c, cind) = self.r.resolve(c, self.rev)?;
                 let in_file = match &cind {
@@ -439,7 +444,7 @@ impl<'r, 'a> Walk<'r, 'a> {
             None => None,
         };
         let mut references = Vec::new();
-        if let Some(refs) = d.get(b"Reference") {
+        if let (false, Some(refs)) = (self.light, d.get(b"Reference")) {
             for item in self.resolve_array(refs)? {
                 let Some(rd) = self.resolve_dict(&item)? else {
                     continue;

@@ -265,6 +265,21 @@ fn hex_val(b: u8) -> Option<u8> {
 /// Decode the inside of a hexadecimal string; non-hex bytes (white space) are skipped.
 pub(crate) fn decode_hex(raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(raw.len() / 2);
+    // Fast path: pairs of hex digits without white space, as signature /Contents are written.
+    let mut pairs = raw.chunks_exact(2);
+    for pair in pairs.by_ref() {
+        match (hex_val(pair[0]), hex_val(pair[1])) {
+            (Some(h), Some(l)) => out.push(h << 4 | l),
+            _ => {
+                let done = out.len() * 2;
+                return decode_hex_slow(&raw[done..], out);
+            }
+        }
+    }
+    decode_hex_slow(pairs.remainder(), out)
+}
+
+fn decode_hex_slow(raw: &[u8], mut out: Vec<u8>) -> Vec<u8> {
     let mut hi: Option<u8> = None;
     for &b in raw {
         if let Some(v) = hex_val(b) {

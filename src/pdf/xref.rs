@@ -91,6 +91,9 @@ pub(crate) struct Resolver<'a> {
     /// Decoded object streams by object number and file offset: an update may redefine an
     /// object stream, and earlier revisions must keep reading their own.
     objstms: HashMap<(u32, usize), Rc<ObjStm>>,
+    /// Objects already parsed, by file offset: the walks of earlier revisions meet the same
+    /// signature dictionaries again. Values borrow the file, so a clone is cheap.
+    parsed: HashMap<usize, Indirect<'a>>,
     decoded_total: usize,
     scan: Option<HashMap<u32, usize>>,
     entries_total: usize,
@@ -126,6 +129,7 @@ impl<'a> Resolver<'a> {
             findings: Vec::new(),
             recovered: false,
             objstms: HashMap::new(),
+            parsed: HashMap::new(),
             decoded_total: 0,
             scan: None,
             entries_total: 0,
@@ -658,6 +662,22 @@ impl<'a> Resolver<'a> {
 
     /// Parse `n g obj … endobj` at `offset`, with its stream's data span if it has one.
     pub(crate) fn parse_at(
+        &mut self,
+        offset: usize,
+        expect: ObjectId,
+        depth: usize,
+    ) -> Result<Indirect<'a>, PdfError> {
+        if let Some(ind) = self.parsed.get(&offset) {
+            if ind.id.num == expect.num {
+                return Ok(ind.clone());
+            }
+        }
+        let ind = self.parse_uncached(offset, expect, depth)?;
+        self.parsed.insert(offset, ind.clone());
+        Ok(ind)
+    }
+
+    fn parse_uncached(
         &mut self,
         offset: usize,
         expect: ObjectId,
