@@ -361,7 +361,7 @@ fn lopdf_signatures(doc: &lopdf::Document) -> SigSet {
             .get(b"T")
             .ok()
             .and_then(|t| t.as_str().ok())
-            .map(sigaudit_text);
+            .map(pdf::decode_text);
         let name = match (&t, parent.is_empty()) {
             (Some(t), true) => t.clone(),
             (Some(t), false) => format!("{parent}.{t}"),
@@ -402,19 +402,6 @@ fn lopdf_signatures(doc: &lopdf::Document) -> SigSet {
         }
     }
     out
-}
-
-/// Text string decoding as the reader does it (UTF-16BE with BOM, else bytes as Latin-1
-/// approximating PDFDocEncoding for the ASCII names the corpus uses).
-fn sigaudit_text(b: &[u8]) -> String {
-    if let Some(rest) = b.strip_prefix(&[0xFE, 0xFF]) {
-        let units: Vec<u16> = rest
-            .chunks_exact(2)
-            .map(|c| u16::from_be_bytes([c[0], c[1]]))
-            .collect();
-        return String::from_utf16_lossy(&units);
-    }
-    b.iter().map(|&c| char::from(c)).collect()
 }
 
 #[test]

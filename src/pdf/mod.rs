@@ -23,6 +23,12 @@ use serde::Serialize;
 
 pub use error::{Finding, PdfError};
 pub use object::{Dictionary, Object, ObjectId, Origin, PdfString, Span, Value};
+
+/// Decode the bytes of a text string (§7.9.2.2): UTF-16BE or UTF-8 with a byte order mark,
+/// otherwise PDFDocEncoding.
+pub fn decode_text(bytes: &[u8]) -> String {
+    object::decode_text(bytes)
+}
 pub use xref::SectionKind;
 
 /// What the reader saw in one PDF.
