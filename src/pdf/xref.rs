@@ -94,6 +94,9 @@ pub(crate) struct Resolver<'a> {
     /// Objects already parsed, by file offset: the walks of earlier revisions meet the same
     /// signature dictionaries again. Values borrow the file, so a clone is cheap.
     parsed: HashMap<usize, Indirect<'a>>,
+    /// Every section's entries, newest winning: the final revision's view (built once the
+    /// chain is read; until then lookups walk the sections read so far).
+    merged: Option<HashMap<u32, Entry>>,
     decoded_total: usize,
     scan: Option<HashMap<u32, usize>>,
     entries_total: usize,
@@ -130,6 +133,7 @@ impl<'a> Resolver<'a> {
             recovered: false,
             objstms: HashMap::new(),
             parsed: HashMap::new(),
+            merged: None,
             decoded_total: 0,
             scan: None,
             entries_total: 0,
@@ -470,6 +474,11 @@ impl<'a> Resolver<'a> {
             }
             self.sections[i].revision = rev;
         }
+        let mut merged = HashMap::new();
+        for s in self.sections.iter().rev() {
+            merged.extend(s.entries.iter().map(|(&k, &v)| (k, v)));
+        }
+        self.merged = Some(merged);
     }
 
     /// Find `/Encrypt` in the newest trailer that has one and set up decryption.
@@ -542,6 +551,13 @@ impl<'a> Resolver<'a> {
     }
 
     fn entry(&self, num: u32, rev: usize) -> Option<Entry> {
+        // The final revision (what the signature walk reads) has its own merged table, so a
+        // lookup costs one hash probe however many sections a file has.
+        if let Some(merged) = &self.merged {
+            if rev >= self.sections.first().map_or(0, |s| s.revision) {
+                return merged.get(&num).copied();
+            }
+        }
         self.sections
             .iter()
             .filter(|s| s.revision <= rev)
