@@ -953,3 +953,33 @@ fn orphan_byte_ranges_are_listed_up_to_a_budget() {
         Finding::FindingsTruncated { of, reason } if of == "orphan_byte_range" && reason.starts_with("10000 ")
     )));
 }
+
+#[test]
+fn xref_chain_longer_than_the_budget_is_an_error() {
+    use sigaudit::pdf::limits::MAX_XREF_SECTIONS;
+    // One catalog, then MAX_XREF_SECTIONS + 1 empty sections, each pointing back with /Prev.
+    let build = |sections: usize| {
+        let mut buf = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n".to_vec();
+        let mut prev: Option<usize> = None;
+        for _ in 0..sections {
+            let at = buf.len();
+            let prev_entry = prev.map(|p| format!(" /Prev {p}")).unwrap_or_default();
+            buf.extend_from_slice(
+                format!(
+                    "xref\n0 2\n0000000000 65535 f \n0000000009 00000 n \ntrailer\n\
+                     << /Size 2 /Root 1 0 R{prev_entry} >>\nstartxref\n{at}\n%%EOF\n"
+                )
+                .as_bytes(),
+            );
+            prev = Some(at);
+        }
+        buf
+    };
+    let doc = read_ok(&build(50));
+    assert_eq!(doc.revisions.len(), 50);
+    assert!(doc.findings.is_empty(), "{:?}", doc.findings);
+    assert_eq!(
+        sigaudit::pdf::read(&build(MAX_XREF_SECTIONS + 1)).unwrap_err(),
+        PdfError::TooManyRevisions
+    );
+}
