@@ -983,3 +983,25 @@ fn xref_chain_longer_than_the_budget_is_an_error() {
         PdfError::TooManyRevisions
     );
 }
+
+#[test]
+fn broken_dss_is_a_finding_not_a_lost_document() {
+    // /DSS → /Certs → a reference chain longer than the budget.
+    let mut objs = with(
+        base_objects(),
+        1,
+        "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] /SigFlags 3 >> \
+         /DSS << /Certs 10 0 R >> >>",
+    );
+    for n in 10..60 {
+        objs = with(objs, n, format!("{} 0 R", n + 1));
+    }
+    let doc = read_ok(&single(&objs));
+    assert_one_signature(&doc);
+    assert!(doc.dss.is_none());
+    assert!(
+        matches!(doc.findings.as_slice(), [Finding::BadDss { reason }] if reason.contains("reference chain")),
+        "{:?}",
+        doc.findings
+    );
+}

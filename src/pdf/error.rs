@@ -253,6 +253,11 @@ pub enum Finding {
     },
     /// No `%PDF-` header in the first 1024 bytes, yet a PDF structure follows (§7.5.2).
     MissingHeader,
+    /// The `/DSS` dictionary could not be read; it is left out of the document model.
+    BadDss {
+        /// The error.
+        reason: String,
+    },
     /// A signature field could not be read.
     BadSignatureField {
         /// Field name, as far as known.
@@ -320,6 +325,7 @@ impl fmt::Display for Finding {
                 write!(f, "not every {of} finding is listed: {reason}")
             }
             Finding::MissingHeader => write!(f, "no %PDF- header in the first 1024 bytes"),
+            Finding::BadDss { reason } => write!(f, "/DSS unreadable: {reason}"),
             Finding::BadSignatureField { field, reason } => {
                 write!(f, "signature field {field:?} unreadable: {reason}")
             }

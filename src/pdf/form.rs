@@ -52,18 +52,24 @@ pub(super) fn read_document(data: &[u8], version: String) -> Result<Document, Pd
         }
     }
 
-    let dss = match root.get(b"DSS") {
-        Some(o) => dss(&mut r, o, last)?,
+    // A broken DSS costs the long-term validation material, not the signatures.
+    let dss = match root.get(b"DSS").map(|o| dss(&mut r, o, last)) {
+        Some(Ok(d)) => d,
+        Some(Err(e)) => {
+            r.findings.push(Finding::BadDss {
+                reason: e.to_string(),
+            });
+            None
+        }
         None => None,
     };
 
     // Signatures the form of an earlier revision reached and the final one no longer does.
-    let known: HashSet<(usize, usize)> = signatures
+    let mut seen: HashSet<(usize, usize)> = signatures
         .iter()
         .filter(|s| s.origin == Origin::File)
         .map(|s| (s.dict_span.start, s.dict_span.end))
         .collect();
-    let mut seen = known.clone();
     let mut earlier_fields = 0;
     for rev in 0..last {
         let Some(t) = r.trailer(rev).cloned() else {
