@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::digest::{self, Coverage, DigestAlgorithm, RangeCheck, Request};
+use crate::digest::{self, DigestAlgorithm, RangeCheck, Request};
 use crate::pdf::{self, Document, Span};
 
 /// The inspection of one file.
@@ -93,13 +93,6 @@ pub fn inspect(data: &[u8]) -> Inspection {
     Inspection {
         len: data.len(),
         outcome,
-    }
-}
-
-impl InspectedDocument {
-    /// The weakest coverage over all signatures.
-    pub fn weakest_coverage(&self) -> Option<Coverage> {
-        self.checks.iter().map(|c| c.check.coverage).min()
     }
 }
 
