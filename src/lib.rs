@@ -11,7 +11,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cache;
+pub mod cms;
 pub mod digest;
 pub mod inspect;
 pub mod pdf;
+pub mod pki;
+pub mod report;
+pub mod revocation;
 pub mod verdict;
+pub mod verify;

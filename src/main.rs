@@ -29,12 +29,48 @@ enum Command {
         #[arg(long)]
         pretty: bool,
     },
+    /// Verify every signature of each file: one JSON line per document with ETSI EN 319 102-1
+    /// verdicts, a summary on stderr.
+    ///
+    /// Exit code 0 when every document is TOTAL_PASSED, 1 when some document failed, is
+    /// indeterminate or could not be read, 2 on a usage or I/O error.
+    Verify(VerifyArgs),
+}
+
+#[derive(clap::Args)]
+struct VerifyArgs {
+    /// PDF files.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Trust anchors: PEM or DER certificate files, or directories of them.
+    #[arg(long, required = true)]
+    trust: Vec<PathBuf>,
+    /// Intermediate certificates (files or directories).
+    #[arg(long)]
+    certs: Vec<PathBuf>,
+    /// CRLs, PEM or DER (files or directories).
+    #[arg(long)]
+    crl: Vec<PathBuf>,
+    /// OCSP responses, DER (files or directories).
+    #[arg(long)]
+    ocsp: Vec<PathBuf>,
+    /// Validation time (RFC 3339); default: when the run starts.
+    #[arg(long)]
+    at: Option<String>,
+    /// Accept signer certificates without revocation data (reported as `unknown`) instead of
+    /// INDETERMINATE/TRY_LATER.
+    #[arg(long)]
+    accept_missing_revocation: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    jobs: Option<usize>,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Inspect { files, pretty } => inspect(&files, pretty),
+        Command::Verify(args) => verify(&args),
     }
 }
 
@@ -69,5 +105,100 @@ fn inspect(files: &[PathBuf], pretty: bool) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn verify(args: &VerifyArgs) -> ExitCode {
+    use rayon::prelude::*;
+    use sigaudit::verify::{self, Context, Policy};
+
+    let at = match &args.at {
+        Some(s) => match verify::parse_rfc3339(s) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("sigaudit: --at: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        // The run's start is the default validation time: read once here, passed as data.
+        None => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
+    };
+    let policy = Policy {
+        require_revocation: !args.accept_missing_revocation,
+        ..Policy::default()
+    };
+    let caches = sigaudit::cache::Caches::new();
+    let ctx = match Context::load(
+        &args.trust,
+        &args.certs,
+        &args.crl,
+        &args.ocsp,
+        at,
+        policy,
+        &caches,
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("sigaudit: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .build()
+    {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("sigaudit: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let reports: Vec<Result<sigaudit::report::DocumentReport, String>> = pool.install(|| {
+        args.files
+            .par_iter()
+            .map(|path| {
+                let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                Ok(verify::verify_document(
+                    &path.display().to_string(),
+                    &data,
+                    &ctx,
+                    &caches,
+                ))
+            })
+            .collect()
+    });
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut summary = verify::Summary::default();
+    let mut all_passed = true;
+    for r in reports {
+        let r = match r {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("sigaudit: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        summary.add(&r);
+        all_passed &= r.status == sigaudit::verdict::DocumentStatus::TotalPassed;
+        let line = serde_json::to_string(&r).expect("report serialises");
+        if writeln!(out, "{line}").is_err() {
+            return ExitCode::from(2);
+        }
+    }
+    if out.flush().is_err() {
+        return ExitCode::from(2);
+    }
+    summary.caches = caches.stats();
+    eprintln!(
+        "sigaudit: summary {}",
+        serde_json::to_string(&summary).expect("summary serialises")
+    );
+    if all_passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }

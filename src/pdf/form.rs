@@ -152,8 +152,10 @@ pub(super) fn read_document(data: &[u8], version: String) -> Result<Document, Pd
         }
     }
 
+    let changes = super::changes::analyse(&mut r, &revisions);
     Ok(Document {
         len: data.len(),
+        changes,
         version,
         recovered: r.recovered,
         revisions,

@@ -11,6 +11,7 @@
 //! assert!(matches!(doc, sigaudit::pdf::PdfError::NoTrailer));
 //! ```
 
+mod changes;
 mod crypt;
 mod error;
 mod form;
@@ -21,6 +22,7 @@ mod xref;
 
 use serde::Serialize;
 
+pub use changes::{ChangedObject, RevisionChanges};
 pub use error::{Finding, PdfError};
 pub use object::{Dictionary, Object, ObjectId, Origin, PdfString, Span, Value};
 
@@ -51,6 +53,8 @@ pub struct Document {
     pub dss: Option<Dss>,
     /// Anomalies met on the way.
     pub findings: Vec<Finding>,
+    /// What each revision after the first changes, classified once per revision.
+    pub changes: Vec<RevisionChanges>,
 }
 
 /// One revision: the original document or an incremental update (§7.5.6).
@@ -238,4 +242,41 @@ pub fn read(data: &[u8]) -> Result<Document, PdfError> {
         .map(|&b| char::from(b))
         .collect();
     form::read_document(data, version)
+}
+
+/// The decoded data of a DSS stream (`/Certs`, `/CRLs`, `/OCSPs` entries): unfiltered or
+/// FlateDecode (§7.4.4), at most [`limits::MAX_DECODED_STREAM`] bytes. Borrowed from `data`
+/// when unfiltered.
+pub fn stream_data<'a>(
+    data: &'a [u8],
+    s: &StreamLocation,
+) -> Result<std::borrow::Cow<'a, [u8]>, PdfError> {
+    use std::io::Read;
+    let raw = data
+        .get(s.data.start..s.data.end)
+        .ok_or(PdfError::BadStream {
+            id: s.object,
+            reason: "stream data outside the file",
+        })?;
+    match s.filters.as_slice() {
+        [] => Ok(std::borrow::Cow::Borrowed(raw)),
+        [f] if f == "FlateDecode" || f == "Fl" => {
+            let mut out = Vec::new();
+            flate2::read::ZlibDecoder::new(raw)
+                .take(limits::MAX_DECODED_STREAM as u64 + 1)
+                .read_to_end(&mut out)
+                .map_err(|_| PdfError::Inflate { id: s.object })?;
+            if out.len() > limits::MAX_DECODED_STREAM {
+                return Err(PdfError::DecodeBudget {
+                    id: s.object,
+                    limit: limits::MAX_DECODED_STREAM,
+                });
+            }
+            Ok(std::borrow::Cow::Owned(out))
+        }
+        other => Err(PdfError::UnsupportedFilter {
+            id: s.object,
+            filter: other.join(" "),
+        }),
+    }
 }

@@ -1,0 +1,346 @@
+//! A thin layer over asn1-rs' BER reader that keeps every element's exact bytes.
+//!
+//! X.690 (BER) allows what DER forbids: indefinite lengths (`0x80` … `00 00`), non-minimal length
+//! octets and constructed (segmented) strings. Real PDF signers emit all three, and a signature
+//! over signed attributes must be checked against the bytes as received, so each [`Tlv`] keeps
+//! its whole encoding (`raw`) as well as its contents.
+
+use std::borrow::Cow;
+
+use asn1_rs::{Any, Class, FromBer, Length};
+
+use super::CmsError;
+
+/// Universal tag numbers used by the parsers (X.680, 8.4 Table 1).
+pub mod tag {
+    /// BOOLEAN.
+    pub const BOOLEAN: u32 = 1;
+    /// INTEGER.
+    pub const INTEGER: u32 = 2;
+    /// BIT STRING.
+    pub const BIT_STRING: u32 = 3;
+    /// OCTET STRING.
+    pub const OCTET_STRING: u32 = 4;
+    /// NULL.
+    pub const NULL: u32 = 5;
+    /// OBJECT IDENTIFIER.
+    pub const OID: u32 = 6;
+    /// ENUMERATED.
+    pub const ENUMERATED: u32 = 10;
+    /// SEQUENCE, SEQUENCE OF.
+    pub const SEQUENCE: u32 = 16;
+    /// SET, SET OF.
+    pub const SET: u32 = 17;
+    /// UTCTime.
+    pub const UTC_TIME: u32 = 23;
+    /// GeneralizedTime.
+    pub const GENERALIZED_TIME: u32 = 24;
+}
+
+/// One BER element: its identifier, contents and whole encoding.
+#[derive(Clone, Copy, Debug)]
+pub struct Tlv<'a> {
+    /// Tag class.
+    pub class: Class,
+    /// Constructed (true) or primitive encoding.
+    pub constructed: bool,
+    /// Tag number.
+    pub tag: u32,
+    /// Contents octets (for the indefinite form, without the end-of-contents octets).
+    pub content: &'a [u8],
+    /// The whole element: identifier, length, contents and any end-of-contents octets.
+    pub raw: &'a [u8],
+    /// Whether the length was indefinite.
+    pub indefinite: bool,
+}
+
+impl<'a> Tlv<'a> {
+    /// Reads one element from the front of `input`; returns it and the bytes after it.
+    pub fn parse(input: &'a [u8]) -> Result<(Tlv<'a>, &'a [u8]), CmsError> {
+        let (rest, any) =
+            Any::from_ber(input).map_err(|e| CmsError::Asn1(format!("BER element: {e}")))?;
+        let used = input.len() - rest.len();
+        let header = &any.header;
+        Ok((
+            Tlv {
+                class: header.class(),
+                constructed: header.is_constructed(),
+                tag: header.tag().0,
+                content: any.data,
+                raw: &input[..used],
+                indefinite: header.length() == Length::Indefinite,
+            },
+            rest,
+        ))
+    }
+
+    /// Reads exactly one element: `input` must hold nothing after it (zero padding excepted:
+    /// PDF `/Contents` is padded with zeros).
+    pub fn parse_whole(input: &'a [u8]) -> Result<Tlv<'a>, CmsError> {
+        let (t, rest) = Tlv::parse(input)?;
+        if rest.iter().any(|&b| b != 0) {
+            return Err(CmsError::Asn1(format!(
+                "{} bytes after the outer element",
+                rest.len()
+            )));
+        }
+        Ok(t)
+    }
+
+    /// Whether this is the universal tag `n`.
+    pub fn is(&self, n: u32) -> bool {
+        self.class == Class::Universal && self.tag == n
+    }
+
+    /// Whether this is the context-specific tag `[n]`.
+    pub fn is_context(&self, n: u32) -> bool {
+        self.class == Class::ContextSpecific && self.tag == n
+    }
+
+    /// Fails unless this is the universal tag `n`; `what` names the field for the error.
+    pub fn expect(self, n: u32, what: &str) -> Result<Self, CmsError> {
+        if self.is(n) {
+            Ok(self)
+        } else {
+            Err(CmsError::Asn1(format!(
+                "{what}: expected universal tag {n}, found {:?} {}",
+                self.class, self.tag
+            )))
+        }
+    }
+
+    /// The elements inside a constructed element.
+    pub fn children(&self) -> Children<'a> {
+        Children {
+            rest: if self.constructed { self.content } else { &[] },
+        }
+    }
+
+    /// The children as a vector (errors included as the first failure).
+    pub fn items(&self) -> Result<Vec<Tlv<'a>>, CmsError> {
+        self.children().collect()
+    }
+
+    /// The value of an OCTET STRING (or of an implicitly tagged one), joining the segments of
+    /// the constructed form (X.690, 8.7.3).
+    pub fn octets(&self) -> Result<Cow<'a, [u8]>, CmsError> {
+        if !self.constructed {
+            return Ok(Cow::Borrowed(self.content));
+        }
+        let mut out = Vec::new();
+        self.collect_segments(&mut out, 0)?;
+        Ok(Cow::Owned(out))
+    }
+
+    fn collect_segments(&self, out: &mut Vec<u8>, depth: usize) -> Result<(), CmsError> {
+        // Nested segmentation deeper than this has no use but to cost stack.
+        const MAX_SEGMENT_DEPTH: usize = 8;
+        if depth > MAX_SEGMENT_DEPTH {
+            return Err(CmsError::Asn1("constructed string nested too deep".into()));
+        }
+        for c in self.children() {
+            let c = c?;
+            if c.constructed {
+                c.collect_segments(out, depth + 1)?;
+            } else {
+                out.extend_from_slice(c.content);
+            }
+        }
+        Ok(())
+    }
+
+    /// The dotted form of an OBJECT IDENTIFIER.
+    pub fn oid(&self) -> Result<String, CmsError> {
+        if !self.is(tag::OID) {
+            return Err(CmsError::Asn1("expected an OBJECT IDENTIFIER".into()));
+        }
+        Ok(asn1_rs::Oid::new(Cow::Borrowed(self.content)).to_id_string())
+    }
+
+    /// The contents of an INTEGER with redundant leading zero octets removed (X.690, 8.3.2:
+    /// a positive number whose top bit is set carries one leading zero).
+    pub fn integer(&self) -> Result<&'a [u8], CmsError> {
+        if !self.is(tag::INTEGER) && !(self.class != Class::Universal && !self.constructed) {
+            return Err(CmsError::Asn1("expected an INTEGER".into()));
+        }
+        Ok(strip_leading_zeros(self.content))
+    }
+
+    /// A small non-negative INTEGER (version numbers, salt lengths).
+    pub fn small_uint(&self) -> Result<u64, CmsError> {
+        let b = self.integer()?;
+        if b.len() > 8 || self.content.first().is_some_and(|&x| x & 0x80 != 0) {
+            return Err(CmsError::Asn1("INTEGER out of range".into()));
+        }
+        Ok(b.iter().fold(0u64, |v, &x| (v << 8) | u64::from(x)))
+    }
+
+    /// A UTCTime or GeneralizedTime as seconds since the Unix epoch.
+    pub fn time(&self) -> Result<i64, CmsError> {
+        let text = std::str::from_utf8(self.content)
+            .map_err(|_| CmsError::Asn1("time is not ASCII".into()))?;
+        if self.is(tag::UTC_TIME) {
+            parse_time(text, false)
+        } else if self.is(tag::GENERALIZED_TIME) {
+            parse_time(text, true)
+        } else {
+            Err(CmsError::Asn1("expected UTCTime or GeneralizedTime".into()))
+        }
+    }
+}
+
+/// Strips the sign octets of a two's-complement INTEGER's contents.
+pub fn strip_leading_zeros(b: &[u8]) -> &[u8] {
+    let n = b.iter().take_while(|&&x| x == 0).count();
+    if n == b.len() {
+        &b[b.len().saturating_sub(1)..]
+    } else {
+        &b[n..]
+    }
+}
+
+/// Iterator over the elements of a constructed element.
+pub struct Children<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for Children<'a> {
+    type Item = Result<Tlv<'a>, CmsError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        match Tlv::parse(self.rest) {
+            Ok((t, rest)) => {
+                self.rest = rest;
+                Some(Ok(t))
+            }
+            Err(e) => {
+                self.rest = &[];
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// Parses `YYMMDDHHMMSSZ` (UTCTime, RFC 5280 4.1.2.5.1: years 50–99 are 19xx) or
+/// `YYYYMMDDHHMMSS[.fff]Z` (GeneralizedTime); offsets `+hhmm`/`-hhmm` are accepted as BER
+/// allows them.
+pub fn parse_time(text: &str, generalized: bool) -> Result<i64, CmsError> {
+    let bad = || CmsError::Asn1(format!("bad time {text:?}"));
+    let b = text.as_bytes();
+    let digits = |s: &[u8]| -> Result<i64, CmsError> {
+        if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
+            return Err(bad());
+        }
+        Ok(s.iter().fold(0i64, |v, &d| v * 10 + i64::from(d - b'0')))
+    };
+    let (year, rest) = if generalized {
+        (digits(b.get(..4).ok_or_else(bad)?)?, &b[4..])
+    } else {
+        let y = digits(b.get(..2).ok_or_else(bad)?)?;
+        (if y >= 50 { 1900 + y } else { 2000 + y }, &b[2..])
+    };
+    if rest.len() < 8 {
+        return Err(bad());
+    }
+    let month = digits(&rest[0..2])?;
+    let day = digits(&rest[2..4])?;
+    let hour = digits(&rest[4..6])?;
+    let minute = digits(&rest[6..8])?;
+    let mut i = 8;
+    let mut second = 0;
+    if rest.len() >= i + 2 && rest[i].is_ascii_digit() {
+        second = digits(&rest[i..i + 2])?;
+        i += 2;
+    }
+    if generalized && rest.get(i) == Some(&b'.') {
+        i += 1;
+        while rest.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+    }
+    let offset = match &rest[i..] {
+        b"Z" => 0,
+        [s @ (b'+' | b'-'), hh @ ..] if hh.len() == 4 => {
+            let m = digits(&hh[0..2])? * 3600 + digits(&hh[2..4])? * 60;
+            if *s == b'+' {
+                m
+            } else {
+                -m
+            }
+        }
+        _ => return Err(bad()),
+    };
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return Err(bad());
+    }
+    Ok(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indefinite_length_keeps_the_whole_encoding() {
+        // SEQUENCE (indefinite) { INTEGER 5 } EOC, then a trailing NULL.
+        let bytes = [0x30, 0x80, 0x02, 0x01, 0x05, 0x00, 0x00, 0x05, 0x00];
+        let (t, rest) = Tlv::parse(&bytes).unwrap();
+        assert!(t.indefinite);
+        assert_eq!(t.raw, &bytes[..7]);
+        assert_eq!(t.content, &bytes[2..5]);
+        assert_eq!(rest, &[0x05, 0x00]);
+        let kids = t.items().unwrap();
+        assert_eq!(kids.len(), 1);
+        assert_eq!(kids[0].small_uint().unwrap(), 5);
+    }
+
+    #[test]
+    fn constructed_octet_string_is_joined() {
+        // OCTET STRING (constructed, indefinite) { "ab" "c" } EOC.
+        let bytes = [
+            0x24, 0x80, 0x04, 0x02, b'a', b'b', 0x04, 0x01, b'c', 0x00, 0x00,
+        ];
+        let t = Tlv::parse_whole(&bytes).unwrap();
+        assert_eq!(&*t.octets().unwrap(), b"abc");
+    }
+
+    #[test]
+    fn times_parse_both_forms() {
+        assert_eq!(parse_time("700101000000Z", false).unwrap(), 0);
+        assert_eq!(parse_time("20260701000000Z", true).unwrap(), 1_782_864_000);
+        assert_eq!(
+            parse_time("20260701000000.123Z", true).unwrap(),
+            1_782_864_000
+        );
+        assert_eq!(
+            parse_time("20260701020000+0200", true).unwrap(),
+            1_782_864_000
+        );
+        assert!(parse_time("2026070100Z", true).is_err());
+    }
+
+    #[test]
+    fn trailing_garbage_after_the_outer_element_is_an_error() {
+        assert!(Tlv::parse_whole(&[0x05, 0x00, 0x00, 0x00]).is_ok());
+        assert!(Tlv::parse_whole(&[0x05, 0x00, 0x01]).is_err());
+    }
+}

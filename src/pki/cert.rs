@@ -1,0 +1,252 @@
+//! X.509 certificates (RFC 5280) reduced to what path validation needs, parsed once with
+//! x509-parser and kept as owned data so that caches can share them across documents.
+
+use std::sync::Arc;
+
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+use super::PkiError;
+use crate::cms::ber::{tag, Tlv};
+use crate::cms::crypto::{self, PublicKey};
+use crate::cms::{hex, AlgorithmIdentifier};
+
+/// SHA-256 of some DER, the identity of certificates, CRLs and responses in every cache.
+pub type Fingerprint = [u8; 32];
+
+/// SHA-256 of `der`.
+pub fn fingerprint(der: &[u8]) -> Fingerprint {
+    let d = ring::digest::digest(&ring::digest::SHA256, der);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    out
+}
+
+/// The outer shape shared by certificates, CRLs and OCSP responses:
+/// `SEQUENCE { tbs …, signatureAlgorithm AlgorithmIdentifier, signature BIT STRING }`
+/// (RFC 5280, 4.1 and 5.1; RFC 6960, 4.2.1).
+#[derive(Clone, Debug)]
+pub struct SignedEnvelope {
+    /// The to-be-signed element, whole, as received.
+    pub tbs: Vec<u8>,
+    /// The signature algorithm.
+    pub algorithm: AlgorithmIdentifier<'static>,
+    /// The signature (BIT STRING contents without the unused-bits octet).
+    pub signature: Vec<u8>,
+}
+
+impl SignedEnvelope {
+    /// Splits a signed DER structure; `what` names it in errors. Elements after the signature
+    /// (the `certs` of an OCSP response) are ignored.
+    pub fn parse(der: &[u8], what: &str) -> Result<SignedEnvelope, PkiError> {
+        let bad = |m: String| PkiError::Malformed(format!("{what}: {m}"));
+        let outer = Tlv::parse_whole(der)
+            .and_then(|t| t.expect(tag::SEQUENCE, what))
+            .map_err(|e| bad(e.to_string()))?;
+        let mut c = outer.children();
+        let mut next = || -> Result<Tlv<'_>, PkiError> {
+            c.next()
+                .ok_or_else(|| bad("too few elements".into()))?
+                .map_err(|e| bad(e.to_string()))
+        };
+        let tbs = next()?.raw.to_vec();
+        let algorithm = AlgorithmIdentifier::from_tlv(next()?)
+            .map_err(|e| bad(e.to_string()))?
+            .into_owned();
+        let bits = next()?;
+        if !bits.is(tag::BIT_STRING) || bits.content.first() != Some(&0) {
+            return Err(bad("signature is not a whole-octet BIT STRING".into()));
+        }
+        Ok(SignedEnvelope {
+            tbs,
+            algorithm,
+            signature: bits.content[1..].to_vec(),
+        })
+    }
+
+    /// Verifies the signature with `key`.
+    pub fn verify(&self, key: &PublicKey) -> Result<(), crypto::VerifyError> {
+        crypto::verify(key, &self.algorithm, None, &self.tbs, &self.signature)
+    }
+}
+
+/// Reads a `SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier,
+/// subjectPublicKey BIT STRING }` (RFC 5280, 4.1.2.7).
+pub fn public_key(spki: &[u8]) -> Result<PublicKey, PkiError> {
+    let bad = |m: String| PkiError::Malformed(format!("SubjectPublicKeyInfo: {m}"));
+    let t = Tlv::parse_whole(spki)
+        .and_then(|t| t.expect(tag::SEQUENCE, "SubjectPublicKeyInfo"))
+        .map_err(|e| bad(e.to_string()))?;
+    let items = t.items().map_err(|e| bad(e.to_string()))?;
+    let [alg, bits] = items.as_slice() else {
+        return Err(bad("not a pair".into()));
+    };
+    let alg = AlgorithmIdentifier::from_tlv(*alg).map_err(|e| bad(e.to_string()))?;
+    if !bits.is(tag::BIT_STRING) || bits.content.first() != Some(&0) {
+        return Err(bad("key is not a whole-octet BIT STRING".into()));
+    }
+    let key_bits = bits.content[1..].to_vec();
+    let curve = alg
+        .params
+        .as_deref()
+        .and_then(|p| Tlv::parse_whole(p).ok())
+        .filter(|p| p.is(tag::OID))
+        .and_then(|p| p.oid().ok());
+    let size = match alg.oid.as_str() {
+        crypto::oid::RSA | crypto::oid::RSA_PSS => {
+            PublicKey::rsa_modulus_bits(&key_bits).unwrap_or(0)
+        }
+        crypto::oid::EC_PUBLIC_KEY => match curve.as_deref() {
+            Some(crypto::oid::P256) => 256,
+            Some(crypto::oid::P384) => 384,
+            _ => (key_bits.len().saturating_sub(1) * 4) as u32,
+        },
+        crypto::oid::ED25519 => 256,
+        crypto::oid::ED448 => 448,
+        _ => 0,
+    };
+    Ok(PublicKey {
+        algorithm: alg.oid,
+        curve,
+        bits: key_bits,
+        size,
+    })
+}
+
+/// Extended key usage purposes sigaudit checks (RFC 5280, 4.2.1.12).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExtendedKeyUsage {
+    /// anyExtendedKeyUsage.
+    pub any: bool,
+    /// id-kp-timeStamping.
+    pub time_stamping: bool,
+    /// id-kp-OCSPSigning.
+    pub ocsp_signing: bool,
+}
+
+/// A parsed certificate.
+#[derive(Debug)]
+pub struct Certificate {
+    /// The DER as received.
+    pub der: Vec<u8>,
+    /// SHA-256 of the DER.
+    pub sha256: Fingerprint,
+    /// Subject `Name`, whole DER element (compared byte for byte when chaining).
+    pub subject_raw: Vec<u8>,
+    /// Issuer `Name`, whole DER element.
+    pub issuer_raw: Vec<u8>,
+    /// Subject as text (RFC 4514 style).
+    pub subject: String,
+    /// Issuer as text.
+    pub issuer: String,
+    /// Serial number magnitude octets (sign octets stripped).
+    pub serial: Vec<u8>,
+    /// `notBefore`, seconds since the epoch.
+    pub not_before: i64,
+    /// `notAfter`, seconds since the epoch.
+    pub not_after: i64,
+    /// The subject public key.
+    pub key: PublicKey,
+    /// The signed part and the issuer's signature over it.
+    pub signed: SignedEnvelope,
+    /// subjectKeyIdentifier.
+    pub ski: Option<Vec<u8>>,
+    /// authorityKeyIdentifier's keyIdentifier.
+    pub aki: Option<Vec<u8>>,
+    /// basicConstraints: `(cA, pathLenConstraint)`, if the extension is present.
+    pub basic_constraints: Option<(bool, Option<u32>)>,
+    /// keyUsage bits `(digitalSignature, nonRepudiation, keyCertSign, cRLSign)`, if present.
+    pub key_usage: Option<(bool, bool, bool, bool)>,
+    /// extendedKeyUsage, if present.
+    pub eku: Option<ExtendedKeyUsage>,
+}
+
+impl Certificate {
+    /// Parses a DER certificate.
+    pub fn parse(der: &[u8]) -> Result<Certificate, PkiError> {
+        let (_, x) = X509Certificate::from_der(der)
+            .map_err(|e| PkiError::Malformed(format!("certificate: {e}")))?;
+        let signed = SignedEnvelope::parse(der, "certificate")?;
+        let key = public_key(x.public_key().raw)?;
+        let bad = |e: x509_parser::error::X509Error| {
+            PkiError::Malformed(format!("certificate extension: {e}"))
+        };
+        let bc = x
+            .basic_constraints()
+            .map_err(bad)?
+            .map(|b| (b.value.ca, b.value.path_len_constraint));
+        let ku = x.key_usage().map_err(bad)?.map(|k| {
+            (
+                k.value.digital_signature(),
+                k.value.non_repudiation(),
+                k.value.key_cert_sign(),
+                k.value.crl_sign(),
+            )
+        });
+        let eku = x
+            .extended_key_usage()
+            .map_err(bad)?
+            .map(|e| ExtendedKeyUsage {
+                any: e.value.any,
+                time_stamping: e.value.time_stamping,
+                ocsp_signing: e.value.ocsp_signing,
+            });
+        let mut ski = None;
+        let mut aki = None;
+        for ext in x.extensions() {
+            use x509_parser::extensions::ParsedExtension;
+            match ext.parsed_extension() {
+                ParsedExtension::SubjectKeyIdentifier(k) => ski = Some(k.0.to_vec()),
+                ParsedExtension::AuthorityKeyIdentifier(a) => {
+                    aki = a.key_identifier.as_ref().map(|k| k.0.to_vec())
+                }
+                _ => {}
+            }
+        }
+        Ok(Certificate {
+            der: der.to_vec(),
+            sha256: fingerprint(der),
+            subject_raw: x.subject().as_raw().to_vec(),
+            issuer_raw: x.issuer().as_raw().to_vec(),
+            subject: x.subject().to_string(),
+            issuer: x.issuer().to_string(),
+            serial: crate::cms::ber::strip_leading_zeros(x.raw_serial()).to_vec(),
+            not_before: x.validity().not_before.timestamp(),
+            not_after: x.validity().not_after.timestamp(),
+            key,
+            signed,
+            ski,
+            aki,
+            basic_constraints: bc,
+            key_usage: ku,
+            eku,
+        })
+    }
+
+    /// Serial number as lower-case hex.
+    pub fn serial_hex(&self) -> String {
+        hex(&self.serial)
+    }
+
+    /// Whether `t` lies within `notBefore..=notAfter`.
+    pub fn valid_at(&self, t: i64) -> bool {
+        self.not_before <= t && t <= self.not_after
+    }
+
+    /// Whether subject and issuer are the same name (RFC 5280, 6.1: self-issued).
+    pub fn self_issued(&self) -> bool {
+        self.subject_raw == self.issuer_raw
+    }
+
+    /// Whether `issuer` may have issued this certificate by name and key identifier (the
+    /// signature is checked separately).
+    pub fn could_be_issued_by(&self, issuer: &Certificate) -> bool {
+        self.issuer_raw == issuer.subject_raw
+            && match (&self.aki, &issuer.ski) {
+                (Some(a), Some(s)) => a == s,
+                _ => true,
+            }
+    }
+}
+
+/// A shared certificate.
+pub type Cert = Arc<Certificate>;

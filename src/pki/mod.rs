@@ -1,0 +1,403 @@
+//! Certificate paths: trust anchors, intermediates, and path building (RFC 5280, 6.1).
+//!
+//! Paths are built from the signer up, webpki-style: every certificate whose subject equals the
+//! current issuer name (and whose subject key identifier matches the authority key identifier,
+//! where both exist) is a candidate; anchors are tried first, a certificate never appears twice
+//! in a path, and the search is budgeted. When every candidate fails, the most specific failure
+//! is reported (a constraint violation beats a bad signature, which beats "no issuer found").
+//! Validity periods are checked by the caller at the time that applies (validation time, or a
+//! proven signing time), because that time depends on timestamps, not on the path.
+
+pub mod cert;
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use cert::{fingerprint, Cert, Fingerprint};
+
+use crate::cache::Caches;
+
+/// Why a certificate or path was rejected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PkiError {
+    /// The certificate (or CRL, or response) does not parse.
+    Malformed(String),
+    /// No path leads to a trust anchor: no issuer certificate is known.
+    NoIssuer {
+        /// The issuer name that could not be found.
+        issuer: String,
+    },
+    /// Issuer candidates exist but none signed the certificate.
+    BadSignature {
+        /// The subject of the certificate whose signature failed.
+        subject: String,
+    },
+    /// A signature in the path uses an algorithm sigaudit cannot verify.
+    UnsupportedAlgorithm(String),
+    /// A CA certificate in the path is not allowed to issue (basicConstraints, keyUsage,
+    /// pathLenConstraint).
+    Constraints(String),
+    /// The search budget ran out.
+    Budget,
+}
+
+impl PkiError {
+    /// Rank for "most specific failure wins".
+    fn rank(&self) -> u8 {
+        match self {
+            PkiError::Constraints(_) => 5,
+            PkiError::BadSignature { .. } => 4,
+            PkiError::UnsupportedAlgorithm(_) => 3,
+            PkiError::Budget => 2,
+            PkiError::Malformed(_) => 1,
+            PkiError::NoIssuer { .. } => 0,
+        }
+    }
+}
+
+impl fmt::Display for PkiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PkiError::Malformed(m) => write!(f, "malformed: {m}"),
+            PkiError::NoIssuer { issuer } => {
+                write!(f, "no path to a trust anchor: issuer {issuer:?} not found")
+            }
+            PkiError::BadSignature { subject } => {
+                write!(
+                    f,
+                    "certificate {subject:?} is not signed by any issuer candidate"
+                )
+            }
+            PkiError::UnsupportedAlgorithm(m) => write!(f, "unsupported algorithm: {m}"),
+            PkiError::Constraints(m) => write!(f, "chain constraints: {m}"),
+            PkiError::Budget => f.write_str("path building budget exhausted"),
+        }
+    }
+}
+
+impl std::error::Error for PkiError {}
+
+/// Longest path searched, anchor included (RFC 5280 sets no limit; national hierarchies have
+/// three levels, and web PKI paths rarely exceed five).
+pub const MAX_PATH_LEN: usize = 8;
+/// Most signature checks one path search may make (webpki uses 100): bounds the work a
+/// hostile pool of same-named certificates can cause.
+pub const MAX_SIGNATURE_CHECKS: u32 = 100;
+
+/// Trust anchors and the intermediates supplied for the run.
+#[derive(Default)]
+pub struct TrustStore {
+    anchors: Vec<Cert>,
+    intermediates: Vec<Cert>,
+    id: Fingerprint,
+}
+
+impl TrustStore {
+    /// A store from parsed anchors and intermediates.
+    pub fn new(anchors: Vec<Cert>, intermediates: Vec<Cert>) -> Self {
+        let mut ids: Vec<Fingerprint> = anchors.iter().map(|c| c.sha256).collect();
+        ids.sort();
+        let id = fingerprint(&ids.concat());
+        TrustStore {
+            anchors,
+            intermediates,
+            id,
+        }
+    }
+
+    /// The anchors.
+    pub fn anchors(&self) -> &[Cert] {
+        &self.anchors
+    }
+
+    /// The run's intermediates (`--certs`).
+    pub fn intermediates(&self) -> &[Cert] {
+        &self.intermediates
+    }
+
+    /// Whether `c` is an anchor.
+    pub fn is_anchor(&self, c: &Cert) -> bool {
+        self.anchors.iter().any(|a| a.sha256 == c.sha256)
+    }
+}
+
+/// Reads certificates from PEM or DER files, or directories of them (not recursive into
+/// hidden entries); files that hold no certificate are an error naming the file.
+pub fn load_certificates(paths: &[impl AsRef<Path>], caches: &Caches) -> Result<Vec<Cert>, String> {
+    let mut out = Vec::new();
+    for blob in load_blobs(paths, "CERTIFICATE")? {
+        let (name, der) = blob;
+        match caches.certificate(&der) {
+            Some(c) => out.push(c),
+            None => return Err(format!("{name}: not a parsable certificate")),
+        }
+    }
+    Ok(out)
+}
+
+/// Reads DER objects from files or directories: PEM blocks labelled `label` or, when a file is
+/// not PEM, the whole file as DER. Returns (file name, DER) pairs in path order.
+pub fn load_blobs(
+    paths: &[impl AsRef<Path>],
+    label: &str,
+) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut files = Vec::new();
+    for p in paths {
+        let p = p.as_ref();
+        if p.is_dir() {
+            let mut entries: Vec<_> = std::fs::read_dir(p)
+                .map_err(|e| format!("{}: {e}", p.display()))?
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|e| e.is_file())
+                .filter(|e| {
+                    !e.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                })
+                .collect();
+            entries.sort();
+            files.extend(entries);
+        } else {
+            files.push(p.to_path_buf());
+        }
+    }
+    let mut out = Vec::new();
+    for f in files {
+        let bytes = std::fs::read(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+        let name = f.display().to_string();
+        let pems = pem_blocks(&bytes, label);
+        if pems.is_empty() {
+            if bytes.starts_with(b"-----BEGIN") {
+                return Err(format!("{name}: no PEM block labelled {label}"));
+            }
+            out.push((name, bytes));
+        } else {
+            out.extend(pems.into_iter().map(|d| (name.clone(), d)));
+        }
+    }
+    Ok(out)
+}
+
+/// The base64 payloads of `-----BEGIN {label}-----` blocks (RFC 7468).
+fn pem_blocks(bytes: &[u8], label: &str) -> Vec<Vec<u8>> {
+    let text = String::from_utf8_lossy(bytes);
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let mut out = Vec::new();
+    let mut rest = &*text;
+    while let Some(b) = rest.find(&begin) {
+        let after = &rest[b + begin.len()..];
+        let Some(e) = after.find(&end) else { break };
+        let body: String = after[..e].chars().filter(|c| !c.is_whitespace()).collect();
+        if let Some(d) = base64_decode(&body) {
+            out.push(d);
+        }
+        rest = &after[e + end.len()..];
+    }
+    out
+}
+
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let val = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let s = s.trim_end_matches('=').as_bytes();
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut n = 0;
+    for &c in s {
+        acc = (acc << 6) | val(c)?;
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((acc >> n) as u8);
+            acc &= (1 << n) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// The result of a path search for one leaf.
+#[derive(Clone, Debug)]
+pub enum PathOutcome {
+    /// A path from the leaf (first) to an anchor (last).
+    Found(Vec<Cert>),
+    /// No acceptable path.
+    Failed(PkiError),
+}
+
+/// Checks (once per run) that `issuer` signed `subject`.
+pub fn signed_by(subject: &Cert, issuer: &Cert, caches: &Caches) -> Result<(), PkiError> {
+    let ok = caches
+        .signatures
+        .get_or_compute((subject.sha256, issuer.sha256), || {
+            subject.signed.verify(&issuer.key).is_ok()
+        });
+    if ok {
+        return Ok(());
+    }
+    match subject.signed.verify(&issuer.key) {
+        Err(crate::cms::crypto::VerifyError::Unsupported(m)) => {
+            Err(PkiError::UnsupportedAlgorithm(m))
+        }
+        _ => Err(PkiError::BadSignature {
+            subject: subject.subject.clone(),
+        }),
+    }
+}
+
+/// Builds a path for `leaf` using the store and the certificates the document offers
+/// (`offered`: the CMS's and the DSS's). Candidates valid at `time` are tried first. Cached per
+/// (leaf, anchor set, day of `time`, offered set).
+pub fn build_path(
+    leaf: &Cert,
+    offered: &[Cert],
+    store: &TrustStore,
+    time: i64,
+    caches: &Caches,
+) -> Arc<PathOutcome> {
+    let mut ids: Vec<Fingerprint> = offered.iter().map(|c| c.sha256).collect();
+    ids.sort();
+    ids.dedup();
+    let key = (
+        leaf.sha256,
+        store.id,
+        time.div_euclid(86_400),
+        fingerprint(&ids.concat()),
+    );
+    caches.paths.get_or_compute(key, || {
+        let mut search = Search {
+            store,
+            offered,
+            time,
+            caches,
+            budget: MAX_SIGNATURE_CHECKS,
+        };
+        let mut path = vec![leaf.clone()];
+        Arc::new(match search.extend(&mut path) {
+            Ok(()) => PathOutcome::Found(path),
+            Err(e) => PathOutcome::Failed(e),
+        })
+    })
+}
+
+struct Search<'a> {
+    store: &'a TrustStore,
+    offered: &'a [Cert],
+    time: i64,
+    caches: &'a Caches,
+    budget: u32,
+}
+
+impl Search<'_> {
+    fn extend(&mut self, path: &mut Vec<Cert>) -> Result<(), PkiError> {
+        let cur = path.last().expect("path starts with the leaf").clone();
+        if self.store.is_anchor(&cur) {
+            return check_constraints(path);
+        }
+        let mut candidates: Vec<(bool, bool, Cert)> = Vec::new();
+        let mut seen: Vec<Fingerprint> = Vec::new();
+        let pools = [
+            (true, self.store.anchors()),
+            (false, self.offered),
+            (false, self.store.intermediates()),
+        ];
+        for (anchor, pool) in pools {
+            for c in pool {
+                if cur.could_be_issued_by(c)
+                    && !seen.contains(&c.sha256)
+                    && !path.iter().any(|p| p.sha256 == c.sha256)
+                {
+                    seen.push(c.sha256);
+                    let anchor = anchor || self.store.is_anchor(c);
+                    candidates.push((anchor, c.valid_at(self.time), c.clone()));
+                }
+            }
+        }
+        // Anchors first, then certificates valid at the time; stable within each group.
+        candidates.sort_by_key(|(a, v, _)| (!*a, !*v));
+        let mut best = PkiError::NoIssuer {
+            issuer: cur.issuer.clone(),
+        };
+        for (anchor, _, c) in candidates {
+            if self.budget == 0 {
+                return Err(PkiError::Budget);
+            }
+            self.budget -= 1;
+            let depth = path.len();
+            let attempt = signed_by(&cur, &c, self.caches).and_then(|()| {
+                path.push(c.clone());
+                let r = if anchor {
+                    check_constraints(path)
+                } else if path.len() >= MAX_PATH_LEN {
+                    Err(PkiError::Constraints(format!(
+                        "path longer than {MAX_PATH_LEN} certificates"
+                    )))
+                } else {
+                    self.extend(path)
+                };
+                if r.is_err() {
+                    path.truncate(depth);
+                }
+                r
+            });
+            match attempt {
+                Ok(()) => return Ok(()),
+                Err(PkiError::Budget) => return Err(PkiError::Budget),
+                Err(e) if e.rank() >= best.rank() => best = e,
+                Err(_) => {}
+            }
+        }
+        Err(best)
+    }
+}
+
+/// Checks the CA certificates of a complete path (leaf first, anchor last): each issuer must be
+/// a CA (`basicConstraints cA TRUE`, RFC 5280 4.2.1.9), may sign certificates if it has a key
+/// usage (`keyCertSign`, 4.2.1.3), and its `pathLenConstraint` must cover the non-self-issued
+/// intermediates below it. The anchor's own constraints are honoured where it has them.
+pub fn check_constraints(path: &[Cert]) -> Result<(), PkiError> {
+    for (i, ca) in path.iter().enumerate().skip(1) {
+        let anchor = i == path.len() - 1;
+        match ca.basic_constraints {
+            Some((true, path_len)) => {
+                if let Some(max) = path_len {
+                    // Intermediates strictly between the leaf and this CA.
+                    let below = path[1..i].iter().filter(|c| !c.self_issued()).count();
+                    if below > max as usize {
+                        return Err(PkiError::Constraints(format!(
+                            "{:?} allows {max} intermediate(s) below it, the path has {below}",
+                            ca.subject
+                        )));
+                    }
+                }
+            }
+            // A v1 anchor without extensions is trusted as configured.
+            None if anchor => {}
+            _ => {
+                return Err(PkiError::Constraints(format!(
+                    "{:?} issues certificates but is not a CA",
+                    ca.subject
+                )))
+            }
+        }
+        if let Some((_, _, cert_sign, _)) = ca.key_usage {
+            if !cert_sign {
+                return Err(PkiError::Constraints(format!(
+                    "{:?} lacks the keyCertSign key usage",
+                    ca.subject
+                )));
+            }
+        }
+    }
+    Ok(())
+}

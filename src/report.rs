@@ -1,0 +1,128 @@
+//! The report: one JSON line per document.
+//!
+//! ```text
+//! {"name":…,"bytes":…,"status":"TOTAL_PASSED|TOTAL_FAILED|INDETERMINATE|ERROR","error":null|"…",
+//!  "reason":…,"signatures":[{"field":…,"subfilter":…,"byte_range":[…],"revision":…,
+//!  "covers_whole_file":…,"integrity":"ok|hash_mismatch|signature_invalid|unsupported|malformed",
+//!  "indication":…,"sub_indication":…,"reason":…,"signer":{"subject":…,"issuer":…,"serial":…,
+//!  "sha256":…},"signing_time":…,"timestamp":…,"revocation":"good|revoked|unknown|not_checked",
+//!  "chain":[…],"modifications":…}],"changes":[…]}
+//! ```
+
+use serde::Serialize;
+
+use crate::pdf::RevisionChanges;
+use crate::verdict::{DocumentStatus, Indication, Modifications, SubIndication};
+
+/// One document's line.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DocumentReport {
+    /// The document's name (its path as given, or its member name).
+    pub name: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// The document's status.
+    pub status: DocumentStatus,
+    /// Why the document could not be validated (`ERROR` only).
+    pub error: Option<String>,
+    /// Why the status is what it is, when not `TOTAL_PASSED`.
+    pub reason: Option<String>,
+    /// The signatures, in file order.
+    pub signatures: Vec<SignatureReport>,
+    /// Revisions whose changes are forbidden after a signature.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<RevisionChanges>,
+}
+
+/// How far the signature's own bytes check out, before any certificate question.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Integrity {
+    /// The digest matches and the signature value verifies.
+    Ok,
+    /// The signed digest does not match the document.
+    HashMismatch,
+    /// The signature value does not verify with the signer's key.
+    SignatureInvalid,
+    /// sigaudit cannot check it (algorithm, missing signer certificate, SubFilter).
+    Unsupported,
+    /// The signature dictionary or CMS is malformed.
+    Malformed,
+}
+
+/// The signer certificate, as reported.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SignerReport {
+    /// Subject DN.
+    pub subject: String,
+    /// Issuer DN.
+    pub issuer: String,
+    /// Serial number, hex.
+    pub serial: String,
+    /// SHA-256 of the certificate, hex.
+    pub sha256: String,
+    /// Key, e.g. `RSA-2048`.
+    pub key: String,
+}
+
+/// A signature timestamp (or, for a document timestamp, its own token).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TimestampReport {
+    /// genTime (RFC 3339).
+    pub time: String,
+    /// Whether the token verified (imprint, signature, TSA certificate and path).
+    pub valid: bool,
+    /// Why not, if not.
+    pub reason: Option<String>,
+    /// TSA certificate subject, if found.
+    pub tsa: Option<String>,
+}
+
+/// Revocation status of the signer certificate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevocationReport {
+    /// A current CRL or OCSP response says not revoked.
+    Good,
+    /// Revoked.
+    Revoked,
+    /// No usable revocation data.
+    Unknown,
+    /// Not reached (an earlier check decided the verdict).
+    NotChecked,
+}
+
+/// One signature's line.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SignatureReport {
+    /// Fully qualified field name.
+    pub field: String,
+    /// `/SubFilter`.
+    pub subfilter: Option<String>,
+    /// `/ByteRange` as written.
+    pub byte_range: Option<Vec<i64>>,
+    /// The revision (1-based) whose bytes hold the signature dictionary.
+    pub revision: usize,
+    /// Whether the signed ranges cover the whole file.
+    pub covers_whole_file: bool,
+    /// Integrity of the signature's own bytes.
+    pub integrity: Integrity,
+    /// ETSI main indication.
+    pub indication: Indication,
+    /// ETSI sub-indication.
+    pub sub_indication: Option<SubIndication>,
+    /// Why, in words.
+    pub reason: Option<String>,
+    /// The signer certificate, if identified.
+    pub signer: Option<SignerReport>,
+    /// The signing time the signer claims (`/M` or the signing-time attribute; not trusted).
+    pub signing_time: Option<String>,
+    /// The signature timestamp, if any.
+    pub timestamp: Option<TimestampReport>,
+    /// Revocation status of the signer certificate.
+    pub revocation: RevocationReport,
+    /// The certificate path, leaf first, as subject DNs.
+    pub chain: Vec<String>,
+    /// What follows the signed revision.
+    pub modifications: Modifications,
+}

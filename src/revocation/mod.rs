@@ -1,0 +1,480 @@
+//! Revocation status from offline sources: CRLs (RFC 5280, 5) and OCSP responses (RFC 6960).
+//!
+//! Sources are the CMS (`crls`, the adbe-revocationInfoArchival attribute), the document's DSS,
+//! and the files given with `--crl`/`--ocsp`. Each distinct CRL is parsed once per run and its
+//! revoked serials indexed in a hash map (national CRLs hold hundreds of thousands of entries);
+//! its signature is checked once per issuer. OCSP results are cached per (response, certificate).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+use x509_parser::prelude::parse_x509_crl;
+
+use crate::cache::Caches;
+use crate::cms::ber::{tag, Tlv};
+use crate::cms::crypto;
+use crate::pki::cert::{fingerprint, Cert, Fingerprint, SignedEnvelope};
+
+/// Why revocation data was unusable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RevocationError {
+    /// The CRL or response does not parse.
+    Malformed(String),
+    /// The OCSP response status is not `successful`.
+    Unsuccessful(u64),
+}
+
+impl fmt::Display for RevocationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RevocationError::Malformed(m) => write!(f, "malformed revocation data: {m}"),
+            RevocationError::Unsuccessful(s) => write!(f, "OCSP responseStatus {s}"),
+        }
+    }
+}
+
+impl std::error::Error for RevocationError {}
+
+/// A parsed CRL with its revoked serials indexed.
+#[derive(Debug)]
+pub struct Crl {
+    /// SHA-256 of the DER.
+    pub sha256: Fingerprint,
+    /// Issuer `Name`, whole DER element.
+    pub issuer_raw: Vec<u8>,
+    /// `thisUpdate`.
+    pub this_update: i64,
+    /// `nextUpdate`.
+    pub next_update: Option<i64>,
+    /// Revoked serial (magnitude octets) → (revocationDate, reasonCode).
+    pub revoked: HashMap<Vec<u8>, (i64, Option<u8>)>,
+    /// The signed envelope.
+    pub signed: SignedEnvelope,
+}
+
+impl Crl {
+    /// Parses a DER CRL.
+    pub fn parse(der: &[u8]) -> Result<Crl, RevocationError> {
+        let (_, crl) =
+            parse_x509_crl(der).map_err(|e| RevocationError::Malformed(format!("CRL: {e}")))?;
+        let signed = SignedEnvelope::parse(der, "CRL")
+            .map_err(|e| RevocationError::Malformed(e.to_string()))?;
+        let mut revoked = HashMap::with_capacity(crl.tbs_cert_list.revoked_certificates.len());
+        for r in crl.iter_revoked_certificates() {
+            let serial = crate::cms::ber::strip_leading_zeros(r.raw_serial()).to_vec();
+            let reason = r.reason_code().map(|(_, c)| c.0);
+            let at = r.revocation_date.timestamp();
+            revoked
+                .entry(serial)
+                .and_modify(|e: &mut (i64, Option<u8>)| e.0 = e.0.min(at))
+                .or_insert((at, reason));
+        }
+        Ok(Crl {
+            sha256: fingerprint(der),
+            issuer_raw: crl.issuer().as_raw().to_vec(),
+            this_update: crl.last_update().timestamp(),
+            next_update: crl.next_update().map(|t| t.timestamp()),
+            revoked,
+            signed,
+        })
+    }
+}
+
+/// One `SingleResponse`'s status (RFC 6960, 4.2.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OcspStatus {
+    /// `good`, with thisUpdate and nextUpdate.
+    Good {
+        /// thisUpdate.
+        this_update: i64,
+        /// nextUpdate.
+        next_update: Option<i64>,
+    },
+    /// `revoked` at the given time.
+    Revoked {
+        /// revocationTime.
+        at: i64,
+        /// revocationReason.
+        reason: Option<u8>,
+    },
+    /// `unknown`.
+    Unknown,
+}
+
+/// A parsed `BasicOCSPResponse` (RFC 6960, 4.2.1):
+/// ```text
+/// BasicOCSPResponse ::= SEQUENCE { tbsResponseData ResponseData,
+///   signatureAlgorithm AlgorithmIdentifier, signature BIT STRING,
+///   certs [0] EXPLICIT SEQUENCE OF Certificate OPTIONAL }
+/// ResponseData ::= SEQUENCE { version [0] EXPLICIT Version DEFAULT v1,
+///   responderID ResponderID, producedAt GeneralizedTime,
+///   responses SEQUENCE OF SingleResponse, responseExtensions [1] EXPLICIT Extensions OPTIONAL }
+/// ResponderID ::= CHOICE { byName [1] Name, byKey [2] KeyHash }
+/// SingleResponse ::= SEQUENCE { certID CertID, certStatus CertStatus,
+///   thisUpdate GeneralizedTime, nextUpdate [0] EXPLICIT GeneralizedTime OPTIONAL, … }
+/// CertID ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier, issuerNameHash OCTET STRING,
+///   issuerKeyHash OCTET STRING, serialNumber CertificateSerialNumber }
+/// ```
+#[derive(Clone, Debug)]
+pub struct OcspResponse {
+    /// SHA-256 of the DER given.
+    pub sha256: Fingerprint,
+    /// The signed envelope of the BasicOCSPResponse.
+    pub signed: SignedEnvelope,
+    /// responderID: `Ok(name DER)` for byName, `Err(key hash)` for byKey.
+    pub responder: Result<Vec<u8>, Vec<u8>>,
+    /// producedAt.
+    pub produced_at: i64,
+    /// Certificates the responder included.
+    pub certs: Vec<Vec<u8>>,
+    /// The single responses.
+    pub responses: Vec<SingleResponse>,
+}
+
+/// One `SingleResponse`.
+#[derive(Clone, Debug)]
+pub struct SingleResponse {
+    /// CertID hash algorithm OID.
+    pub hash_algorithm: String,
+    /// issuerNameHash.
+    pub name_hash: Vec<u8>,
+    /// issuerKeyHash.
+    pub key_hash: Vec<u8>,
+    /// serialNumber magnitude octets.
+    pub serial: Vec<u8>,
+    /// certStatus with its times.
+    pub status: OcspStatus,
+}
+
+fn malformed(e: impl fmt::Display) -> RevocationError {
+    RevocationError::Malformed(format!("OCSP: {e}"))
+}
+
+impl OcspResponse {
+    /// Parses an `OCSPResponse` (or a bare `BasicOCSPResponse`, as some DSS writers store).
+    pub fn parse(der: &[u8]) -> Result<OcspResponse, RevocationError> {
+        let outer = Tlv::parse_whole(der).map_err(malformed)?;
+        let items = outer.items().map_err(malformed)?;
+        let basic: Vec<u8> = match items.first() {
+            Some(status) if status.is(tag::ENUMERATED) => {
+                let s = status.small_uint_enum();
+                if s != 0 {
+                    return Err(RevocationError::Unsuccessful(s));
+                }
+                // responseBytes [0] EXPLICIT ResponseBytes ::= SEQUENCE { responseType OID,
+                //   response OCTET STRING }
+                let rb = items
+                    .get(1)
+                    .filter(|t| t.is_context(0))
+                    .and_then(|t| t.children().next())
+                    .ok_or_else(|| malformed("no responseBytes"))?
+                    .map_err(malformed)?;
+                let rb = rb.items().map_err(malformed)?;
+                let [kind, response] = rb.as_slice() else {
+                    return Err(malformed("ResponseBytes is not a pair"));
+                };
+                if kind.oid().map_err(malformed)? != "1.3.6.1.5.5.7.48.1.1" {
+                    return Err(malformed("response type is not id-pkix-ocsp-basic"));
+                }
+                response.octets().map_err(malformed)?.into_owned()
+            }
+            _ => der.to_vec(),
+        };
+        Self::parse_basic(&basic, fingerprint(der))
+    }
+
+    fn parse_basic(der: &[u8], sha256: Fingerprint) -> Result<OcspResponse, RevocationError> {
+        let signed = SignedEnvelope::parse(der, "BasicOCSPResponse")
+            .map_err(|e| RevocationError::Malformed(e.to_string()))?;
+        let outer = Tlv::parse_whole(der).map_err(malformed)?;
+        let items = outer.items().map_err(malformed)?;
+        let certs = match items.get(3) {
+            Some(t) if t.is_context(0) => match t.children().next() {
+                Some(seq) => seq
+                    .map_err(malformed)?
+                    .children()
+                    .map(|c| c.map(|c| c.raw.to_vec()))
+                    .collect::<Result<_, _>>()
+                    .map_err(malformed)?,
+                None => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        let tbs = Tlv::parse_whole(&signed.tbs).map_err(malformed)?;
+        let mut rd = tbs.items().map_err(malformed)?.into_iter().peekable();
+        if rd.peek().is_some_and(|t| t.is_context(0)) {
+            rd.next();
+        }
+        let rid = rd.next().ok_or_else(|| malformed("no responderID"))?;
+        let inner = rid
+            .children()
+            .next()
+            .ok_or_else(|| malformed("empty responderID"))?
+            .map_err(malformed)?;
+        let responder = if rid.is_context(1) {
+            Ok(inner.raw.to_vec())
+        } else if rid.is_context(2) {
+            Err(inner.octets().map_err(malformed)?.into_owned())
+        } else {
+            return Err(malformed("responderID of unknown form"));
+        };
+        let produced_at = rd
+            .next()
+            .ok_or_else(|| malformed("no producedAt"))?
+            .time()
+            .map_err(malformed)?;
+        let list = rd.next().ok_or_else(|| malformed("no responses"))?;
+        let mut responses = Vec::new();
+        for sr in list.children() {
+            let sr = sr.map_err(malformed)?.items().map_err(malformed)?;
+            if sr.len() < 3 {
+                return Err(malformed("SingleResponse too short"));
+            }
+            let id = sr[0].items().map_err(malformed)?;
+            let [alg, name_hash, key_hash, serial] = id.as_slice() else {
+                return Err(malformed("CertID is not four elements"));
+            };
+            let this_update = sr[2].time().map_err(malformed)?;
+            let next_update = match sr.get(3) {
+                Some(t) if t.is_context(0) => Some(
+                    t.children()
+                        .next()
+                        .ok_or_else(|| malformed("empty nextUpdate"))?
+                        .map_err(malformed)?
+                        .time()
+                        .map_err(malformed)?,
+                ),
+                _ => None,
+            };
+            let st = sr[1];
+            let status = match (st.class, st.tag) {
+                (asn1_rs::Class::ContextSpecific, 0) => OcspStatus::Good {
+                    this_update,
+                    next_update,
+                },
+                (asn1_rs::Class::ContextSpecific, 1) => {
+                    let mut c = st.children();
+                    let at = c
+                        .next()
+                        .ok_or_else(|| malformed("no revocationTime"))?
+                        .map_err(malformed)?
+                        .time()
+                        .map_err(malformed)?;
+                    let reason = c
+                        .next()
+                        .and_then(Result::ok)
+                        .and_then(|r| r.children().next())
+                        .and_then(Result::ok)
+                        .map(|e| e.small_uint_enum() as u8);
+                    OcspStatus::Revoked { at, reason }
+                }
+                _ => OcspStatus::Unknown,
+            };
+            responses.push(SingleResponse {
+                hash_algorithm: crate::cms::AlgorithmIdentifier::from_tlv(*alg)
+                    .map_err(malformed)?
+                    .oid,
+                name_hash: name_hash.octets().map_err(malformed)?.into_owned(),
+                key_hash: key_hash.octets().map_err(malformed)?.into_owned(),
+                serial: serial.integer().map_err(malformed)?.to_vec(),
+                status,
+            });
+        }
+        Ok(OcspResponse {
+            sha256,
+            signed,
+            responder,
+            produced_at,
+            certs,
+            responses,
+        })
+    }
+}
+
+trait EnumValue {
+    fn small_uint_enum(&self) -> u64;
+}
+
+impl EnumValue for Tlv<'_> {
+    /// ENUMERATED and INTEGER share their encoding; an out-of-range value reads as `u64::MAX`.
+    fn small_uint_enum(&self) -> u64 {
+        if self.content.len() > 8 {
+            return u64::MAX;
+        }
+        self.content
+            .iter()
+            .fold(0u64, |v, &x| (v << 8) | u64::from(x))
+    }
+}
+
+fn hash(alg_oid: &str, data: &[u8]) -> Option<Vec<u8>> {
+    let alg = crypto::digest_algorithm(alg_oid)?;
+    Some(ring::digest::digest(alg.ring(), data).as_ref().to_vec())
+}
+
+/// The revocation material available for one document.
+#[derive(Default, Clone)]
+pub struct Sources<'a> {
+    /// CRL DERs.
+    pub crls: Vec<&'a [u8]>,
+    /// OCSP response DERs.
+    pub ocsps: Vec<&'a [u8]>,
+}
+
+/// What the revocation sources say of one certificate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Status {
+    /// A current CRL or OCSP response says the certificate is not revoked.
+    Good {
+        /// `crl` or `ocsp`.
+        source: &'static str,
+    },
+    /// Revoked at `at` (seconds since the epoch).
+    Revoked {
+        /// Revocation time.
+        at: i64,
+        /// CRLReason code, if given.
+        reason: Option<u8>,
+        /// `crl` or `ocsp`.
+        source: &'static str,
+    },
+    /// No usable data.
+    Unknown {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Looks up the status of `cert` (issued by `issuer`) at validation time `time`.
+///
+/// A CRL counts if its issuer name equals the certificate's issuer, its signature verifies with
+/// the issuer's key and `thisUpdate <= time`; a listed serial is revoked whatever the CRL's age
+/// (revocation is permanent), an unlisted one is good only while the CRL is current
+/// (`time <= nextUpdate`). An OCSP response counts if it is signed by the issuer or by a
+/// responder certificate the issuer signed with the id-kp-OCSPSigning purpose, and its CertID
+/// names the certificate.
+pub fn status(
+    cert: &Cert,
+    issuer: &Cert,
+    sources: &Sources<'_>,
+    time: i64,
+    caches: &Caches,
+) -> Status {
+    let mut good: Option<&'static str> = None;
+    let mut revoked: Option<Status> = None;
+    let mut notes: Vec<String> = Vec::new();
+    let mut note_revoked = |at: i64, reason: Option<u8>, source: &'static str| {
+        let earlier = match &revoked {
+            Some(Status::Revoked { at: prev, .. }) => at < *prev,
+            _ => true,
+        };
+        if earlier {
+            revoked = Some(Status::Revoked { at, reason, source });
+        }
+    };
+    for der in &sources.crls {
+        let fp = fingerprint(der);
+        let Some(crl) = caches
+            .crls
+            .get_or_compute(fp, || Crl::parse(der).ok().map(Arc::new))
+        else {
+            notes.push("a CRL does not parse".into());
+            continue;
+        };
+        if crl.issuer_raw != cert.issuer_raw {
+            continue;
+        }
+        let signed = caches
+            .crl_signatures
+            .get_or_compute((crl.sha256, issuer.sha256), || {
+                crl.signed.verify(&issuer.key).is_ok()
+            });
+        if !signed {
+            notes.push("a CRL of the issuer has a bad signature".into());
+            continue;
+        }
+        if crl.this_update > time {
+            notes.push("the CRL was issued after the validation time".into());
+            continue;
+        }
+        if let Some(&(at, reason)) = crl.revoked.get(&cert.serial) {
+            note_revoked(at, reason, "crl");
+        } else if crl.next_update.is_none_or(|n| time <= n) {
+            good = Some("crl");
+        } else {
+            notes.push("the issuer's CRL is past its nextUpdate".into());
+        }
+    }
+    for der in &sources.ocsps {
+        let fp = fingerprint(der);
+        let st = caches
+            .ocsp
+            .get_or_compute((fp, cert.sha256), || ocsp_status(der, cert, issuer, caches));
+        match st {
+            Some(OcspStatus::Revoked { at, reason }) => note_revoked(at, reason, "ocsp"),
+            Some(OcspStatus::Good {
+                this_update,
+                next_update,
+            }) => {
+                if this_update <= time && next_update.is_none_or(|n| time <= n) {
+                    good = good.or(Some("ocsp"));
+                } else {
+                    notes.push("the OCSP response is not current".into());
+                }
+            }
+            Some(OcspStatus::Unknown) => notes.push("OCSP says unknown".into()),
+            None => {}
+        }
+    }
+    if let Some(r) = revoked {
+        return r;
+    }
+    if let Some(source) = good {
+        return Status::Good { source };
+    }
+    notes.dedup();
+    Status::Unknown {
+        reason: if notes.is_empty() {
+            format!("no CRL or OCSP response for issuer {:?}", issuer.subject)
+        } else {
+            notes.join("; ")
+        },
+    }
+}
+
+/// The status an OCSP response gives `cert`, if it is an authentic response about it.
+fn ocsp_status(der: &[u8], cert: &Cert, issuer: &Cert, caches: &Caches) -> Option<OcspStatus> {
+    let resp = OcspResponse::parse(der).ok()?;
+    let single = resp.responses.iter().find(|r| {
+        r.serial == cert.serial
+            && hash(&r.hash_algorithm, &issuer.subject_raw).as_deref() == Some(&r.name_hash[..])
+            && hash(&r.hash_algorithm, &issuer.key.bits).as_deref() == Some(&r.key_hash[..])
+    })?;
+    let names = |c: &Cert| match &resp.responder {
+        Ok(name) => *name == c.subject_raw,
+        Err(key_hash) => hash(crypto::oid::SHA1, &c.key.bits).as_deref() == Some(&key_hash[..]),
+    };
+    let signer = if names(issuer) {
+        issuer.clone()
+    } else {
+        // A delegated responder (RFC 6960, 4.2.2.2): issued by the CA, id-kp-OCSPSigning.
+        let delegated = resp
+            .certs
+            .iter()
+            .filter_map(|d| caches.certificate(d))
+            .find(|c| names(c))?;
+        let purpose = delegated.eku.as_ref().is_some_and(|e| e.ocsp_signing);
+        let issued = delegated.could_be_issued_by(issuer)
+            && crate::pki::signed_by(&delegated, issuer, caches).is_ok();
+        if !purpose || !issued {
+            return None;
+        }
+        delegated
+    };
+    resp.signed.verify(&signer.key).ok()?;
+    Some(single.status.clone())
+}

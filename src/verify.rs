@@ -1,0 +1,1232 @@
+//! Verification of one document: every signature from its bytes to an ETSI EN 319 102-1
+//! verdict, and the document's verdict.
+//!
+//! Per document: read the signatures (lazy reader), parse each CMS to learn its digest
+//! algorithm, hash every signed range in one pass, then validate each signature — integrity,
+//! signer identification, certificate path, validity and revocation at the time that applies,
+//! algorithm constraints — and finally combine the signatures with what later revisions
+//! change. The validation time is an input ([`Context::at`]); nothing here reads the clock.
+
+use std::borrow::Cow;
+
+use crate::cache::Caches;
+use crate::cms::crypto::{self, oid as alg, VerifyError};
+use crate::cms::{self, hex, oid, SignedData, SignerId, SignerInfo};
+use crate::digest::{self, DigestAlgorithm, Request};
+use crate::pdf::{self, Document, Signature, SignatureType};
+use crate::pki::cert::Cert;
+use crate::pki::{build_path, PathOutcome, PkiError, TrustStore};
+use crate::report::{
+    DocumentReport, Integrity, RevocationReport, SignatureReport, SignerReport, TimestampReport,
+};
+use crate::revocation::{self, Sources, Status};
+use crate::verdict::{DocumentStatus, Indication, Modifications, SubIndication};
+
+/// The validation policy's graded constraints.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    /// SHA-1 digests are acceptable for signatures proven to exist before this instant
+    /// (ETSI TS 119 312 and SOG-IS retire SHA-1 for signatures; default 2016-01-01).
+    pub sha1_until: i64,
+    /// RSA keys shorter than 2048 bits are acceptable for signatures proven to exist before
+    /// this instant (default 2014-01-01, when NIST SP 800-131A disallowed them).
+    pub small_rsa_until: i64,
+    /// Whether a signer certificate without usable revocation data is INDETERMINATE/TRY_LATER
+    /// (true) or accepted and reported as `unknown` (false).
+    pub require_revocation: bool,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            sha1_until: 1_451_606_400,      // 2016-01-01T00:00:00Z
+            small_rsa_until: 1_388_534_400, // 2014-01-01T00:00:00Z
+            require_revocation: true,
+        }
+    }
+}
+
+/// Everything a run verifies against.
+pub struct Context {
+    /// Trust anchors and `--certs` intermediates.
+    pub store: TrustStore,
+    /// CRLs given with `--crl`.
+    pub crls: Vec<Vec<u8>>,
+    /// OCSP responses given with `--ocsp`.
+    pub ocsps: Vec<Vec<u8>>,
+    /// The validation time, seconds since the epoch.
+    pub at: i64,
+    /// The policy.
+    pub policy: Policy,
+}
+
+/// RFC 3339 form of an instant (UTC, seconds).
+pub fn rfc3339(t: i64) -> String {
+    let days = t.div_euclid(86_400);
+    let secs = t.rem_euclid(86_400);
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// Parses an RFC 3339 instant such as `2026-07-01T00:00:00Z` or `…+07:00`.
+pub fn parse_rfc3339(s: &str) -> Result<i64, String> {
+    let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| format!("{s:?} is not an RFC 3339 time: {e}"))?;
+    Ok(t.unix_timestamp())
+}
+
+/// A signature's outcome while it is being decided.
+struct Outcome {
+    integrity: Integrity,
+    verdict: Option<(SubIndication, String)>,
+    signer: Option<Cert>,
+    timestamp: Option<TimestampReport>,
+    revocation: RevocationReport,
+    chain: Vec<String>,
+    claimed_time: Option<String>,
+}
+
+impl Outcome {
+    fn new() -> Self {
+        Outcome {
+            integrity: Integrity::Malformed,
+            verdict: None,
+            signer: None,
+            timestamp: None,
+            revocation: RevocationReport::NotChecked,
+            chain: Vec::new(),
+            claimed_time: None,
+        }
+    }
+
+    fn fail(&mut self, s: SubIndication, reason: impl Into<String>) -> &mut Self {
+        if self.verdict.is_none() {
+            self.verdict = Some((s, reason.into()));
+        }
+        self
+    }
+}
+
+/// What phase 1 learnt about a signature: how its bytes must be hashed.
+enum Parsed<'a> {
+    /// The CMS parsed; the ranges are hashed with `algorithm`.
+    Cms {
+        cms: SignedData<'a>,
+        algorithm: DigestAlgorithm,
+        kind: Kind,
+    },
+    /// Decided already (malformed, unsupported).
+    Decided(Outcome),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// `adbe.pkcs7.detached`, `ETSI.CAdES.detached`: the ranges' digest is the content digest.
+    Detached,
+    /// `adbe.pkcs7.sha1`: the SHA-1 of the ranges is the encapsulated content.
+    Sha1Embedded,
+    /// `ETSI.RFC3161`: the token's imprint is the ranges' digest.
+    DocTimestamp,
+}
+
+fn static_digest_oid(a: DigestAlgorithm) -> &'static str {
+    match a {
+        DigestAlgorithm::Sha1 => alg::SHA1,
+        DigestAlgorithm::Sha256 => alg::SHA256,
+        DigestAlgorithm::Sha384 => alg::SHA384,
+        DigestAlgorithm::Sha512 => alg::SHA512,
+    }
+}
+
+/// The `/Contents` bytes to parse: the reader's (cut to the DER length), or for an
+/// indefinite-length encoding (whose end-of-contents octets look like padding) the whole
+/// decoded string.
+fn contents_bytes<'d>(data: &'d [u8], sig: &'d Signature) -> Option<Cow<'d, [u8]>> {
+    let c = sig.contents.as_ref()?;
+    if c.bytes.get(1) == Some(&0x80) && c.hex {
+        let inner = data.get(c.span.start + 1..c.span.end.saturating_sub(1))?;
+        let digits: Vec<u8> = inner
+            .iter()
+            .filter(|b| b.is_ascii_hexdigit())
+            .map(|&b| (b as char).to_digit(16).unwrap_or(0) as u8)
+            .collect();
+        return Some(Cow::Owned(
+            digits
+                .chunks(2)
+                .map(|p| (p[0] << 4) | p.get(1).copied().unwrap_or(0))
+                .collect(),
+        ));
+    }
+    Some(Cow::Borrowed(&c.bytes))
+}
+
+/// Verifies one document.
+pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) -> DocumentReport {
+    let mut report = DocumentReport {
+        name: name.to_string(),
+        bytes: data.len() as u64,
+        status: DocumentStatus::Error,
+        error: None,
+        reason: None,
+        signatures: Vec::new(),
+        changes: Vec::new(),
+    };
+    let doc = match pdf::read(data) {
+        Ok(d) => d,
+        Err(e) => {
+            report.error = Some(e.to_string());
+            return report;
+        }
+    };
+    let checks: Vec<digest::RangeCheck> = doc
+        .signatures
+        .iter()
+        .map(|s| digest::check(&doc, s))
+        .collect();
+
+    // Phase 1: parse each CMS to learn how its ranges are hashed.
+    let contents: Vec<Option<Cow<'_, [u8]>>> = doc
+        .signatures
+        .iter()
+        .map(|s| contents_bytes(data, s))
+        .collect();
+    let mut parsed: Vec<Parsed<'_>> = Vec::with_capacity(doc.signatures.len());
+    for (i, sig) in doc.signatures.iter().enumerate() {
+        parsed.push(parse_signature(sig, &checks[i], contents[i].as_deref()));
+    }
+
+    // Phase 2: one pass over the file for every signature's digest.
+    let mut requests = Vec::new();
+    let mut request_of = vec![None; parsed.len()];
+    for (i, p) in parsed.iter().enumerate() {
+        if let (Parsed::Cms { algorithm, .. }, Some(ranges)) = (p, checks[i].ranges) {
+            request_of[i] = Some(requests.len());
+            requests.push(Request {
+                algorithm: *algorithm,
+                ranges,
+            });
+        }
+    }
+    let (digests, _) = digest::one_pass(data, &requests);
+
+    // Document security store material (ETSI EN 319 142-1, 5.4.2).
+    let mut dss_certs: Vec<Cert> = Vec::new();
+    let mut dss_crls: Vec<Cow<'_, [u8]>> = Vec::new();
+    let mut dss_ocsps: Vec<Cow<'_, [u8]>> = Vec::new();
+    if let Some(dss) = &doc.dss {
+        for s in &dss.certs {
+            if let Ok(b) = pdf::stream_data(data, s) {
+                if let Some(c) = caches.certificate(&b) {
+                    dss_certs.push(c);
+                }
+            }
+        }
+        dss_crls.extend(
+            dss.crls
+                .iter()
+                .filter_map(|s| pdf::stream_data(data, s).ok()),
+        );
+        dss_ocsps.extend(
+            dss.ocsps
+                .iter()
+                .filter_map(|s| pdf::stream_data(data, s).ok()),
+        );
+    }
+
+    // Document timestamps first: their times are proofs of existence for what they cover.
+    let mut outcomes: Vec<Option<Outcome>> = (0..parsed.len()).map(|_| None).collect();
+    let mut doc_ts_poe: Vec<(usize, i64)> = Vec::new(); // (signed end, genTime)
+    let shared = Shared {
+        ctx,
+        caches,
+        dss_certs: &dss_certs,
+        dss_crls: &dss_crls,
+        dss_ocsps: &dss_ocsps,
+    };
+    let order: Vec<usize> = {
+        let mut o: Vec<usize> = (0..parsed.len()).collect();
+        o.sort_by_key(|&i| {
+            !matches!(
+                &parsed[i],
+                Parsed::Cms {
+                    kind: Kind::DocTimestamp,
+                    ..
+                }
+            )
+        });
+        o
+    };
+    let mut parsed: Vec<Option<Parsed<'_>>> = parsed.into_iter().map(Some).collect();
+    for i in order {
+        let p = parsed[i].take().expect("each signature once");
+        let digest = request_of[i].map(|r| digests[r].as_ref().to_vec());
+        let covered_poe = checks[i].signed_end.and_then(|end| {
+            doc_ts_poe
+                .iter()
+                .filter(|(ts_end, _)| *ts_end > end)
+                .map(|&(_, t)| t)
+                .min()
+        });
+        let out = match p {
+            Parsed::Decided(o) => o,
+            Parsed::Cms {
+                cms,
+                algorithm,
+                kind,
+            } => {
+                let o = validate(
+                    &shared,
+                    &cms,
+                    kind,
+                    algorithm,
+                    digest.as_deref(),
+                    covered_poe,
+                );
+                if kind == Kind::DocTimestamp && o.verdict.is_none() {
+                    if let (Some(end), Some(t)) = (checks[i].signed_end, o.poe_time()) {
+                        doc_ts_poe.push((end, t));
+                    }
+                }
+                o
+            }
+        };
+        outcomes[i] = Some(out);
+    }
+
+    // Changes after each signature.
+    let forbidden_revisions: Vec<&pdf::RevisionChanges> = doc
+        .changes
+        .iter()
+        .filter(|c| c.class == Modifications::Forbidden)
+        .collect();
+    for (i, sig) in doc.signatures.iter().enumerate() {
+        let o = outcomes[i].take().expect("every signature decided");
+        let check = &checks[i];
+        let signed_rev = check.ends_revision.unwrap_or(sig.revision);
+        let modifications = if check.covers_whole_file {
+            Modifications::None
+        } else if forbidden_revisions.iter().any(|c| c.revision > signed_rev)
+            || trailing_update(&doc)
+        {
+            Modifications::Forbidden
+        } else {
+            Modifications::Permitted
+        };
+        let (indication, sub_indication, reason) = match o.verdict {
+            None => (Indication::TotalPassed, None, None),
+            Some((s, r)) => (s.indication(), Some(s), Some(r)),
+        };
+        report.signatures.push(SignatureReport {
+            field: sig.field.clone(),
+            subfilter: sig.sub_filter.clone(),
+            byte_range: sig.byte_range.clone(),
+            revision: sig.revision,
+            covers_whole_file: check.covers_whole_file,
+            integrity: o.integrity,
+            indication,
+            sub_indication,
+            reason,
+            signer: o.signer.as_ref().map(|c| SignerReport {
+                subject: c.subject.clone(),
+                issuer: c.issuer.clone(),
+                serial: c.serial_hex(),
+                sha256: hex(&c.sha256),
+                key: c.key.describe(),
+            }),
+            signing_time: o.claimed_time.or_else(|| sig.m.clone()),
+            timestamp: o.timestamp,
+            revocation: o.revocation,
+            chain: o.chain,
+            modifications,
+        });
+    }
+
+    // The document's verdict.
+    let first_signed = report
+        .signatures
+        .iter()
+        .zip(&checks)
+        .filter_map(|(s, c)| c.ends_revision.or(Some(s.revision)))
+        .min();
+    report.changes = forbidden_revisions
+        .iter()
+        .filter(|c| first_signed.is_some_and(|f| c.revision > f))
+        .map(|c| (*c).clone())
+        .collect();
+    if doc.recovered {
+        report.error = Some("the cross-reference data is unusable; the file is damaged".into());
+        report.status = DocumentStatus::Error;
+    } else if trailing_update(&doc) {
+        report.error = Some(
+            "the file ends with an incomplete incremental update (truncated or damaged)".into(),
+        );
+        report.status = DocumentStatus::Error;
+    } else if report.signatures.is_empty() {
+        report.status = DocumentStatus::Indeterminate;
+        report.reason = Some("the document carries no signature".into());
+    } else {
+        let worst = report
+            .signatures
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, s)| (s.indication, std::cmp::Reverse(*i)))
+            .map(|(_, s)| s)
+            .expect("at least one signature");
+        report.status = DocumentStatus::from(worst.indication);
+        if worst.indication != Indication::TotalPassed {
+            report.reason = Some(format!(
+                "signature {}: {}",
+                worst.field,
+                worst.sub_indication.map_or("", |s| s.as_str())
+            ));
+        }
+        if let Some(c) = report.changes.first() {
+            report.status = DocumentStatus::TotalFailed;
+            let what = c
+                .forbidden
+                .iter()
+                .take(3)
+                .map(|o| format!("object {} ({})", o.object, o.what))
+                .collect::<Vec<_>>()
+                .join(", ");
+            report.reason = Some(format!(
+                "changed after signing: revision {} {what}",
+                c.revision
+            ));
+        }
+    }
+    report
+}
+
+/// Whether bytes after the last revision hold an update that never got its cross-reference
+/// section (a cut-off incremental save).
+fn trailing_update(doc: &Document) -> bool {
+    doc.findings.iter().any(|f| {
+        matches!(f, pdf::Finding::TrailingBytes { offset, .. }
+            if doc.findings.iter().any(|g| matches!(g, pdf::Finding::OrphanByteRange { offset: o } if o >= offset)))
+    })
+}
+
+struct Shared<'a> {
+    ctx: &'a Context,
+    caches: &'a Caches,
+    dss_certs: &'a [Cert],
+    dss_crls: &'a [Cow<'a, [u8]>],
+    dss_ocsps: &'a [Cow<'a, [u8]>],
+}
+
+impl Outcome {
+    /// For a document timestamp that passed: its genTime.
+    fn poe_time(&self) -> Option<i64> {
+        self.timestamp
+            .as_ref()
+            .filter(|t| t.valid)
+            .and_then(|t| parse_rfc3339(&t.time).ok())
+    }
+}
+
+fn parse_signature<'a>(
+    sig: &Signature,
+    check: &digest::RangeCheck,
+    contents: Option<&'a [u8]>,
+) -> Parsed<'a> {
+    let mut o = Outcome::new();
+    if check.ranges.is_none() || !check.problems.is_empty() {
+        let problems: Vec<String> = check.problems.iter().map(|p| format!("{p:?}")).collect();
+        o.fail(
+            SubIndication::FormatFailure,
+            format!("unusable /ByteRange: {}", problems.join(", ")),
+        );
+        return Parsed::Decided(o);
+    }
+    let Some(bytes) = contents.filter(|b| !b.is_empty()) else {
+        o.fail(SubIndication::FormatFailure, "no /Contents");
+        return Parsed::Decided(o);
+    };
+    let sub_filter = sig.sub_filter.as_deref().unwrap_or("");
+    let kind = match (sig.sig_type, sub_filter) {
+        (SignatureType::DocTimeStamp, _) | (_, "ETSI.RFC3161") => Kind::DocTimestamp,
+        (_, "adbe.pkcs7.detached" | "ETSI.CAdES.detached") => Kind::Detached,
+        (_, "adbe.pkcs7.sha1") => Kind::Sha1Embedded,
+        (_, other) => {
+            o.integrity = Integrity::Unsupported;
+            o.fail(
+                SubIndication::FormatFailure,
+                format!("SubFilter /{other} is not supported"),
+            );
+            return Parsed::Decided(o);
+        }
+    };
+    let cms = match cms::parse(bytes) {
+        Ok(c) => c,
+        Err(e) => {
+            o.fail(SubIndication::FormatFailure, e.to_string());
+            return Parsed::Decided(o);
+        }
+    };
+    let algorithm = match kind {
+        Kind::Sha1Embedded => Some(DigestAlgorithm::Sha1),
+        Kind::Detached => crypto::digest_algorithm(&cms.signer_infos[0].digest_algorithm.oid),
+        Kind::DocTimestamp => match cms.content.as_deref().map(cms::parse_tst_info).transpose() {
+            Ok(Some(tst)) => crypto::digest_algorithm(&tst.imprint_algorithm),
+            Ok(None) => {
+                o.fail(
+                    SubIndication::FormatFailure,
+                    "timestamp token without TSTInfo",
+                );
+                return Parsed::Decided(o);
+            }
+            Err(e) => {
+                o.fail(SubIndication::FormatFailure, format!("TSTInfo: {e}"));
+                return Parsed::Decided(o);
+            }
+        },
+    };
+    let Some(algorithm) = algorithm else {
+        o.integrity = Integrity::Unsupported;
+        let oid_s = &cms.signer_infos[0].digest_algorithm.oid;
+        o.fail(
+            SubIndication::CryptoConstraintsFailure,
+            format!("digest algorithm {} is not supported", crypto::name(oid_s)),
+        );
+        return Parsed::Decided(o);
+    };
+    Parsed::Cms {
+        cms,
+        algorithm,
+        kind,
+    }
+}
+
+/// Finds the signer's certificate among `pool` (RFC 5652, 5.3: issuerAndSerialNumber or
+/// subjectKeyIdentifier).
+fn find_signer(sid: &SignerId<'_>, pool: &[Cert]) -> Option<Cert> {
+    pool.iter()
+        .find(|c| match sid {
+            SignerId::IssuerSerial { issuer, serial } => {
+                c.issuer_raw == *issuer && c.serial == *serial
+            }
+            SignerId::SubjectKeyId(k) => c.ski.as_deref() == Some(&k[..]),
+        })
+        .cloned()
+}
+
+/// Checks the signer-info's own bytes: attributes, message digest, signature value. Returns
+/// the signer certificate when the signature verifies.
+fn check_signer_info(
+    o: &mut Outcome,
+    si: &SignerInfo<'_>,
+    content_type: &str,
+    content_digest: &[u8],
+    content: Option<&[u8]>,
+    pool: &[Cert],
+) -> Option<Cert> {
+    let digest_oid = crypto::digest_algorithm(&si.digest_algorithm.oid).map(static_digest_oid);
+    let Some(digest_oid) = digest_oid else {
+        o.integrity = Integrity::Unsupported;
+        o.fail(
+            SubIndication::CryptoConstraintsFailure,
+            format!(
+                "digest algorithm {} is not supported",
+                crypto::name(&si.digest_algorithm.oid)
+            ),
+        );
+        return None;
+    };
+    let to_verify: Cow<'_, [u8]> = match si.signed_attrs_to_verify() {
+        Some(attrs) => {
+            let (md, n_md) = si.signed_attr(oid::MESSAGE_DIGEST);
+            let (ct, n_ct) = si.signed_attr(oid::CONTENT_TYPE);
+            if n_md != 1 || n_ct > 1 {
+                o.fail(
+                    SubIndication::FormatFailure,
+                    "signed attributes need exactly one message-digest and at most one content-type",
+                );
+                return None;
+            }
+            if let Some(ct) = ct {
+                if ct.oid().ok().as_deref() != Some(content_type) {
+                    o.fail(
+                        SubIndication::FormatFailure,
+                        "content-type attribute does not match the content",
+                    );
+                    return None;
+                }
+            }
+            let md = md.and_then(|m| m.octets().ok());
+            if md.as_deref() != Some(content_digest) {
+                o.integrity = Integrity::HashMismatch;
+                o.fail(
+                    SubIndication::HashFailure,
+                    "the message-digest attribute does not match the signed bytes",
+                );
+                return None;
+            }
+            if let (Some(t), _) = si.signed_attr(oid::SIGNING_TIME) {
+                o.claimed_time = t.time().ok().map(rfc3339);
+            }
+            if let Err(m) = algorithm_protection(si) {
+                o.fail(SubIndication::FormatFailure, m);
+                return None;
+            }
+            Cow::Owned(attrs)
+        }
+        None => match content {
+            Some(c) => Cow::Borrowed(c),
+            None => {
+                o.integrity = Integrity::Unsupported;
+                o.fail(
+                    SubIndication::FormatFailure,
+                    "no signed attributes and no content to verify",
+                );
+                return None;
+            }
+        },
+    };
+    let Some(signer) = find_signer(&si.sid, pool) else {
+        o.integrity = Integrity::Unsupported;
+        o.fail(
+            SubIndication::NoSigningCertificateFound,
+            "the signer's certificate is in neither the CMS, the DSS nor the given certificates",
+        );
+        return None;
+    };
+    o.signer = Some(signer.clone());
+    match crypto::verify(
+        &signer.key,
+        &si.signature_algorithm,
+        Some(digest_oid),
+        &to_verify,
+        &si.signature,
+    ) {
+        Ok(()) => {}
+        Err(VerifyError::Invalid) => {
+            o.integrity = Integrity::SignatureInvalid;
+            o.fail(
+                SubIndication::SigCryptoFailure,
+                "the signature value does not verify with the signer's public key",
+            );
+            return None;
+        }
+        Err(VerifyError::Unsupported(m)) => {
+            o.integrity = Integrity::Unsupported;
+            o.fail(
+                SubIndication::CryptoConstraintsFailure,
+                format!("cannot verify: {m} is not supported"),
+            );
+            return None;
+        }
+    }
+    o.integrity = Integrity::Ok;
+    if let Err(m) = signing_certificate(si, &signer) {
+        o.fail(SubIndication::NoSigningCertificateFound, m);
+        return None;
+    }
+    Some(signer)
+}
+
+/// `CMSAlgorithmProtection ::= SEQUENCE { digestAlgorithm DigestAlgorithmIdentifier,
+/// signatureAlgorithm [1] SignatureAlgorithmIdentifier OPTIONAL, macAlgorithm [2] … OPTIONAL }`
+/// (RFC 6211, 2): when present it must name the SignerInfo's algorithms.
+fn algorithm_protection(si: &SignerInfo<'_>) -> Result<(), String> {
+    let (Some(v), _) = si.signed_attr(oid::ALGORITHM_PROTECTION) else {
+        return Ok(());
+    };
+    let bad = || "CMS algorithm protection attribute does not match the SignerInfo".to_string();
+    let items = v.items().map_err(|_| bad())?;
+    let digest = items
+        .first()
+        .and_then(|t| cms::AlgorithmIdentifier::from_tlv(*t).ok())
+        .ok_or_else(bad)?;
+    if digest.oid != si.digest_algorithm.oid {
+        return Err(bad());
+    }
+    for t in &items[1..] {
+        if t.is_context(1) {
+            let oid_t = t.children().next().and_then(Result::ok).ok_or_else(bad)?;
+            if oid_t.oid().ok().as_deref() != Some(si.signature_algorithm.oid.as_str()) {
+                return Err(bad());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// ESS signing-certificate (RFC 2634, 5.4: `ESSCertID ::= SEQUENCE { certHash Hash (SHA-1),
+/// issuerSerial IssuerSerial OPTIONAL }`) and signing-certificate-v2 (RFC 5035, 3:
+/// `ESSCertIDv2 ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier DEFAULT {algorithm id-sha256},
+/// certHash Hash, issuerSerial IssuerSerial OPTIONAL }`): the first ESSCertID names the signer.
+fn signing_certificate(si: &SignerInfo<'_>, signer: &Cert) -> Result<(), String> {
+    for (attr, v2) in [
+        (oid::SIGNING_CERTIFICATE_V2, true),
+        (oid::SIGNING_CERTIFICATE, false),
+    ] {
+        let (Some(v), _) = si.signed_attr(attr) else {
+            continue;
+        };
+        let bad = |m: &str| format!("signing-certificate attribute: {m}");
+        let certs = v
+            .children()
+            .next()
+            .and_then(Result::ok)
+            .ok_or_else(|| bad("empty"))?;
+        let first = certs
+            .children()
+            .next()
+            .and_then(Result::ok)
+            .ok_or_else(|| bad("no ESSCertID"))?;
+        let items = first.items().map_err(|_| bad("malformed ESSCertID"))?;
+        let (alg_oid, hash_t) = match items.first() {
+            Some(t) if v2 && t.is(cms::ber::tag::SEQUENCE) => (
+                cms::AlgorithmIdentifier::from_tlv(*t)
+                    .map_err(|_| bad("bad hashAlgorithm"))?
+                    .oid,
+                items.get(1),
+            ),
+            Some(t) => (
+                if v2 { alg::SHA256 } else { alg::SHA1 }.to_string(),
+                Some(t),
+            ),
+            None => return Err(bad("empty ESSCertID")),
+        };
+        let hash = hash_t
+            .and_then(|t| t.octets().ok())
+            .ok_or_else(|| bad("no certHash"))?;
+        let Some(a) = crypto::digest_algorithm(&alg_oid) else {
+            return Err(bad(&format!(
+                "hash {} not supported",
+                crypto::name(&alg_oid)
+            )));
+        };
+        if ring::digest::digest(a.ring(), &signer.der).as_ref() != &hash[..] {
+            return Err(bad("names a certificate other than the signer's"));
+        }
+        return Ok(());
+    }
+    Ok(())
+}
+
+/// The certificates a CMS carries.
+fn cms_certs(cms: &SignedData<'_>, caches: &Caches) -> Vec<Cert> {
+    cms.certificates
+        .iter()
+        .filter_map(|d| caches.certificate(d))
+        .collect()
+}
+
+/// adbe-revocationInfoArchival (ISO 32000-1 12.8.3.3.2): `RevocationInfoArchival ::= SEQUENCE
+/// { crl [0] EXPLICIT SEQUENCE OF CRLs OPTIONAL, ocsp [1] EXPLICIT SEQUENCE OF OCSPResponse
+/// OPTIONAL, otherRevInfo [2] … OPTIONAL }`.
+fn archival<'a>(si: &SignerInfo<'a>) -> (Vec<&'a [u8]>, Vec<&'a [u8]>) {
+    let (mut crls, mut ocsps) = (Vec::new(), Vec::new());
+    if let (Some(v), _) = si.signed_attr(oid::REVOCATION_ARCHIVAL) {
+        for part in v.children().filter_map(Result::ok) {
+            let Some(Ok(seq)) = part.children().next() else {
+                continue;
+            };
+            for item in seq.children().filter_map(Result::ok) {
+                if part.is_context(0) {
+                    crls.push(item.raw);
+                } else if part.is_context(1) {
+                    ocsps.push(item.raw);
+                }
+            }
+        }
+    }
+    (crls, ocsps)
+}
+
+/// Validates a parsed signature or document timestamp.
+fn validate(
+    sh: &Shared<'_>,
+    cms: &SignedData<'_>,
+    kind: Kind,
+    algorithm: DigestAlgorithm,
+    digest: Option<&[u8]>,
+    covered_poe: Option<i64>,
+) -> Outcome {
+    let mut o = Outcome::new();
+    let Some(digest) = digest else {
+        o.fail(SubIndication::FormatFailure, "unusable /ByteRange");
+        return o;
+    };
+    let si = &cms.signer_infos[0];
+    let mut pool = cms_certs(cms, sh.caches);
+    pool.extend(sh.dss_certs.iter().cloned());
+    pool.extend(sh.ctx.store.intermediates().iter().cloned());
+
+    // Integrity.
+    let mut tst_time = None;
+    let signer = match kind {
+        Kind::Detached => check_signer_info(&mut o, si, oid::DATA, digest, None, &pool),
+        Kind::Sha1Embedded => {
+            let content = cms.content.as_deref().unwrap_or_default();
+            if content != digest {
+                o.integrity = Integrity::HashMismatch;
+                o.fail(
+                    SubIndication::HashFailure,
+                    "the encapsulated SHA-1 does not match the signed bytes",
+                );
+                None
+            } else {
+                let a = crypto::digest_algorithm(&si.digest_algorithm.oid)
+                    .unwrap_or(DigestAlgorithm::Sha1);
+                let cd = ring::digest::digest(a.ring(), content);
+                check_signer_info(
+                    &mut o,
+                    si,
+                    &cms.content_type,
+                    cd.as_ref(),
+                    Some(content),
+                    &pool,
+                )
+            }
+        }
+        Kind::DocTimestamp => {
+            let tst = cms
+                .content
+                .as_deref()
+                .and_then(|c| cms::parse_tst_info(c).ok());
+            match tst {
+                Some(tst) if tst.imprint != digest => {
+                    o.integrity = Integrity::HashMismatch;
+                    o.fail(
+                        SubIndication::HashFailure,
+                        "the timestamp's message imprint does not match the signed bytes",
+                    );
+                    None
+                }
+                Some(tst) => {
+                    tst_time = Some(tst.gen_time);
+                    let content = cms.content.as_deref().unwrap_or_default();
+                    let a = crypto::digest_algorithm(&si.digest_algorithm.oid)
+                        .unwrap_or(DigestAlgorithm::Sha256);
+                    let cd = ring::digest::digest(a.ring(), content);
+                    check_signer_info(&mut o, si, oid::TST_INFO, cd.as_ref(), Some(content), &pool)
+                }
+                None => {
+                    o.fail(SubIndication::FormatFailure, "unreadable TSTInfo");
+                    None
+                }
+            }
+        }
+    };
+    let Some(signer) = signer else {
+        return o;
+    };
+
+    // Proof of existence: a valid signature timestamp, or a document timestamp covering this
+    // signature. A document timestamp's own time is its genTime.
+    if kind == Kind::DocTimestamp {
+        o.timestamp = tst_time.map(|t| TimestampReport {
+            time: rfc3339(t),
+            valid: true,
+            reason: None,
+            tsa: Some(signer.subject.clone()),
+        });
+    } else if let Some(token) = si.unsigned_values(oid::SIGNATURE_TIMESTAMP).next() {
+        o.timestamp = Some(signature_timestamp(sh, token.raw, &si.signature));
+    }
+    let sig_ts = o
+        .timestamp
+        .as_ref()
+        .filter(|t| t.valid && kind != Kind::DocTimestamp)
+        .and_then(|t| parse_rfc3339(&t.time).ok());
+    let poe = match (sig_ts, covered_poe) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    // For a document timestamp, its own genTime is the time of signing, proven only by itself.
+    let own_time = if kind == Kind::DocTimestamp {
+        tst_time
+    } else {
+        None
+    };
+
+    // Path, validity, revocation.
+    let (crl_arch, ocsp_arch) = archival(si);
+    let mut sources = Sources::default();
+    sources.crls.extend(cms.crls.iter().copied());
+    sources.crls.extend(crl_arch);
+    sources.crls.extend(sh.dss_crls.iter().map(|c| &c[..]));
+    sources.crls.extend(sh.ctx.crls.iter().map(|c| &c[..]));
+    sources.ocsps.extend(cms.ocsps.iter().map(|c| &c[..]));
+    sources.ocsps.extend(ocsp_arch);
+    sources.ocsps.extend(sh.dss_ocsps.iter().map(|c| &c[..]));
+    sources.ocsps.extend(sh.ctx.ocsps.iter().map(|c| &c[..]));
+    let purpose = if kind == Kind::DocTimestamp {
+        Purpose::Timestamping
+    } else {
+        Purpose::Signing
+    };
+    let offered: Vec<Cert> = {
+        let mut v = cms_certs(cms, sh.caches);
+        v.extend(sh.dss_certs.iter().cloned());
+        v
+    };
+    certificate_checks(
+        sh,
+        &mut o,
+        &signer,
+        &offered,
+        &sources,
+        purpose,
+        poe.or(own_time),
+    );
+    if o.verdict.is_some() {
+        return o;
+    }
+
+    // Algorithm constraints (graded by when the signature is proven to exist).
+    let legacy_digest = algorithm == DigestAlgorithm::Sha1
+        || crypto::digest_algorithm(&si.digest_algorithm.oid) == Some(DigestAlgorithm::Sha1);
+    let small_rsa =
+        matches!(signer.key.algorithm.as_str(), alg::RSA | alg::RSA_PSS) && signer.key.size < 2048;
+    let policy = &sh.ctx.policy;
+    for (weak, until, what) in [
+        (legacy_digest, policy.sha1_until, "SHA-1"),
+        (
+            small_rsa,
+            policy.small_rsa_until,
+            "an RSA key shorter than 2048 bits",
+        ),
+    ] {
+        if !weak {
+            continue;
+        }
+        let until_s = rfc3339(until);
+        match poe {
+            Some(t) if t < until => {}
+            Some(_) => {
+                o.fail(
+                    SubIndication::CryptoConstraintsFailure,
+                    format!("uses {what}, acceptable only before {until_s}; the signature is proven to exist only later"),
+                );
+            }
+            None => {
+                o.fail(
+                    SubIndication::CryptoConstraintsFailureNoPoe,
+                    format!("uses {what}, acceptable only before {until_s}; no timestamp proves the signature existed then"),
+                );
+            }
+        }
+    }
+    o
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Signing,
+    Timestamping,
+}
+
+/// Path, key usage, validity at the applicable time and revocation of `signer`.
+fn certificate_checks(
+    sh: &Shared<'_>,
+    o: &mut Outcome,
+    signer: &Cert,
+    offered: &[Cert],
+    sources: &Sources<'_>,
+    purpose: Purpose,
+    poe: Option<i64>,
+) {
+    let at = sh.ctx.at;
+    let path = build_path(signer, offered, &sh.ctx.store, poe.unwrap_or(at), sh.caches);
+    let chain = match &*path {
+        PathOutcome::Found(c) => c.clone(),
+        PathOutcome::Failed(e) => {
+            let s = match e {
+                PkiError::Constraints(_) => SubIndication::ChainConstraintsFailure,
+                PkiError::BadSignature { .. } => SubIndication::CertificateChainGeneralFailure,
+                PkiError::UnsupportedAlgorithm(_) => SubIndication::CryptoConstraintsFailure,
+                _ => SubIndication::NoCertificateChainFound,
+            };
+            o.fail(s, e.to_string());
+            return;
+        }
+    };
+    o.chain = chain.iter().map(|c| c.subject.clone()).collect();
+    match purpose {
+        Purpose::Signing => {
+            if let Some((ds, nr, _, _)) = signer.key_usage {
+                if !ds && !nr {
+                    o.fail(
+                        SubIndication::ChainConstraintsFailure,
+                        "the signer certificate allows neither digitalSignature nor nonRepudiation",
+                    );
+                    return;
+                }
+            }
+        }
+        Purpose::Timestamping => {
+            if !signer.eku.as_ref().is_some_and(|e| e.time_stamping) {
+                o.fail(
+                    SubIndication::ChainConstraintsFailure,
+                    "the TSA certificate lacks the id-kp-timeStamping extended key usage",
+                );
+                return;
+            }
+        }
+    }
+
+    // Validity: at the validation time, or at a proven earlier time.
+    let non_anchor = &chain[..chain.len() - 1];
+    let valid_at = |t: i64| non_anchor.iter().all(|c| c.valid_at(t));
+    if !valid_at(at) {
+        match poe {
+            Some(t) if valid_at(t) => {}
+            Some(t) if t > signer.not_after => {
+                o.fail(
+                    SubIndication::Expired,
+                    format!(
+                        "the signer certificate expired on {}, before the signature's proven time {}",
+                        rfc3339(signer.not_after),
+                        rfc3339(t)
+                    ),
+                );
+                return;
+            }
+            Some(t) if t < signer.not_before => {
+                o.fail(
+                    SubIndication::NotYetValid,
+                    format!(
+                        "the signature's proven time {} precedes the signer certificate's notBefore {}",
+                        rfc3339(t),
+                        rfc3339(signer.not_before)
+                    ),
+                );
+                return;
+            }
+            _ => {
+                let bad = non_anchor
+                    .iter()
+                    .find(|c| !c.valid_at(at))
+                    .expect("one is invalid");
+                o.fail(
+                    SubIndication::OutOfBoundsNoPoe,
+                    format!(
+                        "certificate {:?} is valid {} .. {}, not at the validation time, and no timestamp proves an earlier signing time",
+                        bad.subject,
+                        rfc3339(bad.not_before),
+                        rfc3339(bad.not_after)
+                    ),
+                );
+                return;
+            }
+        }
+    }
+
+    // Revocation of each certificate below the anchor.
+    for (i, cert) in non_anchor.iter().enumerate() {
+        let issuer = &chain[i + 1];
+        let st = revocation::status(cert, issuer, sources, at, sh.caches);
+        let leaf = i == 0;
+        match st {
+            Status::Good { .. } => {
+                if leaf {
+                    o.revocation = RevocationReport::Good;
+                }
+            }
+            Status::Revoked { at: r, .. } => {
+                if leaf {
+                    o.revocation = RevocationReport::Revoked;
+                }
+                match poe {
+                    Some(t) if t < r => {}
+                    Some(t) if leaf => {
+                        o.fail(
+                            SubIndication::Revoked,
+                            format!(
+                                "the signer certificate was revoked on {}, before the signature's proven time {}",
+                                rfc3339(r),
+                                rfc3339(t)
+                            ),
+                        );
+                        return;
+                    }
+                    _ if leaf => {
+                        o.fail(
+                            SubIndication::RevokedNoPoe,
+                            format!(
+                                "the signer certificate was revoked on {} and no timestamp proves the signature is older",
+                                rfc3339(r)
+                            ),
+                        );
+                        return;
+                    }
+                    _ => {
+                        o.fail(
+                            SubIndication::RevokedCaNoPoe,
+                            format!(
+                                "CA certificate {:?} was revoked on {}",
+                                cert.subject,
+                                rfc3339(r)
+                            ),
+                        );
+                        return;
+                    }
+                }
+            }
+            Status::Unknown { reason } => {
+                if leaf {
+                    o.revocation = RevocationReport::Unknown;
+                    if sh.ctx.policy.require_revocation {
+                        o.fail(
+                            SubIndication::TryLater,
+                            format!(
+                                "no usable revocation data for the signer certificate: {reason}"
+                            ),
+                        );
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Verifies an RFC 3161 signature timestamp (RFC 3161 Appendix A: the imprint is the hash of
+/// the SignerInfo's signature value) and reports it.
+fn signature_timestamp(sh: &Shared<'_>, token: &[u8], signature_value: &[u8]) -> TimestampReport {
+    let mut rep = TimestampReport {
+        time: String::new(),
+        valid: false,
+        reason: None,
+        tsa: None,
+    };
+    let cms = match cms::parse(token) {
+        Ok(c) => c,
+        Err(e) => {
+            rep.reason = Some(e.to_string());
+            return rep;
+        }
+    };
+    let Some(content) = cms.content.as_deref() else {
+        rep.reason = Some("token without TSTInfo".into());
+        return rep;
+    };
+    let tst = match cms::parse_tst_info(content) {
+        Ok(t) => t,
+        Err(e) => {
+            rep.reason = Some(e.to_string());
+            return rep;
+        }
+    };
+    rep.time = rfc3339(tst.gen_time);
+    let imprint_ok = crypto::digest_algorithm(&tst.imprint_algorithm)
+        .is_some_and(|a| ring::digest::digest(a.ring(), signature_value).as_ref() == tst.imprint);
+    if !imprint_ok {
+        rep.reason = Some("message imprint does not match the signature value".into());
+        return rep;
+    }
+    let si = &cms.signer_infos[0];
+    let mut pool = cms_certs(&cms, sh.caches);
+    pool.extend(sh.dss_certs.iter().cloned());
+    pool.extend(sh.ctx.store.intermediates().iter().cloned());
+    let a = crypto::digest_algorithm(&si.digest_algorithm.oid).unwrap_or(DigestAlgorithm::Sha256);
+    let cd = ring::digest::digest(a.ring(), content);
+    let mut o = Outcome::new();
+    let Some(tsa) = check_signer_info(&mut o, si, oid::TST_INFO, cd.as_ref(), Some(content), &pool)
+    else {
+        rep.reason = o.verdict.map(|(_, r)| r);
+        return rep;
+    };
+    rep.tsa = Some(tsa.subject.clone());
+    let offered = cms_certs(&cms, sh.caches);
+    // The token's own path: checked at its genTime; its revocation is not required (reported
+    // through the verdict only when it fails for another reason).
+    let path = build_path(&tsa, &offered, &sh.ctx.store, tst.gen_time, sh.caches);
+    match &*path {
+        PathOutcome::Found(chain) => {
+            if !tsa.eku.as_ref().is_some_and(|e| e.time_stamping) {
+                rep.reason = Some("TSA certificate lacks id-kp-timeStamping".into());
+            } else if !chain[..chain.len() - 1]
+                .iter()
+                .all(|c| c.valid_at(tst.gen_time))
+            {
+                rep.reason = Some("TSA certificate not valid at genTime".into());
+            } else {
+                rep.valid = true;
+            }
+        }
+        PathOutcome::Failed(e) => rep.reason = Some(format!("TSA: {e}")),
+    }
+    rep
+}
+
+impl Context {
+    /// Loads anchors (`--trust`), intermediates (`--certs`), CRLs (`--crl`) and OCSP responses
+    /// (`--ocsp`) from PEM or DER files or directories.
+    pub fn load(
+        trust: &[std::path::PathBuf],
+        certs: &[std::path::PathBuf],
+        crls: &[std::path::PathBuf],
+        ocsps: &[std::path::PathBuf],
+        at: i64,
+        policy: Policy,
+        caches: &Caches,
+    ) -> Result<Context, String> {
+        let anchors = crate::pki::load_certificates(trust, caches)?;
+        if anchors.is_empty() && !trust.is_empty() {
+            return Err("no trust anchor found in the --trust paths".into());
+        }
+        let intermediates = crate::pki::load_certificates(certs, caches)?;
+        let crls = crate::pki::load_blobs(crls, "X509 CRL")?
+            .into_iter()
+            .map(|(_, d)| d)
+            .collect();
+        let ocsps = crate::pki::load_blobs(ocsps, "OCSP RESPONSE")?
+            .into_iter()
+            .map(|(_, d)| d)
+            .collect();
+        Ok(Context {
+            store: TrustStore::new(anchors, intermediates),
+            crls,
+            ocsps,
+            at,
+            policy,
+        })
+    }
+}
+
+/// Counts of a run, for the summary.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    /// Documents by status.
+    pub documents: std::collections::BTreeMap<String, u64>,
+    /// Signatures by indication and sub-indication (`TOTAL_FAILED/HASH_FAILURE`).
+    pub signatures: std::collections::BTreeMap<String, u64>,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Cache counters.
+    pub caches: crate::cache::CachesStats,
+}
+
+impl Summary {
+    /// Adds one document's report.
+    pub fn add(&mut self, r: &DocumentReport) {
+        *self.documents.entry(r.status.to_string()).or_default() += 1;
+        for s in &r.signatures {
+            let key = match s.sub_indication {
+                Some(sub) => format!("{}/{}", s.indication, sub),
+                None => s.indication.to_string(),
+            };
+            *self.signatures.entry(key).or_default() += 1;
+        }
+        self.bytes += r.bytes;
+    }
+}
