@@ -251,6 +251,7 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
     let mut outcomes: Vec<Option<Outcome>> = (0..parsed.len()).map(|_| None).collect();
     let mut doc_ts_poe: Vec<(usize, i64)> = Vec::new(); // (signed end, genTime)
     let shared = Shared {
+        data,
         ctx,
         caches,
         dss_certs: &dss_certs,
@@ -288,14 +289,27 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
                 algorithm,
                 kind,
             } => {
-                let o = validate(
+                let mut o = validate(
                     &shared,
                     &cms,
                     kind,
                     algorithm,
                     digest.as_deref(),
+                    checks[i].ranges,
                     covered_poe,
                 );
+                // A well-formed range that is not the standard one (§12.8.1: the gap is exactly
+                // the /Contents string, held once): the bytes are checked, the format fails.
+                if !checks[i].problems.is_empty()
+                    && o.verdict.as_ref().is_none_or(|(s, _)| s.indication() != Indication::TotalFailed)
+                {
+                    let problems: Vec<String> =
+                        checks[i].problems.iter().map(|p| format!("{p:?}")).collect();
+                    o.verdict = Some((
+                        SubIndication::FormatFailure,
+                        format!("non-standard /ByteRange: {}", problems.join(", ")),
+                    ));
+                }
                 if kind == Kind::DocTimestamp && o.verdict.is_none() {
                     if let (Some(end), Some(t)) = (checks[i].signed_end, o.poe_time()) {
                         doc_ts_poe.push((end, t));
@@ -422,6 +436,7 @@ fn trailing_update(doc: &Document) -> bool {
 }
 
 struct Shared<'a> {
+    data: &'a [u8],
     ctx: &'a Context,
     caches: &'a Caches,
     dss_certs: &'a [Cert],
@@ -445,7 +460,7 @@ fn parse_signature<'a>(
     contents: Option<&'a [u8]>,
 ) -> Parsed<'a> {
     let mut o = Outcome::new();
-    if check.ranges.is_none() || !check.problems.is_empty() {
+    if check.ranges.is_none() {
         let problems: Vec<String> = check.problems.iter().map(|p| format!("{p:?}")).collect();
         o.fail(
             SubIndication::FormatFailure,
@@ -757,6 +772,7 @@ fn validate(
     kind: Kind,
     algorithm: DigestAlgorithm,
     digest: Option<&[u8]>,
+    ranges: Option<digest::SignedRanges>,
     covered_poe: Option<i64>,
 ) -> Outcome {
     let mut o = Outcome::new();
@@ -772,7 +788,14 @@ fn validate(
     // Integrity.
     let mut tst_time = None;
     let signer = match kind {
-        Kind::Detached => check_signer_info(&mut o, si, oid::DATA, digest, None, &pool),
+        Kind::Detached => {
+            // Without signed attributes the signature covers the content itself (RFC 5652,
+            // 5.4): the signed byte ranges, joined.
+            let content: Option<Vec<u8>> = (si.signed_attrs_raw.is_none())
+                .then(|| ranges.map(|r| r.ranges().iter().flat_map(|x| &sh.data[x.clone()]).copied().collect()))
+                .flatten();
+            check_signer_info(&mut o, si, oid::DATA, digest, content.as_deref(), &pool)
+        }
         Kind::Sha1Embedded => {
             let content = cms.content.as_deref().unwrap_or_default();
             if content != digest {

@@ -210,9 +210,10 @@ pub struct SignedData<'a> {
     pub signer_infos: Vec<SignerInfo<'a>>,
 }
 
-/// Parses a DER/BER `ContentInfo` holding SignedData (zero padding after it is allowed).
+/// Parses a DER/BER `ContentInfo` holding SignedData. Bytes after it are ignored: they lie in
+/// the `/Contents` gap, outside what any signature covers, and some signers leave junk there.
 pub fn parse(bytes: &[u8]) -> Result<SignedData<'_>, CmsError> {
-    let ci = Tlv::parse_whole(bytes)?.expect(tag::SEQUENCE, "ContentInfo")?;
+    let ci = Tlv::parse(bytes)?.0.expect(tag::SEQUENCE, "ContentInfo")?;
     let mut c = ci.children();
     let ct = c.next().ok_or(CmsError::Missing("contentType"))??.oid()?;
     if ct != oid::SIGNED_DATA {
