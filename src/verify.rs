@@ -301,10 +301,15 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
                 // A well-formed range that is not the standard one (§12.8.1: the gap is exactly
                 // the /Contents string, held once): the bytes are checked, the format fails.
                 if !checks[i].problems.is_empty()
-                    && o.verdict.as_ref().is_none_or(|(s, _)| s.indication() != Indication::TotalFailed)
+                    && o.verdict
+                        .as_ref()
+                        .is_none_or(|(s, _)| s.indication() != Indication::TotalFailed)
                 {
-                    let problems: Vec<String> =
-                        checks[i].problems.iter().map(|p| format!("{p:?}")).collect();
+                    let problems: Vec<String> = checks[i]
+                        .problems
+                        .iter()
+                        .map(|p| format!("{p:?}"))
+                        .collect();
                     o.verdict = Some((
                         SubIndication::FormatFailure,
                         format!("non-standard /ByteRange: {}", problems.join(", ")),
@@ -792,7 +797,15 @@ fn validate(
             // Without signed attributes the signature covers the content itself (RFC 5652,
             // 5.4): the signed byte ranges, joined.
             let content: Option<Vec<u8>> = (si.signed_attrs_raw.is_none())
-                .then(|| ranges.map(|r| r.ranges().iter().flat_map(|x| &sh.data[x.clone()]).copied().collect()))
+                .then(|| {
+                    ranges.map(|r| {
+                        r.ranges()
+                            .iter()
+                            .flat_map(|x| &sh.data[x.clone()])
+                            .copied()
+                            .collect()
+                    })
+                })
                 .flatten();
             check_signer_info(&mut o, si, oid::DATA, digest, content.as_deref(), &pool)
         }
@@ -901,6 +914,10 @@ fn validate(
         v.extend(sh.dss_certs.iter().cloned());
         v
     };
+    // The trusted signing time: a signature timestamp's genTime (made right after signing),
+    // or a document timestamp's own genTime. A later document timestamp covering the
+    // signature only bounds the signing time from above.
+    let signing_time = sig_ts.or(own_time);
     certificate_checks(
         sh,
         &mut o,
@@ -908,7 +925,10 @@ fn validate(
         &offered,
         &sources,
         purpose,
-        poe.or(own_time),
+        Times {
+            poe: poe.or(own_time),
+            signing: signing_time,
+        },
     );
     if o.verdict.is_some() {
         return o;
@@ -951,6 +971,15 @@ fn validate(
     o
 }
 
+/// What timestamps prove about when a signature was made.
+#[derive(Clone, Copy)]
+struct Times {
+    /// The signature existed at this time (earliest valid timestamp covering it).
+    poe: Option<i64>,
+    /// The signature was made at (just before) this time: its signature timestamp.
+    signing: Option<i64>,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Purpose {
     Signing,
@@ -965,9 +994,10 @@ fn certificate_checks(
     offered: &[Cert],
     sources: &Sources<'_>,
     purpose: Purpose,
-    poe: Option<i64>,
+    times: Times,
 ) {
     let at = sh.ctx.at;
+    let poe = times.poe;
     let path = build_path(signer, offered, &sh.ctx.store, poe.unwrap_or(at), sh.caches);
     let chain = match &*path {
         PathOutcome::Found(c) => c.clone(),
@@ -1012,7 +1042,8 @@ fn certificate_checks(
     if !valid_at(at) {
         match poe {
             Some(t) if valid_at(t) => {}
-            Some(t) if t > signer.not_after => {
+            _ if times.signing.is_some_and(|t| t > signer.not_after) => {
+                let t = times.signing.unwrap_or_default();
                 o.fail(
                     SubIndication::Expired,
                     format!(
@@ -1070,7 +1101,8 @@ fn certificate_checks(
                 }
                 match poe {
                     Some(t) if t < r => {}
-                    Some(t) if leaf => {
+                    _ if leaf && times.signing.is_some_and(|t| t >= r) => {
+                        let t = times.signing.unwrap_or_default();
                         o.fail(
                             SubIndication::Revoked,
                             format!(

@@ -36,11 +36,28 @@ pub enum Case {
     NotPdf,
     /// The file is empty (ERROR).
     EmptyFile,
+    /// One signer's certificate was revoked in 2024; its signature carries a valid signature
+    /// timestamp from 2025 or later, which proves the signature was made after the revocation
+    /// (TOTAL_FAILED/REVOKED).
+    RevokedSignerTimestamped,
+    /// One signer's certificate was revoked on 2026-05-31 at noon; its signature carries a
+    /// valid signature timestamp from before that, which proves it existed before the
+    /// revocation (TOTAL_PASSED).
+    RevokedAfterTimestamp,
+    /// As [`Case::RevokedAfterTimestamp`], but the timestamp's messageImprint does not match
+    /// the signature value: no proof of existence (REVOKED_NO_POE).
+    ForgedSignatureTimestamp,
+    /// An LTV document whose document timestamp's messageImprint does not match its byte
+    /// range (HASH_FAILURE on the document timestamp).
+    TamperedDocumentTimestamp,
+    /// An LTV document where one signer was revoked in 2024 and its DSS OCSP response says so;
+    /// no signature timestamp (REVOKED_NO_POE).
+    OcspRevokedSigner,
 }
 
 impl Case {
     /// Every negative case, in the order profiles cycle through them.
-    pub const NEGATIVE: [Case; 13] = [
+    pub const NEGATIVE: [Case; 18] = [
         Case::TamperedSignedByte,
         Case::BadSignatureValue,
         Case::RevokedSigner,
@@ -54,11 +71,31 @@ impl Case {
         Case::MessageDigestMismatch,
         Case::NoSigningCertificate,
         Case::EmptyFile,
+        Case::RevokedSignerTimestamped,
+        Case::RevokedAfterTimestamp,
+        Case::ForgedSignatureTimestamp,
+        Case::TamperedDocumentTimestamp,
+        Case::OcspRevokedSigner,
     ];
 
     /// The negative cases of the `national` profile (one document in ten): the first nine of
-    /// [`Case::NEGATIVE`].
-    pub const NATIONAL_NEGATIVE: &'static [Case] = Case::NEGATIVE.split_at(9).0;
+    /// [`Case::NEGATIVE`], then the timestamp and LTV cases.
+    pub const NATIONAL_NEGATIVE: &'static [Case] = &[
+        Case::TamperedSignedByte,
+        Case::BadSignatureValue,
+        Case::RevokedSigner,
+        Case::ExpiredSigner,
+        Case::UnknownRoot,
+        Case::ModifiedAfterSigning,
+        Case::Truncated,
+        Case::NotPdf,
+        Case::LegacySha1,
+        Case::RevokedSignerTimestamped,
+        Case::RevokedAfterTimestamp,
+        Case::ForgedSignatureTimestamp,
+        Case::TamperedDocumentTimestamp,
+        Case::OcspRevokedSigner,
+    ];
 
     /// The label written in the manifest.
     pub fn name(self) -> &'static str {
@@ -77,12 +114,35 @@ impl Case {
             Case::Truncated => "truncated",
             Case::NotPdf => "not_pdf",
             Case::EmptyFile => "empty_file",
+            Case::RevokedSignerTimestamped => "revoked_signer_timestamped",
+            Case::RevokedAfterTimestamp => "revoked_after_timestamp",
+            Case::ForgedSignatureTimestamp => "forged_signature_timestamp",
+            Case::TamperedDocumentTimestamp => "tampered_document_timestamp",
+            Case::OcspRevokedSigner => "ocsp_revoked_signer",
         }
     }
 
     /// Whether the generator writes no signed PDF at all for this case.
     pub fn is_unreadable(self) -> bool {
         matches!(self, Case::NotPdf | Case::EmptyFile)
+    }
+
+    /// Whether every signature of the document carries a signature timestamp.
+    pub fn timestamps_signatures(self) -> bool {
+        matches!(
+            self,
+            Case::RevokedSignerTimestamped
+                | Case::RevokedAfterTimestamp
+                | Case::ForgedSignatureTimestamp
+        )
+    }
+
+    /// Whether the document always ends with the LTV updates (DSS, document timestamp).
+    pub fn always_ltv(self) -> bool {
+        matches!(
+            self,
+            Case::TamperedDocumentTimestamp | Case::OcspRevokedSigner
+        )
     }
 }
 

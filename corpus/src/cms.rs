@@ -24,7 +24,7 @@ use cms::signed_data::{
 use const_oid::db::{rfc5911, rfc5912};
 use const_oid::ObjectIdentifier;
 use der::asn1::{OctetString, SetOfVec};
-use der::{Any, Encode, Sequence};
+use der::{Any, Decode, Encode, Sequence};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::attr::Attribute;
 use x509_cert::ext::pkix::name::GeneralName;
@@ -119,6 +119,31 @@ pub struct Request<'a> {
     pub rsa_encryption_oid: bool,
     /// Defects to introduce.
     pub defects: Defects,
+    /// A signature timestamp to add as an unsigned attribute, if any.
+    pub timestamp: Option<SignatureTimestamp<'a>>,
+}
+
+/// A signature timestamp (RFC 3161, Appendix A): the unsigned attribute
+///
+/// ```text
+/// id-aa-signatureTimeStampToken OBJECT IDENTIFIER ::= { iso(1) member-body(2)
+///   us(840) rsadsi(113549) pkcs(1) pkcs-9(9) smime(16) aa(2) 14 }
+/// SignatureTimeStampToken ::= TimeStampToken
+/// ```
+///
+/// whose messageImprint is the hash of the SignerInfo's `signature` OCTET STRING contents.
+pub struct SignatureTimestamp<'a> {
+    /// The time-stamping authority.
+    pub tsa: &'a crate::pki::Tsa,
+    /// `genTime`.
+    pub gen_time: Unix,
+    /// The token's serial number.
+    pub serial: u64,
+    /// The token's nonce.
+    pub nonce: Option<u64>,
+    /// Write an imprint that does not match the signature value (the token itself is validly
+    /// signed by the TSA).
+    pub wrong_imprint: bool,
 }
 
 /// `ESSCertIDv2 ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier DEFAULT {id-sha256},
@@ -149,7 +174,7 @@ const ECDSA_WITH_SHA_1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840
 const ID_AA_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
 
-fn attribute(oid: ObjectIdentifier, value: Any) -> Result<Attribute> {
+pub(crate) fn attribute(oid: ObjectIdentifier, value: Any) -> Result<Attribute> {
     Ok(Attribute {
         oid,
         values: SetOfVec::try_from(vec![value])?,
@@ -161,6 +186,23 @@ fn alg(oid: ObjectIdentifier, null: bool) -> AlgorithmIdentifierOwned {
         oid,
         parameters: null.then(Any::null),
     }
+}
+
+/// The ESS signing-certificate-v2 attribute (RFC 5035) naming `cert` by its SHA-256 hash and
+/// issuer/serial.
+pub(crate) fn signing_certificate_v2(cert: &Certificate, cert_der: &[u8]) -> Result<Attribute> {
+    let hash = ring::digest::digest(&ring::digest::SHA256, cert_der);
+    let tbs = &cert.tbs_certificate;
+    let v2 = SigningCertificateV2 {
+        certs: vec![EssCertIdV2 {
+            cert_hash: OctetString::new(hash.as_ref())?,
+            issuer_serial: Some(IssuerSerial {
+                issuer: vec![GeneralName::DirectoryName(tbs.issuer.clone())],
+                serial_number: tbs.serial_number.clone(),
+            }),
+        }],
+    };
+    attribute(ID_AA_SIGNING_CERTIFICATE_V2, Any::encode_from(&v2)?)
 }
 
 /// Signs `message` (the DER of the signed attributes) with `key`.
@@ -214,21 +256,7 @@ pub fn build(req: &Request<'_>) -> Result<Vec<u8>> {
             )?);
         }
         SubFilter::CadesDetached => {
-            let hash = ring::digest::digest(&ring::digest::SHA256, req.signer_der);
-            let tbs = &req.signer.tbs_certificate;
-            let v2 = SigningCertificateV2 {
-                certs: vec![EssCertIdV2 {
-                    cert_hash: OctetString::new(hash.as_ref())?,
-                    issuer_serial: Some(IssuerSerial {
-                        issuer: vec![GeneralName::DirectoryName(tbs.issuer.clone())],
-                        serial_number: tbs.serial_number.clone(),
-                    }),
-                }],
-            };
-            attrs.push(attribute(
-                ID_AA_SIGNING_CERTIFICATE_V2,
-                Any::encode_from(&v2)?,
-            )?);
+            attrs.push(signing_certificate_v2(req.signer, req.signer_der)?);
         }
     }
     // SignedAttributes is a SET OF: DER sorts it; the signature is computed over that DER
@@ -260,8 +288,31 @@ pub fn build(req: &Request<'_>) -> Result<Vec<u8>> {
         digest_alg: alg(req.digest.oid(), false),
         signed_attrs: Some(signed_attrs),
         signature_algorithm,
+        unsigned_attrs: match &req.timestamp {
+            None => None,
+            Some(ts) => {
+                let mut imprint = ring::digest::digest(&ring::digest::SHA256, &signature)
+                    .as_ref()
+                    .to_vec();
+                if ts.wrong_imprint {
+                    imprint[0] ^= 0x80;
+                }
+                let token = crate::tsp::token(
+                    ts.tsa,
+                    &crate::tsp::TokenRequest {
+                        imprint: &imprint,
+                        gen_time: ts.gen_time,
+                        serial: ts.serial,
+                        nonce: ts.nonce,
+                    },
+                )?;
+                Some(SetOfVec::try_from(vec![attribute(
+                    crate::tsp::ID_AA_SIGNATURE_TIME_STAMP_TOKEN,
+                    Any::from_der(&token)?,
+                )?])?)
+            }
+        },
         signature: OctetString::new(signature)?,
-        unsigned_attrs: None,
     };
     let mut certs = Vec::new();
     if !req.defects.omit_signer_certificate {

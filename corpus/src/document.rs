@@ -18,8 +18,8 @@ use crate::cms::{self, Defects, DigestAlg, SubFilter};
 use crate::keys::{KeyKind, KeyStore};
 use crate::manifest;
 use crate::pdf::{literal, text_string, Writer, XrefStyle};
-use crate::pki::{fold, Pki, Signer, SignerStatus};
-use crate::time::{pdf_date, rfc3339, SIGNING_FROM, SIGNING_UNTIL, VALIDATION_TIME};
+use crate::pki::{fold, Pki, Signer, SignerStatus, LATE_REVOCATION};
+use crate::time::{date, pdf_date, rfc3339, Unix, SIGNING_FROM, SIGNING_UNTIL, VALIDATION_TIME};
 
 /// Everything decided about a document before it is built (cheap, made sequentially).
 #[derive(Clone, Debug)]
@@ -65,6 +65,8 @@ struct SigSpec<'a> {
     defects: Defects,
     page: usize,
     expected: (Indication, Option<SubIndication>),
+    /// The signature timestamp's imprint does not match the signature value.
+    wrong_timestamp: bool,
 }
 
 const WORDS: [&str; 40] = [
@@ -183,6 +185,7 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
             defects: Defects::default(),
             page,
             expected: (Indication::TotalPassed, None),
+            wrong_timestamp: false,
         });
     }
 
@@ -236,6 +239,28 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
             sigs[k].signing_key = s.key;
             sigs[k].expected = (Indication::Indeterminate, Some(SubIndication::RevokedNoPoe));
         }
+        Case::RevokedSignerTimestamped | Case::OcspRevokedSigner => {
+            let s = status_pick(pki.signers.iter(), &mut rng, |s| {
+                matches!(s.status, SignerStatus::Revoked(_))
+            });
+            sigs[k].signer = s;
+            sigs[k].signing_key = s.key;
+            sigs[k].expected = if plan.case == Case::RevokedSignerTimestamped {
+                // The timestamp (2025+) proves the signature was made after the revocation.
+                (Indication::TotalFailed, Some(SubIndication::Revoked))
+            } else {
+                (Indication::Indeterminate, Some(SubIndication::RevokedNoPoe))
+            };
+        }
+        Case::RevokedAfterTimestamp | Case::ForgedSignatureTimestamp => {
+            let s = &pki.late_revoked[rng.gen_range(0..pki.late_revoked.len())];
+            sigs[k].signer = s;
+            sigs[k].signing_key = s.key;
+            if plan.case == Case::ForgedSignatureTimestamp {
+                sigs[k].wrong_timestamp = true;
+                sigs[k].expected = (Indication::Indeterminate, Some(SubIndication::RevokedNoPoe));
+            }
+        }
         Case::ExpiredSigner => {
             let s = status_pick(pki.signers.iter(), &mut rng, |s| {
                 s.status == SignerStatus::Expired
@@ -258,6 +283,16 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
         }
         _ => {}
     }
+
+    // Timestamps and LTV: drawn from a second stream of the document's seed, so that the rest
+    // of the document does not depend on them.
+    let mut ts_rng = ChaCha8Rng::seed_from_u64(plan.seed);
+    ts_rng.set_stream(1);
+    let draw_timestamps = ts_rng.gen_bool(0.3);
+    let draw_ltv = ts_rng.gen_bool(0.2);
+    let timestamped =
+        plan.case.timestamps_signatures() || (plan.case == Case::Valid && draw_timestamps);
+    let ltv = plan.case.always_ltv() || (plan.case == Case::Valid && draw_ltv);
 
     let mut id0 = [0u8; 16];
     rng.fill_bytes(&mut id0);
@@ -418,6 +453,7 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
     let mut annots: Vec<Vec<u32>> = vec![Vec::new(); total_pages];
     let mut t = t0;
     let mut byte_ranges = Vec::new();
+    let mut timestamps: Vec<Option<u64>> = Vec::new();
     for (n, s) in sigs.iter().enumerate() {
         t += rng.gen_range(300..(2 * 86_400));
         let rev_start = w.buf.len();
@@ -429,7 +465,10 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
             KeyKind::Rsa(bits) => bits as usize / 8,
             KeyKind::P256 => 72,
         };
-        let needed = s.signer.der.len() + issuer.der.len() + 2 * key_bytes + 1200;
+        let mut needed = s.signer.der.len() + issuer.der.len() + 2 * key_bytes + 1200;
+        if timestamped {
+            needed += pki.tsa.der.len() + 1200;
+        }
         let reserve = needed.div_ceil(4096) * 4096;
         let reason = match s.role {
             "NguoiKy" | "DongKy" => "Ky ban hanh van ban",
@@ -528,6 +567,15 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
         c.update(&w.buf[gt + 1..]);
         let digest = c.finish();
         let chain = [&issuer.cert];
+        let gen_time = t + ts_rng.gen_range(2..20);
+        let timestamp = timestamped.then(|| cms::SignatureTimestamp {
+            tsa: &pki.tsa,
+            gen_time,
+            serial: ts_rng.gen::<u64>() >> 1,
+            nonce: Some(ts_rng.gen::<u64>() >> 1),
+            wrong_imprint: s.wrong_timestamp,
+        });
+        timestamps.push(timestamped.then_some(gen_time));
         let der = cms::build(&cms::Request {
             subfilter: s.subfilter,
             digest: s.digest,
@@ -539,6 +587,7 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
             key: &ctx.keys.signers[s.signing_key],
             rsa_encryption_oid: rng.gen_bool(0.5),
             defects: s.defects,
+            timestamp,
         })?;
         anyhow::ensure!(
             der.len() <= reserve,
@@ -553,6 +602,33 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
         }
         byte_ranges.push(br);
     }
+
+    // ---- LTV: a document security store, then a document timestamp. ----
+    let doc_ts = if ltv {
+        let ltv_trailer = LtvParts {
+            trailer: &trailer,
+            catalog: format!(
+                "<< /Type /Catalog /Pages {pages_root} 0 R /AcroForm {acroform} 0 R{names_entry}"
+            ),
+            catalog_id: catalog,
+            acroform,
+            page: page_ids[0],
+            page_dict: page_dict(0, &annots[0]),
+            annots: annots[0].clone(),
+            fields: fields.clone(),
+        };
+        Some(add_ltv(
+            ctx,
+            &mut w,
+            &mut ts_rng,
+            &sigs,
+            ltv_trailer,
+            &mut ctx256,
+            plan.case == Case::TamperedDocumentTimestamp,
+        )?)
+    } else {
+        None
+    };
 
     // ---- After signing: what the case does to the finished file. ----
     let n_sigs = sigs.len();
@@ -598,6 +674,53 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
             reason = Some(format!("file truncated at byte {cut} of {len}"));
         }
         Case::Valid => reason = None,
+        Case::RevokedAfterTimestamp => {
+            reason = Some(format!(
+                "signature Sig{}_{}: signer certificate revoked {}, after its signature timestamp {}: the timestamp proves the signature existed before the revocation",
+                k + 1,
+                sigs[k].role,
+                rfc3339(LATE_REVOCATION),
+                rfc3339(timestamps[k].expect("timestamped"))
+            ));
+        }
+        Case::ForgedSignatureTimestamp => {
+            reason = Some(format!(
+                "signature Sig{}_{}: REVOKED_NO_POE (signer certificate revoked {}; the signature timestamp's messageImprint does not match the signature value, so it proves nothing)",
+                k + 1,
+                sigs[k].role,
+                rfc3339(LATE_REVOCATION)
+            ));
+        }
+        Case::RevokedSignerTimestamped => {
+            let at = match sigs[k].signer.status {
+                SignerStatus::Revoked(at) => at,
+                _ => unreachable!("revoked signer"),
+            };
+            reason = Some(format!(
+                "signature Sig{}_{}: REVOKED (certificate revoked {}; the signature timestamp {} proves the signature was made after that)",
+                k + 1,
+                sigs[k].role,
+                rfc3339(at),
+                rfc3339(timestamps[k].expect("timestamped"))
+            ));
+        }
+        Case::OcspRevokedSigner => {
+            let at = match sigs[k].signer.status {
+                SignerStatus::Revoked(at) => at,
+                _ => unreachable!("revoked signer"),
+            };
+            reason = Some(format!(
+                "signature Sig{}_{}: REVOKED_NO_POE (the DSS OCSP response says revoked {}; no signature timestamp)",
+                k + 1,
+                sigs[k].role,
+                rfc3339(at)
+            ));
+        }
+        Case::TamperedDocumentTimestamp => {
+            reason = Some(format!(
+                "document timestamp {DOC_TS_FIELD}: HASH_FAILURE (its messageImprint does not match its byte range)"
+            ));
+        }
         _ => {
             let k = sigs
                 .iter()
@@ -642,6 +765,27 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
                 indication: expected.0,
                 sub_indication: expected.1,
                 modifications,
+                timestamp: timestamps[n].map(rfc3339),
+            });
+        }
+        if let Some(ts) = &doc_ts {
+            signatures.push(manifest::Signature {
+                field: DOC_TS_FIELD.to_string(),
+                subfilter: "ETSI.RFC3161".to_string(),
+                digest: "sha256".to_string(),
+                key: KeyKind::P256.to_string(),
+                signer: pki.tsa.subject.clone(),
+                byte_range: ts.byte_range,
+                revision: ts.revision,
+                covers_whole_file: ts.byte_range[2] + ts.byte_range[3] == file_len,
+                indication: if ts.tampered {
+                    Indication::TotalFailed
+                } else {
+                    Indication::TotalPassed
+                },
+                sub_indication: ts.tampered.then_some(SubIndication::HashFailure),
+                modifications: Modifications::None,
+                timestamp: None,
             });
         }
     }
@@ -680,6 +824,7 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
                 .collect(),
             revisions,
             signatures,
+            ltv,
         },
         bytes: w.buf,
     })
@@ -724,7 +869,204 @@ pub fn build_unreadable(plan: &Plan) -> Built {
             attachments: Vec::new(),
             revisions: 0,
             signatures: Vec::new(),
+            ltv: false,
         },
         bytes,
     }
+}
+
+/// Field name of the document timestamp of LTV documents.
+pub const DOC_TS_FIELD: &str = "DocTimeStamp";
+
+/// `genTime` of every document timestamp: 2026-06-15T00:00:00Z.
+pub const DOC_TS_TIME: Unix = date(2026, 6, 15);
+
+/// What the LTV updates need of the document being built.
+struct LtvParts<'a> {
+    trailer: &'a str,
+    /// The catalog dictionary without its closing `>>`.
+    catalog: String,
+    catalog_id: u32,
+    acroform: u32,
+    page: u32,
+    /// The first page's dictionary as last written (its `/Annots` grows by the new widget).
+    page_dict: String,
+    annots: Vec<u32>,
+    fields: Vec<u32>,
+}
+
+/// The document timestamp written by [`add_ltv`].
+struct DocTimestamp {
+    byte_range: [u64; 4],
+    revision: u32,
+    tampered: bool,
+}
+
+/// Appends the LTV updates (ISO 32000-2, 12.8.4.3 and 12.8.5): a revision adding the document
+/// security store
+///
+/// ```text
+/// << /Type /DSS /Certs [ stream… ] /CRLs [ stream… ] /OCSPs [ stream… ] >>
+/// ```
+///
+/// to the catalog (the chain certificates, the CRLs of the root and of the issuing CAs, one
+/// OCSP response per distinct signer certificate), then a revision with a document timestamp
+/// (`/Type /DocTimeStamp /SubFilter /ETSI.RFC3161`) in a new invisible signature field.
+/// `running` is the SHA-256 context over the whole file so far.
+fn add_ltv(
+    ctx: &Context<'_>,
+    w: &mut Writer,
+    rng: &mut ChaCha8Rng,
+    sigs: &[SigSpec<'_>],
+    parts: LtvParts<'_>,
+    running: &mut ring::digest::Context,
+    tampered: bool,
+) -> Result<DocTimestamp> {
+    use crate::pki::CaId;
+    let pki = ctx.pki;
+    // Distinct signer certificates, in order of first use, and their CAs.
+    let mut signers: Vec<&Signer> = Vec::new();
+    for s in sigs {
+        if !signers.iter().any(|x| x.der == s.signer.der) {
+            signers.push(s.signer);
+        }
+    }
+    let mut cas: Vec<CaId> = vec![CaId::Root];
+    for s in &signers {
+        if !cas.contains(&s.issuer) {
+            cas.push(s.issuer);
+        }
+    }
+    let start = w.buf.len();
+    let stream_refs = |w: &mut Writer, items: Vec<Vec<u8>>| -> String {
+        items
+            .iter()
+            .map(|der| {
+                let id = w.alloc();
+                w.stream(id, "", der, true);
+                format!("{id} 0 R")
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut certs: Vec<Vec<u8>> = signers.iter().map(|s| s.der.clone()).collect();
+    certs.extend(cas.iter().rev().map(|&c| pki.ca(c).der.clone()));
+    certs.push(pki.tsa.der.clone());
+    let crls: Vec<Vec<u8>> = cas.iter().map(|&c| pki.ca(c).crl.clone()).collect();
+    let ocsps = signers
+        .iter()
+        .map(|s| crate::ocsp::response(pki, ctx.keys, s))
+        .collect::<Result<Vec<_>>>()?;
+    let certs = stream_refs(w, certs);
+    let crls = stream_refs(w, crls);
+    let ocsps = stream_refs(w, ocsps);
+    let dss = w.alloc();
+    w.object(
+        dss,
+        format!("<< /Type /DSS /Certs [{certs}] /CRLs [{crls}] /OCSPs [{ocsps}] >>").as_bytes(),
+    );
+    w.object(
+        parts.catalog_id,
+        format!("{} /DSS {dss} 0 R >>", parts.catalog).as_bytes(),
+    );
+    let mut id1 = [0u8; 16];
+    rng.fill_bytes(&mut id1);
+    w.end_revision(parts.trailer, id1);
+
+    // The document timestamp.
+    let sig = w.alloc();
+    let field = w.alloc();
+    let reserve = (pki.tsa.der.len() + 1500).div_ceil(1024) * 1024;
+    let placeholder = format!("[0 {:<36}]", "");
+    let head = format!(
+        "<< /Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161 /ByteRange {placeholder} /Contents <"
+    );
+    let mut body = head.clone().into_bytes();
+    body.resize(head.len() + 2 * reserve, b'0');
+    body.extend_from_slice(b"> >>");
+    let at = w.object(sig, &body);
+    let br_at = at + head.find("[0 ").expect("placeholder");
+    let lt = at + head.len() - 1;
+    let gt = lt + 1 + 2 * reserve;
+    w.object(
+        field,
+        format!(
+            "<< /FT /Sig /T {} /V {sig} 0 R /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /F 132 /P {} 0 R >>",
+            literal(DOC_TS_FIELD),
+            parts.page
+        )
+        .as_bytes(),
+    );
+    let mut fields = parts.fields;
+    fields.push(field);
+    let field_refs = fields
+        .iter()
+        .map(|f| format!("{f} 0 R"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    w.object(
+        parts.acroform,
+        format!("<< /Fields [{field_refs}] /SigFlags 3 >>").as_bytes(),
+    );
+    let mut annots = parts.annots;
+    let page_dict = if annots.is_empty() {
+        // The page had no widget yet: add an /Annots array.
+        let open = parts
+            .page_dict
+            .strip_suffix(" >>")
+            .unwrap_or(&parts.page_dict);
+        format!("{open} /Annots [{field} 0 R] >>")
+    } else {
+        let old = annots
+            .iter()
+            .map(|a| format!("{a} 0 R"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        annots.push(field);
+        let new = annots
+            .iter()
+            .map(|a| format!("{a} 0 R"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        parts
+            .page_dict
+            .replace(&format!("/Annots [{old}]"), &format!("/Annots [{new}]"))
+    };
+    w.object(parts.page, page_dict.as_bytes());
+    rng.fill_bytes(&mut id1);
+    w.end_revision(parts.trailer, id1);
+
+    let len = w.buf.len();
+    let br = [0u64, lt as u64, (gt + 1) as u64, (len - gt - 1) as u64];
+    let text = format!("[0 {} {} {}", br[1], br[2], br[3]);
+    w.buf[br_at..br_at + text.len()].copy_from_slice(text.as_bytes());
+    let mut c = running.clone();
+    c.update(&w.buf[start..lt]);
+    c.update(&w.buf[gt + 1..]);
+    let mut imprint = c.finish().as_ref().to_vec();
+    if tampered {
+        imprint[31] ^= 0x01;
+    }
+    let token = crate::tsp::token(
+        &pki.tsa,
+        &crate::tsp::TokenRequest {
+            imprint: &imprint,
+            gen_time: DOC_TS_TIME,
+            serial: rng.gen::<u64>() >> 1,
+            nonce: Some(rng.gen::<u64>() >> 1),
+        },
+    )?;
+    anyhow::ensure!(
+        token.len() <= reserve,
+        "document timestamp of {} bytes exceeds the reserved {reserve}",
+        token.len()
+    );
+    let hex: String = token.iter().map(|b| format!("{b:02x}")).collect();
+    w.buf[lt + 1..lt + 1 + hex.len()].copy_from_slice(hex.as_bytes());
+    running.update(&w.buf[start..]);
+    Ok(DocTimestamp {
+        byte_range: br,
+        revision: w.revision_ends.len() as u32,
+        tampered,
+    })
 }

@@ -12,6 +12,7 @@
 //! DIR/pki/crls/*.crl             DER CRLs, one per CA (served under the base URL's crls/)
 //! DIR/pki/certs/*.cer            DER CA certificates (the caIssuers URLs' certs/)
 //! DIR/pki/untrusted/*.pem        the rogue hierarchy (for reference; trust it and tests break)
+//! DIR/pki/tsa/tsa.pem            the time-stamping authority (issued by the root; also certs/tsa.cer)
 //! DIR/manifest.jsonl             one line per document: the verdict a correct verifier gives
 //! ```
 #![warn(missing_docs)]
@@ -21,9 +22,11 @@ pub mod cms;
 pub mod document;
 pub mod keys;
 pub mod manifest;
+pub mod ocsp;
 pub mod pdf;
 pub mod pki;
 pub mod time;
+pub mod tsp;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -182,7 +185,14 @@ fn pem(label: &str, der: &[u8]) -> Result<String> {
 pub fn write_pki(pki: &pki::Pki, dir: &Path) -> Result<()> {
     use pki::CaId;
     let base = dir.join("pki");
-    for sub in ["roots", "intermediates", "crls", "certs", "untrusted"] {
+    for sub in [
+        "roots",
+        "intermediates",
+        "crls",
+        "certs",
+        "untrusted",
+        "tsa",
+    ] {
         fs::create_dir_all(base.join(sub))?;
     }
     for (id, sub) in [
@@ -200,6 +210,15 @@ pub fn write_pki(pki: &pki::Pki, dir: &Path) -> Result<()> {
         fs::write(base.join("certs").join(format!("{}.cer", ca.name)), &ca.der)?;
         fs::write(base.join("crls").join(format!("{}.crl", ca.name)), &ca.crl)?;
     }
+    let tsa = &pki.tsa;
+    fs::write(
+        base.join("tsa").join(format!("{}.pem", tsa.name)),
+        pem("CERTIFICATE", &tsa.der)?,
+    )?;
+    fs::write(
+        base.join("certs").join(format!("{}.cer", tsa.name)),
+        &tsa.der,
+    )?;
     Ok(())
 }
 

@@ -28,8 +28,14 @@ pub struct Document {
     pub attachments: Vec<u64>,
     /// Number of revisions (`%%EOF`-terminated sections) in the file.
     pub revisions: u32,
-    /// The signatures, in file order; empty for `ERROR` documents.
+    /// The signatures, in file order; empty for `ERROR` documents. A document timestamp
+    /// (`/SubFilter /ETSI.RFC3161`) is listed like a signature, its signer being the TSA.
     pub signatures: Vec<Signature>,
+    /// Whether the document ends with the LTV updates: a document security store (`/DSS` with
+    /// the chain certificates, the CAs' CRLs and one OCSP response per signer certificate), then
+    /// a document timestamp.
+    #[serde(default)]
+    pub ltv: bool,
 }
 
 /// Expected verdict of one signature.
@@ -57,4 +63,9 @@ pub struct Signature {
     pub sub_indication: Option<SubIndication>,
     /// What follows the signed revision.
     pub modifications: Modifications,
+    /// `genTime` (RFC 3339) of the signature timestamp (RFC 3161 token in the SignerInfo's
+    /// unsigned attribute id-aa-signatureTimeStampToken) the signature carries, whether or not
+    /// its imprint matches; `null` when there is none (and for document timestamps).
+    #[serde(default)]
+    pub timestamp: Option<String>,
 }

@@ -61,6 +61,44 @@ pub enum SignerStatus {
     Revoked(Unix),
     /// Valid 2021-06-01 .. 2024-06-30: expired before any signing time.
     Expired,
+    /// Listed on its CA's CRL, revoked at the given instant ([`LATE_REVOCATION`]), after every
+    /// signing time: signatures made before it stand when a timestamp proves they existed
+    /// before it.
+    RevokedLate(Unix),
+}
+
+/// When the late-revoked signer certificates ([`Pki::late_revoked`]) were revoked:
+/// 2026-05-31T12:00:00Z, after every signing time and before the CRLs' thisUpdate.
+pub const LATE_REVOCATION: Unix = date(2026, 5, 31) + 12 * 3600;
+
+/// The time-stamping authority: its certificate (issued by the root, EKU id-kp-timeStamping
+/// critical) and its ECDSA P-256 key, derived from a fixed seed.
+pub struct Tsa {
+    /// File stem, `tsa`.
+    pub name: &'static str,
+    /// The certificate.
+    pub cert: Certificate,
+    /// Its DER encoding.
+    pub der: Vec<u8>,
+    /// The subject as an RFC 4514 string.
+    pub subject: String,
+    /// The signing key.
+    pub key: PrivateKey,
+}
+
+/// Subject of the time-stamping authority.
+pub const TSA_SUBJECT: &str = "CN=SIGAUDIT TEST TSA Chinh phu,O=SIGAUDIT TEST Government PKI,C=VN";
+
+/// The TSA's P-256 key: the scalar is SHA-256 of a fixed label (test material, like the
+/// committed keys; no signer key is reused).
+pub fn tsa_key() -> Result<PrivateKey> {
+    let d = ring::digest::digest(
+        &ring::digest::SHA256,
+        b"sigaudit-corpus test time-stamping authority key, seed 2026",
+    );
+    Ok(PrivateKey::P256(p256::ecdsa::SigningKey::from_slice(
+        d.as_ref(),
+    )?))
 }
 
 /// A CA certificate with its key.
@@ -107,6 +145,11 @@ pub struct Pki {
     pub signers: Vec<Signer>,
     /// Signers issued by the rogue CA (chains to an unknown root).
     pub rogue_signers: Vec<Signer>,
+    /// Second certificates of a few signer keys, issued by the same CAs and revoked late
+    /// ([`SignerStatus::RevokedLate`]), for cases that need a signature timestamp to stand.
+    pub late_revoked: Vec<Signer>,
+    /// The time-stamping authority.
+    pub tsa: Tsa,
 }
 
 /// Number of fictitious revoked serials on each issuing CA's CRL (real national CRLs hold
@@ -193,6 +236,12 @@ pub fn signer_status(i: usize) -> SignerStatus {
     } else {
         SignerStatus::Good
     }
+}
+
+/// Keys that also carry a second certificate from their own CA, revoked at
+/// [`LATE_REVOCATION`] (only keys whose first certificate is good).
+pub fn late_revoked_keys() -> impl Iterator<Item = usize> {
+    (0..SIGNER_COUNT).filter(|&i| i % 29 == 13 && signer_status(i) == SignerStatus::Good)
 }
 
 /// Keys that also carry a certificate from the rogue CA (for "unknown root" cases).
@@ -313,6 +362,8 @@ struct CertSpec<'a> {
     spki: SubjectPublicKeyInfoOwned,
     issuer_ski: Option<Vec<u8>>,
     ca: Option<Option<u8>>,
+    /// A time-stamping unit (RFC 3161, 2.3: EKU id-kp-timeStamping only, critical).
+    tsa: bool,
     /// Stem of the issuing CA's CRL and OCSP paths under the base URL (none for roots).
     issuer_stem: Option<&'a str>,
     base_url: &'a str,
@@ -333,6 +384,13 @@ fn issue(spec: CertSpec<'_>, issuer_key: &PrivateKey) -> Result<(Certificate, Ve
             exts.push(ext(
                 true,
                 &KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign),
+            )?);
+        }
+        None if spec.tsa => {
+            exts.push(ext(true, &KeyUsage(KeyUsages::DigitalSignature.into()))?);
+            exts.push(ext(
+                true,
+                &ExtendedKeyUsage(vec![rfc5280::ID_KP_TIME_STAMPING]),
             )?);
         }
         None => {
@@ -481,6 +539,7 @@ impl Pki {
                     spki,
                     issuer_ski: (!root).then(|| certs[parent].2.clone()),
                     ca: Some(path_len),
+                    tsa: false,
                     issuer_stem: (!root).then_some(stems[parent]),
                     base_url,
                 },
@@ -489,7 +548,7 @@ impl Pki {
             certs.push((cert, der, ski));
         }
 
-        let make_signer = |i: usize, issuer: CaId| -> Result<Signer> {
+        let make_signer = |i: usize, issuer: CaId, late: bool| -> Result<Signer> {
             let organisation = is_organisation(i);
             let common_name = signer_common_name(i);
             let province = PROVINCES[(i / 5 / AGENCIES.len()) % PROVINCES.len()];
@@ -510,7 +569,9 @@ impl Pki {
                     esc(province)
                 )
             };
-            let status = if issuer == CaId::RogueCa {
+            let status = if late {
+                SignerStatus::RevokedLate(LATE_REVOCATION)
+            } else if issuer == CaId::RogueCa {
                 SignerStatus::Good
             } else {
                 signer_status(i)
@@ -525,7 +586,11 @@ impl Pki {
             let ca = &certs[issuer as usize];
             let (cert, der) = issue(
                 CertSpec {
-                    serial: serial_from(&format!("signer-{i}-{issuer:?}")),
+                    serial: serial_from(&if late {
+                        format!("signer-{i}-{issuer:?}-late")
+                    } else {
+                        format!("signer-{i}-{issuer:?}")
+                    }),
                     subject: name(&subject)?,
                     issuer: ca.0.tbs_certificate.subject.clone(),
                     not_before,
@@ -533,6 +598,7 @@ impl Pki {
                     spki: spki_of(&keys.signers[i])?,
                     issuer_ski: Some(ca.2.clone()),
                     ca: None,
+                    tsa: false,
                     issuer_stem: Some(stems[issuer as usize]),
                     base_url,
                 },
@@ -558,22 +624,61 @@ impl Pki {
                 } else {
                     CaId::Personal
                 };
-                make_signer(i, issuer).with_context(|| format!("signer {i}"))
+                make_signer(i, issuer, false).with_context(|| format!("signer {i}"))
             })
             .collect::<Result<Vec<_>>>()?;
         let rogue_signers = rogue_signer_keys()
             .collect::<Vec<_>>()
             .into_par_iter()
-            .map(|i| make_signer(i, CaId::RogueCa))
+            .map(|i| make_signer(i, CaId::RogueCa, false))
             .collect::<Result<Vec<_>>>()?;
+        let late_revoked = late_revoked_keys()
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|i| {
+                let issuer = if is_organisation(i) {
+                    CaId::Organisation
+                } else {
+                    CaId::Personal
+                };
+                make_signer(i, issuer, true)
+            })
+            .collect::<Result<Vec<_>>>()?;
+
+        let tsa_key = tsa_key()?;
+        let root = &certs[CaId::Root as usize];
+        let (tsa_cert, tsa_der) = issue(
+            CertSpec {
+                serial: serial_from("tsa"),
+                subject: name(TSA_SUBJECT)?,
+                issuer: root.0.tbs_certificate.subject.clone(),
+                not_before: date(2021, 1, 1),
+                not_after: date(2040, 12, 31),
+                spki: spki_of(&tsa_key)?,
+                issuer_ski: Some(root.2.clone()),
+                ca: None,
+                tsa: true,
+                issuer_stem: Some(stems[CaId::Root as usize]),
+                base_url,
+            },
+            &keys.cas[CaId::Root as usize],
+        )?;
+        let tsa = Tsa {
+            name: "tsa",
+            cert: tsa_cert,
+            der: tsa_der,
+            subject: TSA_SUBJECT.to_string(),
+            key: tsa_key,
+        };
 
         let mut cas = Vec::new();
         for (i, (cert, der, ski)) in certs.into_iter().enumerate() {
             let revoked: Vec<(SerialNumber, Unix)> = signers
                 .iter()
+                .chain(&late_revoked)
                 .filter(|s| s.issuer as usize == i)
                 .filter_map(|s| match s.status {
-                    SignerStatus::Revoked(at) => {
+                    SignerStatus::Revoked(at) | SignerStatus::RevokedLate(at) => {
                         Some((s.cert.tbs_certificate.serial_number.clone(), at))
                     }
                     _ => None,
@@ -596,6 +701,8 @@ impl Pki {
             cas,
             signers,
             rogue_signers,
+            late_revoked,
+            tsa,
         })
     }
 

@@ -147,6 +147,61 @@ fn check_document(dir: &std::path::Path, doc: &Document) {
         );
         let sd: SignedData = ci.content.decode_as().unwrap();
         let si = sd.signer_infos.0.get(0).unwrap();
+        if s.subfilter == "ETSI.RFC3161" {
+            // A document timestamp: the token's imprint is the digest of the byte range.
+            let tst = tst_info(&sd);
+            let imprint_ok = tst.message_imprint.hashed_message.as_bytes() == actual.as_ref();
+            assert_eq!(
+                imprint_ok,
+                s.sub_indication != Some(SubIndication::HashFailure),
+                "{} {}: document timestamp imprint",
+                doc.name,
+                s.field
+            );
+            assert!(
+                token_verifies(&sd),
+                "{} {}: TSA signature",
+                doc.name,
+                s.field
+            );
+            assert!(doc.ltv, "{}: document timestamp without ltv", doc.name);
+            assert!(s.covers_whole_file && s.timestamp.is_none());
+            assert_eq!(s.modifications, Modifications::None);
+            worst = worst.max(s.indication.into());
+            continue;
+        }
+        // The signature timestamp, if any: its imprint is the digest of the signature value
+        // (wrong only in the forged case), its genTime the manifest's.
+        match (signature_timestamp(si), &s.timestamp) {
+            (None, None) => {}
+            (Some(token), Some(when)) => {
+                let tst = tst_info(&token);
+                assert_eq!(
+                    tst.gen_time.to_date_time().to_string(),
+                    *when,
+                    "{} {}",
+                    doc.name,
+                    s.field
+                );
+                let want = ring::digest::digest(&ring::digest::SHA256, si.signature.as_bytes());
+                let imprint_ok = tst.message_imprint.hashed_message.as_bytes() == want.as_ref();
+                let forged = doc.case == "forged_signature_timestamp"
+                    && s.sub_indication == Some(SubIndication::RevokedNoPoe);
+                assert_eq!(imprint_ok, !forged, "{} {}: imprint", doc.name, s.field);
+                assert!(
+                    token_verifies(&token),
+                    "{} {}: TSA signature",
+                    doc.name,
+                    s.field
+                );
+            }
+            (token, when) => panic!(
+                "{} {}: timestamp token {} but manifest says {when:?}",
+                doc.name,
+                s.field,
+                token.is_some()
+            ),
+        }
         let attrs = si.signed_attrs.as_ref().unwrap();
         let md = attrs
             .iter()
@@ -239,6 +294,12 @@ fn check_document(dir: &std::path::Path, doc: &Document) {
         assert_eq!(s.modifications, expected_mods, "{} {}", doc.name, s.field);
         worst = worst.max(s.indication.into());
     }
+    assert_eq!(
+        doc.ltv,
+        doc.signatures.iter().any(|s| s.subfilter == "ETSI.RFC3161"),
+        "{}",
+        doc.name
+    );
     let expected_status = if doc.case == "modified_after_signing" {
         DocumentStatus::TotalFailed
     } else {
@@ -247,7 +308,7 @@ fn check_document(dir: &std::path::Path, doc: &Document) {
     assert_eq!(doc.status, expected_status, "{}", doc.name);
     assert_eq!(
         doc.status == DocumentStatus::TotalPassed,
-        doc.case == "valid",
+        doc.case == "valid" || doc.case == "revoked_after_timestamp",
         "{}",
         doc.name
     );
@@ -261,7 +322,73 @@ fn check_document(dir: &std::path::Path, doc: &Document) {
         .signatures
         .iter()
         .any(|s| s.sub_indication == Some(SubIndication::RevokedNoPoe));
-    assert_eq!(revoked, doc.case == "revoked_signer");
+    assert_eq!(
+        revoked,
+        matches!(
+            doc.case.as_str(),
+            "revoked_signer" | "forged_signature_timestamp" | "ocsp_revoked_signer"
+        ),
+        "{}",
+        doc.name
+    );
+    let revoked_after_poe = doc
+        .signatures
+        .iter()
+        .any(|s| s.sub_indication == Some(SubIndication::Revoked));
+    assert_eq!(revoked_after_poe, doc.case == "revoked_signer_timestamped");
+}
+
+/// The TSTInfo of a time-stamp token's SignedData.
+fn tst_info(sd: &SignedData) -> sigaudit_corpus::tsp::TstInfo {
+    assert_eq!(
+        sd.encap_content_info.econtent_type,
+        sigaudit_corpus::tsp::ID_CT_TST_INFO
+    );
+    let econtent = sd.encap_content_info.econtent.as_ref().unwrap();
+    let octets = econtent.decode_as::<der::asn1::OctetString>().unwrap();
+    sigaudit_corpus::tsp::TstInfo::from_der(octets.as_bytes()).unwrap()
+}
+
+/// The signature timestamp token in a SignerInfo's unsigned attributes, if any.
+fn signature_timestamp(si: &cms::signed_data::SignerInfo) -> Option<SignedData> {
+    let attr = si
+        .unsigned_attrs
+        .as_ref()?
+        .iter()
+        .find(|a| a.oid == sigaudit_corpus::tsp::ID_AA_SIGNATURE_TIME_STAMP_TOKEN)?;
+    let ci: ContentInfo = attr.values.get(0).unwrap().decode_as().unwrap();
+    Some(ci.content.decode_as().unwrap())
+}
+
+/// Whether a token's SignerInfo verifies with the certificate it carries, and its
+/// message-digest attribute is the digest of the TSTInfo.
+fn token_verifies(sd: &SignedData) -> bool {
+    let si = sd.signer_infos.0.get(0).unwrap();
+    let attrs = si.signed_attrs.as_ref().unwrap();
+    let md = attrs
+        .iter()
+        .find(|a| a.oid == const_oid::db::rfc5911::ID_MESSAGE_DIGEST)
+        .unwrap()
+        .values
+        .get(0)
+        .unwrap()
+        .decode_as::<der::asn1::OctetString>()
+        .unwrap();
+    let econtent = sd.encap_content_info.econtent.as_ref().unwrap();
+    let tst = econtent.decode_as::<der::asn1::OctetString>().unwrap();
+    let digest = ring::digest::digest(&ring::digest::SHA256, tst.as_bytes());
+    let Some(cms::cert::CertificateChoices::Certificate(cert)) =
+        sd.certificates.as_ref().unwrap().0.get(0)
+    else {
+        return false;
+    };
+    md.as_bytes() == digest.as_ref()
+        && verify_signature(
+            cert,
+            "sha256",
+            &attrs.to_der().unwrap(),
+            si.signature.as_bytes(),
+        )
 }
 
 fn revoked_serials(dir: &std::path::Path) -> Vec<Vec<u8>> {

@@ -51,6 +51,35 @@ fn pdfsig_and_pyhanko_agree_with_the_manifest() {
         "0,16K,256K",
     ));
     assert!(lines.len() >= 60);
+    // peer_check.py has no rule yet for what neither tool judges as the manifest does here:
+    // poppler 22.12 does not verify ETSI.RFC3161 document timestamps ("unknown" SubFilter), the
+    // script validates every field with pyHanko's validate_pdf_signature (which refuses a
+    // /DocTimeStamp), and both check revocation at the current time, ignoring the signature
+    // timestamp that proves a revoked_after_timestamp signature predates its revocation. Those
+    // documents (LTV ones and revoked_after_timestamp) are left out of the peers' manifest;
+    // signature timestamps on the other documents are judged (pyHanko validates the tokens).
+    let (kept, left_out): (Vec<_>, Vec<_>) = lines
+        .iter()
+        .partition(|d| !d.ltv && d.case != "revoked_after_timestamp");
+    assert!(
+        kept.len() >= 50,
+        "{} documents left for the peers",
+        kept.len()
+    );
+    let mut manifest = String::new();
+    for d in &kept {
+        manifest.push_str(&serde_json::to_string(d).unwrap());
+        manifest.push('\n');
+    }
+    std::fs::write(dir.path().join("manifest.jsonl"), manifest).unwrap();
+    for d in &left_out {
+        std::fs::remove_file(dir.path().join(&d.name)).unwrap();
+    }
+    println!(
+        "peer check leaves out {} LTV / revoked_after_timestamp document(s): {:?}",
+        left_out.len(),
+        left_out.iter().map(|d| &d.name).collect::<Vec<_>>()
+    );
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/peer_check.py");
     let out = Command::new("python3")
         .arg(&script)

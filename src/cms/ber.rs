@@ -160,7 +160,9 @@ impl<'a> Tlv<'a> {
     /// The contents of an INTEGER with redundant leading zero octets removed (X.690, 8.3.2:
     /// a positive number whose top bit is set carries one leading zero).
     pub fn integer(&self) -> Result<&'a [u8], CmsError> {
-        if !self.is(tag::INTEGER) && !(self.class != Class::Universal && !self.constructed) {
+        // An INTEGER, or an implicitly tagged one (a primitive non-universal element).
+        let implicit = self.class != Class::Universal && !self.constructed;
+        if !self.is(tag::INTEGER) && !implicit {
             return Err(CmsError::Asn1("expected an INTEGER".into()));
         }
         Ok(strip_leading_zeros(self.content))

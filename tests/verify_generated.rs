@@ -1,0 +1,199 @@
+//! Verdicts on generated corpora equal the generator's manifest, and the verdicts do not depend
+//! on cache state or on parallelism.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use sigaudit::cache::Caches;
+use sigaudit::report::DocumentReport;
+use sigaudit::verify::{parse_rfc3339, verify_document, Context, Policy};
+use sigaudit_corpus::cases::Profile;
+use sigaudit_corpus::manifest::Document;
+use sigaudit_corpus::{generate, Attachments, Config};
+
+fn corpus(dir: &Path, docs: usize, seed: u64, profile: Profile) -> Vec<Document> {
+    let config = Config {
+        out: dir.to_path_buf(),
+        docs,
+        seed,
+        profile,
+        attachments: "0".parse::<Attachments>().expect("attachments"),
+        tar: false,
+        base_url: sigaudit_corpus::pki::DEFAULT_BASE_URL.to_string(),
+    };
+    let mut lines = Vec::new();
+    generate(&config, |d| lines.push(d.clone())).expect("generation succeeds");
+    lines.sort_by(|a, b| a.name.cmp(&b.name));
+    lines
+}
+
+/// The context a user gets from `--trust pki/roots --certs pki/intermediates --crl pki/crls`
+/// (`with_crls` false: no `--crl`, revocation data only from the documents).
+fn context(dir: &Path, caches: &Caches, with_crls: bool) -> Context {
+    let pki = dir.join("pki");
+    let crls: Vec<PathBuf> = if with_crls {
+        vec![pki.join("crls")]
+    } else {
+        vec![]
+    };
+    Context::load(
+        &[pki.join("roots")],
+        &[pki.join("intermediates")],
+        &crls,
+        &[],
+        parse_rfc3339("2026-07-01T00:00:00Z").expect("time"),
+        Policy::default(),
+        caches,
+    )
+    .expect("context loads")
+}
+
+fn verify_all(
+    dir: &Path,
+    manifest: &[Document],
+    ctx: &Context,
+    caches: &Caches,
+    parallel: bool,
+) -> Vec<DocumentReport> {
+    let one = |m: &Document| {
+        let data = std::fs::read(dir.join(&m.name)).expect("document");
+        verify_document(&m.name, &data, ctx, caches)
+    };
+    if parallel {
+        manifest.par_iter().map(one).collect()
+    } else {
+        manifest.iter().map(one).collect()
+    }
+}
+
+/// Every difference between the reports and the manifest, one line each.
+fn differences(manifest: &[Document], reports: &[DocumentReport]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (m, r) in manifest.iter().zip(reports) {
+        assert_eq!(m.name, r.name);
+        if m.status != r.status {
+            out.push(format!(
+                "{} ({}): status {} expected {} — {:?} {:?}",
+                m.name, m.case, r.status, m.status, r.error, r.reason
+            ));
+        }
+        if m.signatures.is_empty() {
+            continue;
+        }
+        if m.signatures.len() != r.signatures.len() {
+            out.push(format!(
+                "{}: {} signatures, expected {}",
+                m.name,
+                r.signatures.len(),
+                m.signatures.len()
+            ));
+            continue;
+        }
+        for (e, s) in m.signatures.iter().zip(&r.signatures) {
+            let expected = (&e.field, e.indication, e.sub_indication, e.modifications);
+            let got = (&s.field, s.indication, s.sub_indication, s.modifications);
+            if expected != got {
+                out.push(format!(
+                    "{} ({}): {expected:?} but {got:?}: {:?}",
+                    m.name, m.case, s.reason
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn mixed_corpus_verdicts_equal_the_manifest_and_do_not_depend_on_caches_or_threads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let manifest = corpus(dir.path(), 520, 404, Profile::Mixed);
+    let cases: std::collections::BTreeSet<&str> =
+        manifest.iter().map(|d| d.case.as_str()).collect();
+    assert!(cases.len() >= 14, "every case present: {cases:?}");
+
+    let caches = Caches::new();
+    let ctx = context(dir.path(), &caches, true);
+    let parallel = verify_all(dir.path(), &manifest, &ctx, &caches, true);
+    let diffs = differences(&manifest, &parallel);
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+    let signatures: usize = parallel.iter().map(|r| r.signatures.len()).sum();
+    assert!(signatures > 2000, "{signatures} signatures");
+
+    // Warm caches, serial: the same lines.
+    let warm_before = caches.stats();
+    let serial_warm = verify_all(dir.path(), &manifest, &ctx, &caches, false);
+    let warm_after = caches.stats();
+    assert_eq!(
+        parallel, serial_warm,
+        "warm serial differs from cold parallel"
+    );
+    assert!(
+        warm_after.paths.hits > warm_before.paths.hits
+            && warm_after.paths.misses == warm_before.paths.misses,
+        "the second pass is answered from the path cache: {warm_before:?} -> {warm_after:?}"
+    );
+
+    // Cold caches, serial: the same lines.
+    let cold = Caches::new();
+    let ctx_cold = context(dir.path(), &cold, true);
+    let serial_cold = verify_all(dir.path(), &manifest, &ctx_cold, &cold, false);
+    assert_eq!(
+        parallel, serial_cold,
+        "cold serial differs from cold parallel"
+    );
+}
+
+#[test]
+fn long_term_validation_documents_verify_from_their_own_dss() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let manifest = corpus(dir.path(), 160, 405, Profile::National);
+    let raw = std::fs::read_to_string(dir.path().join("manifest.jsonl")).expect("manifest");
+    let ltv: std::collections::HashSet<String> = raw
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json"))
+        .filter(|v| v["ltv"].as_bool() == Some(true))
+        .map(|v| v["name"].as_str().expect("name").to_string())
+        .collect();
+    let ltv_docs: Vec<Document> = manifest
+        .iter()
+        .filter(|d| ltv.contains(&d.name))
+        .cloned()
+        .collect();
+    assert!(ltv_docs.len() >= 10, "{} LTV documents", ltv_docs.len());
+    let caches = Caches::new();
+    // No --crl: the CRLs and OCSP responses come from each document's DSS.
+    let ctx = context(dir.path(), &caches, false);
+    let reports = verify_all(dir.path(), &ltv_docs, &ctx, &caches, true);
+    let diffs = differences(&ltv_docs, &reports);
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+    let ocsp = caches.stats().ocsp;
+    assert!(ocsp.misses > 0, "OCSP responses were consulted: {ocsp:?}");
+
+    // A document without a DSS gets TRY_LATER without --crl.
+    let plain = manifest
+        .iter()
+        .find(|d| d.case == "valid" && !ltv.contains(&d.name))
+        .expect("a valid document without LTV");
+    let r = &verify_all(
+        dir.path(),
+        std::slice::from_ref(plain),
+        &ctx,
+        &caches,
+        false,
+    )[0];
+    assert_eq!(r.status, sigaudit::verdict::DocumentStatus::Indeterminate);
+    assert!(r
+        .signatures
+        .iter()
+        .all(|s| s.sub_indication == Some(sigaudit::verdict::SubIndication::TryLater)));
+}
