@@ -44,6 +44,15 @@ const PAGE_VISIBLE: [&[u8]; 6] = [
     b"Rotate",
     b"UserUnit",
 ];
+/// Page tree node keys (§7.7.3.2 Table 30, with the inheritable page attributes).
+const PAGES_VISIBLE: [&[u8]; 6] = [
+    b"Kids",
+    b"Count",
+    b"Resources",
+    b"MediaBox",
+    b"CropBox",
+    b"Rotate",
+];
 /// Catalog keys (§7.7.2 Table 29) whose change alters the document or its behaviour.
 const CATALOG_VISIBLE: [&[u8]; 6] = [
     b"Pages",
@@ -98,13 +107,23 @@ fn classify(r: &mut Resolver<'_>, num: u32, rev: usize) -> Result<Option<String>
     let new_dict = new.object.as_dict();
     let old_dict = old.as_ref().and_then(|o| o.object.as_dict());
     let Some(d) = new_dict else {
+        // An indirect array that only grows (a /Fields, /Annots or DSS /Certs list gaining
+        // entries) is what signing and LTV updates write. (An appended page /Contents array
+        // also grows; telling the two apart needs reachability, left to the full analysis.)
+        if let (Value::Array(n), Some(Value::Array(o))) =
+            (&new.object.value, old.as_ref().map(|o| &o.object.value))
+        {
+            if o.len() <= n.len() && o.iter().zip(n).all(|(a, b)| same(a, b)) {
+                return Ok(None);
+            }
+        }
         return Ok(Some(format!("{} replaced", new.object.type_name())));
     };
     let ty = d.name(b"Type");
     let is_sig = |d: &Dictionary<'_>| {
         matches!(d.name(b"Type"), Some(b"Sig" | b"DocTimeStamp")) || d.get(b"ByteRange").is_some()
     };
-    if matches!(ty, Some(b"XRef" | b"ObjStm" | b"Metadata")) {
+    if matches!(ty, Some(b"XRef" | b"ObjStm" | b"Metadata" | b"DSS" | b"VRI")) {
         return Ok(None);
     }
     if is_sig(d) {
@@ -139,6 +158,7 @@ fn classify(r: &mut Resolver<'_>, num: u32, rev: usize) -> Result<Option<String>
     match ty {
         Some(b"Catalog") => Ok(changed(&CATALOG_VISIBLE).map(|k| format!("catalog /{k} changed"))),
         Some(b"Page") => Ok(changed(&PAGE_VISIBLE).map(|k| format!("page /{k} changed"))),
+        Some(b"Pages") => Ok(changed(&PAGES_VISIBLE).map(|k| format!("page tree /{k} changed"))),
         Some(b"Annot") => Ok(None),
         Some(t) => Ok(Some(format!(
             "/{} object replaced",
