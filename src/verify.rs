@@ -129,6 +129,8 @@ enum Parsed<'a> {
         algorithm: DigestAlgorithm,
         kind: Kind,
     },
+    /// `adbe.x509.rsa_sha1`: a bare PKCS#1 v1.5 signature value, certificates in `/Cert`.
+    RawRsa(Vec<u8>),
     /// Decided already (malformed, unsupported).
     Decided(Outcome),
 }
@@ -275,6 +277,7 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
     for i in order {
         let p = parsed[i].take().expect("each signature once");
         let digest = request_of[i].map(|r| digests[r].as_ref().to_vec());
+        let sig = &doc.signatures[i];
         let covered_poe = checks[i].signed_end.and_then(|end| {
             doc_ts_poe
                 .iter()
@@ -284,6 +287,7 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
         });
         let out = match p {
             Parsed::Decided(o) => o,
+            Parsed::RawRsa(value) => raw_rsa(&shared, sig, &value, checks[i].ranges, covered_poe),
             Parsed::Cms {
                 cms,
                 algorithm,
@@ -298,6 +302,19 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
                     checks[i].ranges,
                     covered_poe,
                 );
+                // ETSI EN 319 142-1, 6.3 (and ISO 32000-2, 12.8.3.3.1): a detached signature's
+                // eContent is absent. Integrity was still checked over what was signed.
+                if kind == Kind::Detached
+                    && cms.content.is_some()
+                    && o.verdict
+                        .as_ref()
+                        .is_none_or(|(s, _)| s.indication() != Indication::TotalFailed)
+                {
+                    o.verdict = Some((
+                        SubIndication::FormatFailure,
+                        "encapsulated content in a detached signature".into(),
+                    ));
+                }
                 // A well-formed range that is not the standard one (§12.8.1: the gap is exactly
                 // the /Contents string, held once): the bytes are checked, the format fails.
                 if !checks[i].problems.is_empty()
@@ -482,6 +499,16 @@ fn parse_signature<'a>(
         (SignatureType::DocTimeStamp, _) | (_, "ETSI.RFC3161") => Kind::DocTimestamp,
         (_, "adbe.pkcs7.detached" | "ETSI.CAdES.detached") => Kind::Detached,
         (_, "adbe.pkcs7.sha1") => Kind::Sha1Embedded,
+        (_, "adbe.x509.rsa_sha1") => {
+            // §12.8.3.2: /Contents is a DER OCTET STRING holding the PKCS#1 signature value;
+            // some writers store the bare value.
+            let value = cms::ber::Tlv::parse(bytes)
+                .ok()
+                .filter(|(t, _)| t.is(cms::ber::tag::OCTET_STRING))
+                .and_then(|(t, _)| t.octets().ok())
+                .map_or_else(|| bytes.to_vec(), |v| v.into_owned());
+            return Parsed::RawRsa(value);
+        }
         (_, other) => {
             o.integrity = Integrity::Unsupported;
             o.fail(
@@ -937,37 +964,7 @@ fn validate(
     // Algorithm constraints (graded by when the signature is proven to exist).
     let legacy_digest = algorithm == DigestAlgorithm::Sha1
         || crypto::digest_algorithm(&si.digest_algorithm.oid) == Some(DigestAlgorithm::Sha1);
-    let small_rsa =
-        matches!(signer.key.algorithm.as_str(), alg::RSA | alg::RSA_PSS) && signer.key.size < 2048;
-    let policy = &sh.ctx.policy;
-    for (weak, until, what) in [
-        (legacy_digest, policy.sha1_until, "SHA-1"),
-        (
-            small_rsa,
-            policy.small_rsa_until,
-            "an RSA key shorter than 2048 bits",
-        ),
-    ] {
-        if !weak {
-            continue;
-        }
-        let until_s = rfc3339(until);
-        match poe {
-            Some(t) if t < until => {}
-            Some(_) => {
-                o.fail(
-                    SubIndication::CryptoConstraintsFailure,
-                    format!("uses {what}, acceptable only before {until_s}; the signature is proven to exist only later"),
-                );
-            }
-            None => {
-                o.fail(
-                    SubIndication::CryptoConstraintsFailureNoPoe,
-                    format!("uses {what}, acceptable only before {until_s}; no timestamp proves the signature existed then"),
-                );
-            }
-        }
-    }
+    constraints(&mut o, &sh.ctx.policy, legacy_digest, &signer, poe);
     o
 }
 
@@ -1283,5 +1280,149 @@ impl Summary {
             *self.signatures.entry(key).or_default() += 1;
         }
         self.bytes += r.bytes;
+    }
+}
+
+/// `adbe.x509.rsa_sha1` (ISO 32000-1, 12.8.3.2): an RSA PKCS#1 v1.5 signature over the signed
+/// byte ranges, the signer's certificate first in `/Cert`. The standard names SHA-1; writers
+/// that used a SHA-2 digest are accepted too (the PKCS#1 DigestInfo names the digest, so only
+/// the right one can verify).
+fn raw_rsa(
+    sh: &Shared<'_>,
+    sig: &Signature,
+    value: &[u8],
+    ranges: Option<digest::SignedRanges>,
+    covered_poe: Option<i64>,
+) -> Outcome {
+    let mut o = Outcome::new();
+    let Some(ranges) = ranges else {
+        o.fail(SubIndication::FormatFailure, "unusable /ByteRange");
+        return o;
+    };
+    let certs: Vec<Cert> = sig
+        .certs
+        .iter()
+        .filter_map(|d| sh.caches.certificate(d))
+        .collect();
+    let Some(signer) = certs.first().cloned() else {
+        o.integrity = Integrity::Unsupported;
+        o.fail(
+            SubIndication::NoSigningCertificateFound,
+            "adbe.x509.rsa_sha1 signature without a readable /Cert",
+        );
+        return o;
+    };
+    o.signer = Some(signer.clone());
+    let message: Vec<u8> = ranges
+        .ranges()
+        .iter()
+        .flat_map(|r| &sh.data[r.clone()])
+        .copied()
+        .collect();
+    let rsa = cms::AlgorithmIdentifier {
+        oid: alg::RSA.to_string(),
+        params: None,
+    };
+    let mut used = None;
+    let mut last_err = VerifyError::Invalid;
+    for d in [alg::SHA1, alg::SHA256, alg::SHA384, alg::SHA512] {
+        match crypto::verify(&signer.key, &rsa, Some(d), &message, value) {
+            Ok(()) => {
+                used = Some(d);
+                break;
+            }
+            Err(e @ VerifyError::Unsupported(_)) => last_err = e,
+            Err(VerifyError::Invalid) => {}
+        }
+    }
+    let Some(used) = used else {
+        match last_err {
+            VerifyError::Unsupported(m) => {
+                o.integrity = Integrity::Unsupported;
+                o.fail(
+                    SubIndication::CryptoConstraintsFailure,
+                    format!("cannot verify: {m}"),
+                );
+            }
+            VerifyError::Invalid => {
+                o.integrity = Integrity::SignatureInvalid;
+                o.fail(
+                    SubIndication::SigCryptoFailure,
+                    "the PKCS#1 signature does not verify with the /Cert key over the signed bytes",
+                );
+            }
+        }
+        return o;
+    };
+    o.integrity = Integrity::Ok;
+    let mut sources = Sources::default();
+    sources.crls.extend(sh.dss_crls.iter().map(|c| &c[..]));
+    sources.crls.extend(sh.ctx.crls.iter().map(|c| &c[..]));
+    sources.ocsps.extend(sh.dss_ocsps.iter().map(|c| &c[..]));
+    sources.ocsps.extend(sh.ctx.ocsps.iter().map(|c| &c[..]));
+    let mut offered = certs;
+    offered.extend(sh.dss_certs.iter().cloned());
+    certificate_checks(
+        sh,
+        &mut o,
+        &signer,
+        &offered,
+        &sources,
+        Purpose::Signing,
+        Times {
+            poe: covered_poe,
+            signing: None,
+        },
+    );
+    if o.verdict.is_none() {
+        constraints(
+            &mut o,
+            &sh.ctx.policy,
+            used == alg::SHA1,
+            &signer,
+            covered_poe,
+        );
+    }
+    o
+}
+
+/// Graded algorithm constraints: SHA-1 and RSA keys under 2048 bits are acceptable for
+/// signatures proven to exist before the policy's cut-off dates (ETSI TS 119 312).
+fn constraints(
+    o: &mut Outcome,
+    policy: &Policy,
+    legacy_digest: bool,
+    signer: &Cert,
+    poe: Option<i64>,
+) {
+    let small_rsa =
+        matches!(signer.key.algorithm.as_str(), alg::RSA | alg::RSA_PSS) && signer.key.size < 2048;
+    for (weak, until, what) in [
+        (legacy_digest, policy.sha1_until, "SHA-1"),
+        (
+            small_rsa,
+            policy.small_rsa_until,
+            "an RSA key shorter than 2048 bits",
+        ),
+    ] {
+        if !weak {
+            continue;
+        }
+        let until_s = rfc3339(until);
+        match poe {
+            Some(t) if t < until => {}
+            Some(_) => {
+                o.fail(
+                    SubIndication::CryptoConstraintsFailure,
+                    format!("uses {what}, acceptable only before {until_s}; the signature is proven to exist only later"),
+                );
+            }
+            None => {
+                o.fail(
+                    SubIndication::CryptoConstraintsFailureNoPoe,
+                    format!("uses {what}, acceptable only before {until_s}; no timestamp proves the signature existed then"),
+                );
+            }
+        }
     }
 }

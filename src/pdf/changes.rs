@@ -123,7 +123,10 @@ fn classify(r: &mut Resolver<'_>, num: u32, rev: usize) -> Result<Option<String>
     let is_sig = |d: &Dictionary<'_>| {
         matches!(d.name(b"Type"), Some(b"Sig" | b"DocTimeStamp")) || d.get(b"ByteRange").is_some()
     };
-    if matches!(ty, Some(b"XRef" | b"ObjStm" | b"Metadata" | b"DSS" | b"VRI")) {
+    if matches!(
+        ty,
+        Some(b"XRef" | b"ObjStm" | b"Metadata" | b"DSS" | b"VRI")
+    ) {
         return Ok(None);
     }
     if is_sig(d) {

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use memchr::memmem;
 
 use super::error::{Finding, PdfError};
-use super::limits::{MAX_FIELDS, MAX_FIELD_DEPTH, MAX_ORPHAN_FINDINGS};
+use super::limits::{MAX_CERT_STRINGS, MAX_FIELDS, MAX_FIELD_DEPTH, MAX_ORPHAN_FINDINGS};
 use super::object::{Dictionary, Object, ObjectId, Origin, Value};
 use super::xref::{Entry, Resolver};
 use super::{
@@ -502,6 +502,27 @@ impl<'r, 'a> Walk<'r, 'a> {
             }
         }
         let [m, name_, reason, location, contact_info] = strings;
+        // §12.8.1 Table 255 /Cert: "an array of byte strings … or a single byte string"
+        // holding DER certificates (adbe.x509.rsa_sha1).
+        let mut certs = Vec::new();
+        if let (false, Some(c)) = (self.light, d.get(b"Cert")) {
+            let (c, ind) = self.r.resolve(c, self.rev)?;
+            let h = holder(&ind, sig_holder);
+            let items = match &c.value {
+                Value::Array(_) => self.resolve_array(&c)?,
+                _ => vec![c],
+            };
+            for item in items.iter().take(MAX_CERT_STRINGS) {
+                if let Some(s) = item.as_string() {
+                    let raw = s.decode();
+                    let bytes = match (&self.r.crypt, h) {
+                        (Some(cr), Some(id)) => cr.string(id, &raw).unwrap_or(raw),
+                        _ => raw,
+                    };
+                    certs.push(bytes);
+                }
+            }
+        }
         let anchor = if origin == Origin::File {
             obj.span.end
         } else {
@@ -533,6 +554,7 @@ impl<'r, 'a> Walk<'r, 'a> {
             references,
             lock,
             certification: false,
+            certs,
         });
         Ok(())
     }

@@ -40,3 +40,7 @@ pub const MAX_SCANNED_OBJECTS: usize = MAX_XREF_ENTRIES;
 /// Orphan `/ByteRange` findings listed per document; beyond it one
 /// [`super::Finding::FindingsTruncated`] gives the total. A real file has a handful.
 pub const MAX_ORPHAN_FINDINGS: usize = 256;
+
+/// Most `/Cert` strings read from one signature dictionary (§12.8.1: the signer's certificate
+/// and its chain; real chains have a handful).
+pub const MAX_CERT_STRINGS: usize = 32;

@@ -172,6 +172,9 @@ pub struct Signature {
     /// True when the catalog's `/Perms /DocMDP` names this dictionary: a certification
     /// signature (§12.8.2.2).
     pub certification: bool,
+    /// `/Cert`: DER certificates given in the dictionary (adbe.x509.rsa_sha1).
+    #[serde(skip)]
+    pub certs: Vec<Vec<u8>>,
 }
 
 /// A stream located in the file, not decoded.
