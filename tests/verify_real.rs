@@ -1,0 +1,261 @@
+//! Integrity verdicts on the real third-party corpus (`../shared/corpus/real/`) against pdfsig
+//! and pyHanko (REFERENCE.tsv). Where both peers judge a signature's bytes and agree, sigaudit
+//! must agree; where only one judges, sigaudit must agree with it; everything else (the peers
+//! disagree, or neither judges, or sigaudit knowingly differs from the one that does) is listed
+//! in [`RECORDED`] with sigaudit's integrity verdict and a one-line reason, and the test fails
+//! if a verdict changes or an entry goes stale. Skips visibly without `../shared`.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use sigaudit::cache::Caches;
+use sigaudit::report::{DocumentReport, Integrity};
+use sigaudit::verify::{parse_rfc3339, verify_document, Context, Policy};
+
+fn real_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real");
+    if dir.join("REFERENCE.tsv").is_file() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "SKIP: {} not found (the shared real corpus is present in CI only)",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// (path, sig_index) → (sigaudit's integrity, why it differs from or is not judged by a peer).
+const RECORDED: &[(&str, usize, &str, &str)] = &[
+    ("pyhanko/coverage-anomalies/base.pdf", 0, "malformed", "signature field without /Contents: nothing to verify (FORMAT_FAILURE)"),
+    ("pyhanko/coverage-anomalies/one-byterange.pdf", 0, "malformed", "/ByteRange with other than four integers (FORMAT_FAILURE); pyHanko hashes it as non-standard coverage"),
+    ("pyhanko/ed448-disallowed-hash.pdf", 0, "unsupported", "Ed448/SHAKE256: ring cannot verify it, so INDETERMINATE, not a false failure (pyHanko verifies it)"),
+    ("pyhanko/ed448-shake256-nolen.pdf", 0, "unsupported", "Ed448/SHAKE256: ring cannot verify it, so INDETERMINATE, not a false failure (pyHanko verifies it)"),
+    ("pyhanko/signed-encrypted-pubkey-with-catalog-ref.pdf", 0, "ok", "public-key-encrypted file neither peer opens; its signature verifies (its /Contents is not encrypted)"),
+    ("dss/dss-cookbook/snippets/25sigs.pdf", 2, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (ERROR); imprint and token signature verify"),
+    ("dss/dss-pades/validation/AD-RB.pdf", 0, "unsupported", "SubFilter /PBAD.PAdES (evidence-record variant) is not supported"),
+    ("dss/dss-pades/validation/BadEncodedCMS.pdf", 0, "unsupported", "ECDSA with SHA-1: not supported by ring, INDETERMINATE; pdfsig does not list it, pyHanko raises"),
+    ("dss/dss-pades/validation/DSS-2821.pdf", 0, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (NOT_LISTED); imprint and token signature verify"),
+    ("dss/dss-pades/validation/PAdES-LT.pdf", 2, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (ERROR); imprint and token signature verify"),
+    ("dss/dss-pades/validation/Signature-P-BG_BOR-2.pdf", 1, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (ERROR); imprint and token signature verify"),
+    ("dss/dss-pades/validation/Signature-P-FR_CS-5.pdf", 1, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (ERROR); imprint and token signature verify"),
+    ("dss/dss-pades/validation/Signature-P-FR_CS-5.pdf", 2, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (ERROR); imprint and token signature verify"),
+    ("dss/dss-pades/validation/Signature-P-HU_NET-2.pdf", 0, "ok", "pdfsig does not verify it (NOT_VERIFIED/GENERIC_ERROR) and pyHanko's validation context fails; digest and signature verify"),
+    ("dss/dss-pades/validation/Signature-P-SK-6.pdf", 1, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (ERROR); imprint and token signature verify"),
+    ("dss/dss-pades/validation/belgian_pki_multiple_ocsps.pdf", 1, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (ERROR); imprint and token signature verify"),
+    ("dss/dss-pades/validation/dss-1420/PAdES-BpB-att-SHA256-SHA3_224withRSA.pdf", 0, "unsupported", "RSA with SHA3: ring cannot verify it, so INDETERMINATE (pyHanko says INVALID, pdfsig GENERIC_ERROR)"),
+    ("dss/dss-pades/validation/dss-1420/PAdES-BpB-att-SHA256-SHA3_256withRSA.pdf", 0, "unsupported", "RSA with SHA3: ring cannot verify it, so INDETERMINATE (pyHanko says INVALID, pdfsig GENERIC_ERROR)"),
+    ("dss/dss-pades/validation/dss-818/Signature-P-DE_CRY-2__HASH_FAILURE_.pdf", 0, "ok", "pyHanko says intact but not valid; pdfsig and sigaudit verify the signature over the signed attributes as received"),
+    ("dss/dss-pades/validation/dss-818/Signature-P-SK-1__HASH_FAILURE_.pdf", 5, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (NOT_LISTED); imprint and token signature verify"),
+    ("dss/dss-pades/validation/dss-PLAIN-ECDSA/TeleSec_PKS_eIDAS_QES_CA_1-baseline-b.pdf", 0, "unsupported", "plain-ECDSA (BSI TR-03111) signature algorithm: not supported by ring, INDETERMINATE"),
+    ("dss/dss-pades/validation/evidence-record/Signature-P-LT-ef971596-8f2e-407d-a413-aae9cb9b8e4a.pdf", 1, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (ERROR); imprint and token signature verify"),
+    ("dss/dss-pades/validation/pades-5-signatures-and-1-document-timestamp.pdf", 5, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (NOT_LISTED); imprint and token signature verify"),
+    ("dss/dss-pades/validation/pades-bes-no-certificates.pdf", 0, "unsupported", "CMS without the signer certificate: NO_SIGNING_CERTIFICATE_FOUND (pyHanko agrees in words)"),
+    ("dss/dss-pades/validation/pades-enveloping-cms.pdf", 0, "ok", "eContent present in a detached signature: the signature verifies over it (integrity ok), verdict FORMAT_FAILURE"),
+    ("dss/dss-pades/validation/pades-lt-extended-abde.pdf", 1, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (ERROR); imprint and token signature verify"),
+    ("dss/dss-pades/validation/pades-lt-extended-dss.pdf", 1, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (ERROR); imprint and token signature verify"),
+    ("dss/dss-pades/validation/pades-ltv-from-epes.pdf", 1, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (ERROR); imprint and token signature verify"),
+    ("dss/dss-pades/validation/pades-ltv-with-reason.pdf", 1, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (ERROR); imprint and token signature verify"),
+    ("dss/dss-pades/validation/pades-ltv.pdf", 1, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (ERROR); imprint and token signature verify"),
+    ("dss/dss-pades/validation/pades-multiple-pages-annots-overlap.pdf", 2, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (ERROR); imprint and token signature verify"),
+    ("dss/dss-pades/validation/pades-t-duplicated-doctst.pdf", 1, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (ERROR); imprint and token signature verify"),
+    ("dss/dss-pades/validation/pades-tst-with-null-type.pdf", 1, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (ERROR); imprint and token signature verify"),
+    ("dss/dss-pades/validation/pades-tst-with-sig-type.pdf", 1, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (ERROR); imprint and token signature verify"),
+    ("dss/dss-pades/validation/pades-unsupported-signature-algorithm.pdf", 0, "unsupported", "signatureAlgorithm names a curve with an RSA key: cannot be verified, INDETERMINATE"),
+    ("dss/dss-pades/validation/pades_infinite_loop.pdf", 0, "malformed", "/ByteRange reaches past the end of the file: nothing well-defined to hash (FORMAT_FAILURE)"),
+    ("dss/dss-pades/validation/pades_opposite_infinite_loop.pdf", 0, "malformed", "/ByteRange reaches past the end of the file: nothing well-defined to hash (FORMAT_FAILURE)"),
+    ("dss/dss-pades/validation/pades_with_orphan_ocsp_cert_refs.pdf", 1, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (ERROR); imprint and token signature verify"),
+    ("dss/dss-pades/validation/pdf-eof.pdf", 0, "malformed", "/ByteRange reaches past the end of the file: nothing well-defined to hash (FORMAT_FAILURE)"),
+    ("dss/dss-pades/validation/pdf-signed-corrupted.pdf", 0, "malformed", "/ByteRange reaches past the end of the file: nothing well-defined to hash (FORMAT_FAILURE)"),
+    ("dss/dss-pades/validation/pdf-signed-out-of-byteRange.pdf", 0, "malformed", "/ByteRange reaches past the end of the file: nothing well-defined to hash (FORMAT_FAILURE)"),
+    ("dss/dss-pades/validation/pdf-spoofing-attack.pdf", 0, "ok", "non-standard /ByteRange gap: digest checked, verdict FORMAT_FAILURE; pyHanko's strict reader refuses the file"),
+    ("dss/dss-pades/validation/pdf-with-empty-sig.pdf", 0, "malformed", "signature field without /Contents: nothing to verify (FORMAT_FAILURE)"),
+    ("dss/dss-pades/validation/pdf-with-two-empty-sigs.pdf", 0, "malformed", "signature field without /Contents: nothing to verify (FORMAT_FAILURE)"),
+    ("dss/dss-pades/validation/pdf-with-two-empty-sigs.pdf", 1, "malformed", "signature field without /Contents: nothing to verify (FORMAT_FAILURE)"),
+    ("dss/dss-pades/validation/timestamped_and_signed.pdf", 0, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (ERROR); imprint and token signature verify"),
+    ("endesive/examples/pdf-adobe-webcapture-x509.rsa_sha1.pdf", 0, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (NOT_LISTED); imprint and token signature verify"),
+];
+
+/// A peer's judgement of a signature's bytes: `Some(true)` intact, `Some(false)` broken, `None`
+/// no judgement (error, not verified, not listed).
+fn pdfsig(v: &str) -> Option<bool> {
+    match v.split(';').next() {
+        Some("sig=VALID") => Some(true),
+        Some("sig=DIGEST_MISMATCH" | "sig=INVALID") => Some(false),
+        _ => None,
+    }
+}
+
+fn pyhanko(v: &str) -> Option<bool> {
+    if v.starts_with("INTACT") {
+        Some(true)
+    } else if v.starts_with("INVALID") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+fn ours(i: Integrity) -> Option<bool> {
+    match i {
+        Integrity::Ok => Some(true),
+        Integrity::HashMismatch | Integrity::SignatureInvalid => Some(false),
+        _ => None,
+    }
+}
+
+fn integrity_name(i: Integrity) -> String {
+    serde_json::to_value(i)
+        .expect("serialises")
+        .as_str()
+        .expect("a string")
+        .to_string()
+}
+
+fn verify_corpus(dir: &Path) -> BTreeMap<String, DocumentReport> {
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv");
+    let paths: Vec<String> = manifest
+        .lines()
+        .skip(1)
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split('\t').next())
+        .map(str::to_string)
+        .collect();
+    let at = parse_rfc3339("2026-11-22T00:00:00Z").expect("time");
+    let mut by_source: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for p in paths {
+        let source = p.split('/').next().expect("source").to_string();
+        by_source.entry(source).or_default().push(p);
+    }
+    let mut out = BTreeMap::new();
+    for (source, files) in by_source {
+        let caches = Caches::new();
+        // The peers' trust set for this source; no revocation data exists offline.
+        let ctx = Context::load(
+            &[dir.join(&source).join("trust/from-signatures")],
+            &[],
+            &[],
+            &[],
+            at,
+            Policy {
+                require_revocation: false,
+                ..Policy::default()
+            },
+            &caches,
+        )
+        .expect("trust loads");
+        let reports: Vec<DocumentReport> = files
+            .par_iter()
+            .map(|p| {
+                let data = std::fs::read(dir.join(p)).expect("file");
+                verify_document(p, &data, &ctx, &caches)
+            })
+            .collect();
+        out.extend(reports.into_iter().map(|r| (r.name.clone(), r)));
+    }
+    out
+}
+
+#[test]
+fn integrity_agrees_with_pdfsig_and_pyhanko_where_they_agree() {
+    let Some(dir) = real_dir() else { return };
+    let reports = verify_corpus(&dir);
+    assert!(reports.len() >= 200, "{} documents", reports.len());
+    let recorded: BTreeMap<(&str, usize), (&str, &str)> = RECORDED
+        .iter()
+        .map(|&(p, i, integ, why)| ((p, i), (integ, why)))
+        .collect();
+    let mut used: HashSet<(&str, usize)> = HashSet::new();
+    let reference = std::fs::read_to_string(dir.join("REFERENCE.tsv")).expect("REFERENCE.tsv");
+    let (mut both_agree, mut one_judges, mut recorded_rows, mut unreported) = (0, 0, 0, 0);
+    let mut failures = Vec::new();
+    for line in reference.lines().filter(|l| !l.starts_with('#')).skip(1) {
+        let f: Vec<&str> = line.split('\t').collect();
+        let [path, idx, pd, py, _notes, field, br] = f[..] else {
+            panic!("REFERENCE.tsv row with {} fields", f.len());
+        };
+        let idx: usize = idx.parse().expect("sig_index");
+        let br: Option<Vec<i64>> =
+            (!br.is_empty()).then(|| br.split(',').map(|x| x.parse().expect("int")).collect());
+        let report = &reports[path];
+        let sig = report
+            .signatures
+            .iter()
+            .find(|s| s.byte_range == br && s.field == field)
+            .or_else(|| report.signatures.iter().find(|s| s.byte_range == br))
+            .or_else(|| report.signatures.iter().find(|s| s.field == field));
+        let Some(sig) = sig else {
+            // A /ByteRange neither the final form nor the peers report (superseded or
+            // orphan dictionaries: the reader's findings cover them).
+            assert!(
+                pdfsig(pd).is_none() && pyhanko(py).is_none(),
+                "{path} #{idx}: a peer judged a signature sigaudit did not report"
+            );
+            unreported += 1;
+            continue;
+        };
+        let (a, b, mine) = (pdfsig(pd), pyhanko(py), ours(sig.integrity));
+        let agrees_with_peers = match (a, b) {
+            (Some(x), Some(y)) if x == y => {
+                both_agree += 1;
+                Some(mine == Some(x))
+            }
+            (Some(x), None) | (None, Some(x)) => {
+                if mine == Some(x) {
+                    one_judges += 1;
+                    Some(true)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        match agrees_with_peers {
+            Some(true) => {}
+            Some(false) => failures.push(format!(
+                "{path} #{idx} {field}: peers agree ({pd} / {py}) but sigaudit says {:?}: {:?}",
+                sig.integrity, sig.reason
+            )),
+            None => match recorded.get(&(path, idx)) {
+                Some((integ, _why)) => {
+                    used.insert((path, idx));
+                    recorded_rows += 1;
+                    if *integ != integrity_name(sig.integrity) {
+                        failures.push(format!(
+                            "{path} #{idx} {field}: recorded {integ}, now {:?}: {:?}",
+                            sig.integrity, sig.reason
+                        ));
+                    }
+                }
+                None => failures.push(format!(
+                    "{path} #{idx} {field}: not recorded; pdfsig {pd}, pyHanko {py}, sigaudit {:?}: {:?}",
+                    sig.integrity, sig.reason
+                )),
+            },
+        }
+    }
+    let stale: Vec<_> = RECORDED
+        .iter()
+        .filter(|(p, i, _, _)| !used.contains(&(*p, *i)))
+        .collect();
+    assert!(stale.is_empty(), "stale RECORDED entries: {stale:?}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    eprintln!(
+        "real corpus: {both_agree} signatures where both peers agree (all matched), {one_judges} \
+         where one peer judges (matched), {recorded_rows} recorded with reasons, {unreported} \
+         /ByteRange rows no one reports"
+    );
+    assert!(both_agree >= 150, "{both_agree} agreeing rows");
+}
+
+#[test]
+fn real_corpus_reports_every_document_once_without_panicking() {
+    let Some(dir) = real_dir() else { return };
+    let reports = verify_corpus(&dir);
+    for (name, r) in &reports {
+        assert_eq!(&r.name, name);
+        // A report line always serialises.
+        serde_json::to_string(r).expect("serialises");
+    }
+}
