@@ -155,17 +155,20 @@ fn verify(args: &VerifyArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let reports: Vec<Result<sigaudit::report::DocumentReport, String>> = pool.install(|| {
+    // An unreadable input is an operational error (exit 2), but it still gets its line and
+    // the other documents are still verified: no input is ever missing from the report.
+    let reports: Vec<(sigaudit::report::DocumentReport, bool)> = pool.install(|| {
         args.files
             .par_iter()
             .map(|path| {
-                let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-                Ok(verify::verify_document(
-                    &path.display().to_string(),
-                    &data,
-                    &ctx,
-                    &caches,
-                ))
+                let name = path.display().to_string();
+                match std::fs::read(path) {
+                    Ok(data) => (verify::verify_document(&name, &data, &ctx, &caches), true),
+                    Err(e) => (
+                        sigaudit::report::DocumentReport::unreadable(&name, &e),
+                        false,
+                    ),
+                }
             })
             .collect()
     });
@@ -173,14 +176,16 @@ fn verify(args: &VerifyArgs) -> ExitCode {
     let mut out = BufWriter::new(stdout.lock());
     let mut summary = verify::Summary::default();
     let mut all_passed = true;
-    for r in reports {
-        let r = match r {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("sigaudit: {e}");
-                return ExitCode::from(2);
-            }
-        };
+    let mut all_read = true;
+    for (r, read) in reports {
+        if !read {
+            eprintln!(
+                "sigaudit: {}: {}",
+                r.name,
+                r.error.as_deref().unwrap_or_default()
+            );
+            all_read = false;
+        }
         summary.add(&r);
         all_passed &= r.status == sigaudit::verdict::DocumentStatus::TotalPassed;
         let line = serde_json::to_string(&r).expect("report serialises");
@@ -196,7 +201,9 @@ fn verify(args: &VerifyArgs) -> ExitCode {
         "sigaudit: summary {}",
         serde_json::to_string(&summary).expect("summary serialises")
     );
-    if all_passed {
+    if !all_read {
+        ExitCode::from(2)
+    } else if all_passed {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

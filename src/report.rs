@@ -34,6 +34,21 @@ pub struct DocumentReport {
     pub changes: Vec<RevisionChanges>,
 }
 
+impl DocumentReport {
+    /// The line of an input that could not be read at all.
+    pub fn unreadable(name: &str, error: &std::io::Error) -> Self {
+        DocumentReport {
+            name: name.to_string(),
+            bytes: 0,
+            status: DocumentStatus::Error,
+            error: Some(format!("cannot read: {error}")),
+            reason: None,
+            signatures: Vec::new(),
+            changes: Vec::new(),
+        }
+    }
+}
+
 /// How far the signature's own bytes check out, before any certificate question.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

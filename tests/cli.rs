@@ -68,3 +68,196 @@ fn inspect_prints_one_json_line_per_file() {
         .unwrap();
     assert!(ok.status.success());
 }
+
+fn sample_dir(sub: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("corpus/sample")
+        .join(sub)
+        .display()
+        .to_string()
+}
+
+/// The sample corpus' manifest, by file name.
+fn sample_manifest() -> std::collections::HashMap<String, serde_json::Value> {
+    let text = std::fs::read_to_string(sample_dir("manifest.jsonl")).unwrap();
+    text.lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|v| {
+            let name = v["name"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_string();
+            (name, v)
+        })
+        .collect()
+}
+
+fn verify(files: &[String], extra: &[&str]) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sigaudit"));
+    cmd.arg("verify")
+        .args(files)
+        .args(["--trust", &sample_dir("pki/roots")])
+        .args(["--certs", &sample_dir("pki/intermediates")])
+        .args(["--crl", &sample_dir("pki/crls")])
+        .args(["--at", "2026-07-01T00:00:00Z"])
+        .args(extra);
+    cmd.output().unwrap()
+}
+
+#[test]
+fn verify_prints_one_line_per_document_matching_the_sample_manifest() {
+    let manifest = sample_manifest();
+    let mut names: Vec<&String> = manifest.keys().collect();
+    names.sort();
+    let files: Vec<String> = names.iter().map(|n| sample(n)).collect();
+    let out = verify(&files, &["--jobs", "2"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the sample holds failing documents"
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines.len(),
+        files.len(),
+        "one line per document, in input order"
+    );
+    for (line, file) in lines.iter().zip(&files) {
+        assert_eq!(line["name"].as_str().unwrap(), file);
+        let name = file.rsplit('/').next().unwrap();
+        let expected = &manifest[name];
+        assert_eq!(line["status"], expected["status"], "{name}");
+        if expected["status"] != "ERROR" {
+            let got: Vec<_> = line["signatures"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| {
+                    (
+                        s["field"].clone(),
+                        s["indication"].clone(),
+                        s["sub_indication"].clone(),
+                    )
+                })
+                .collect();
+            let want: Vec<_> = expected["signatures"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| {
+                    (
+                        s["field"].clone(),
+                        s["indication"].clone(),
+                        s["sub_indication"].clone(),
+                    )
+                })
+                .collect();
+            assert_eq!(got, want, "{name}");
+        } else {
+            assert!(
+                line["error"].is_string(),
+                "{name}: an ERROR names its reason"
+            );
+        }
+        for key in ["bytes", "signatures", "reason"] {
+            assert!(line.get(key).is_some(), "{key} present");
+        }
+    }
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("\"paths\":{\"hits\":"),
+        "summary with cache counters: {stderr}"
+    );
+}
+
+#[test]
+fn verify_exit_codes() {
+    // A valid document passes: exit 0, with every schema field present.
+    let out = verify(&[sample("doc-000001.pdf")], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sig = &line["signatures"][0];
+    for key in [
+        "field",
+        "subfilter",
+        "byte_range",
+        "revision",
+        "covers_whole_file",
+        "integrity",
+        "indication",
+        "sub_indication",
+        "reason",
+        "signer",
+        "signing_time",
+        "timestamp",
+        "revocation",
+        "chain",
+    ] {
+        assert!(sig.get(key).is_some(), "signature field {key}");
+    }
+    assert_eq!(sig["integrity"], "ok");
+    assert_eq!(sig["revocation"], "good");
+    assert_eq!(sig["chain"].as_array().unwrap().len(), 3);
+    // Without CRLs: INDETERMINATE/TRY_LATER (exit 1) unless the policy accepts it.
+    let bin = env!("CARGO_BIN_EXE_sigaudit");
+    let base = |extra: &[&str]| {
+        Command::new(bin)
+            .args(["verify", &sample("doc-000001.pdf")])
+            .args(["--trust", &sample_dir("pki/roots")])
+            .args(["--certs", &sample_dir("pki/intermediates")])
+            .args(["--at", "2026-07-01T00:00:00Z"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let no_crl = base(&[]);
+    assert_eq!(no_crl.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&no_crl.stdout).contains("TRY_LATER"));
+    let accepted = base(&["--accept-missing-revocation"]);
+    assert_eq!(accepted.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&accepted.stdout).contains("\"revocation\":\"unknown\""));
+    // Operational errors: exit 2.
+    let bad_time = Command::new(bin)
+        .args(["verify", &sample("doc-000001.pdf")])
+        .args(["--trust", &sample_dir("pki/roots"), "--at", "yesterday"])
+        .output()
+        .unwrap();
+    assert_eq!(bad_time.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad_time.stderr).contains("RFC 3339"));
+    let missing_trust = Command::new(bin)
+        .args([
+            "verify",
+            &sample("doc-000001.pdf"),
+            "--trust",
+            "/nonexistent",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(missing_trust.status.code(), Some(2));
+    // An unreadable input: exit 2, yet it has its line and the other documents theirs.
+    let missing_file = verify(
+        &["/nonexistent.pdf".to_string(), sample("doc-000001.pdf")],
+        &[],
+    );
+    assert_eq!(missing_file.status.code(), Some(2));
+    let lines: Vec<serde_json::Value> = String::from_utf8(missing_file.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["status"], "ERROR");
+    assert_eq!(lines[1]["status"], "TOTAL_PASSED");
+}
