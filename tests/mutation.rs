@@ -154,3 +154,69 @@ fn mutated_documents_never_panic() {
     }
     eprintln!("{total} mutated documents read without panic");
 }
+
+/// Hex digits of a signature's CMS changed in place: the PDF structure is untouched, so every
+/// signature is still reported, and the CMS, certificate, CRL and timestamp parsers see the
+/// damage. Nothing may panic, and a change inside the CMS never makes a failing signature pass.
+#[test]
+fn mutated_cms_never_panics_and_every_signature_is_still_reported() {
+    use sigaudit::cache::Caches;
+    use sigaudit::verdict::Indication;
+    use sigaudit::verify::{parse_rfc3339, verify_document, Context, Policy};
+
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/sample");
+    let caches = Caches::new();
+    let ctx = Context::load(
+        &[sample.join("pki/roots")],
+        &[sample.join("pki/intermediates")],
+        &[sample.join("pki/crls")],
+        &[],
+        parse_rfc3339("2026-07-01T00:00:00Z").unwrap(),
+        Policy::default(),
+        &caches,
+    )
+    .unwrap();
+    // doc-000005 carries signature timestamps; doc-000006 a DSS and a document timestamp.
+    let mut total = 0;
+    let mut passed = 0;
+    for (name, seed) in [("doc-000005.pdf", 11u64), ("doc-000006.pdf", 12)] {
+        let base = std::fs::read(sample.join("docs").join(name)).unwrap();
+        let doc = pdf::read(&base).unwrap();
+        let spans: Vec<(usize, usize)> = doc
+            .signatures
+            .iter()
+            .filter_map(|s| s.contents.as_ref())
+            .map(|c| (c.span.start + 1, c.span.start + 1 + 2 * c.len))
+            .collect();
+        let original = verify_document(name, &base, &ctx, &caches);
+        let mut rng = Rng(0xC0FF_EE00 ^ seed);
+        for i in 0..300 {
+            let (start, end) = spans[rng.below(spans.len())];
+            let pos = start + rng.below(end - start);
+            let mut m = base.clone();
+            let digit = b"0123456789abcdef"[rng.below(16)];
+            if m[pos].eq_ignore_ascii_case(&digit) {
+                continue;
+            }
+            m[pos] = digit;
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                verify_document(name, &m, &ctx, &caches)
+            }));
+            let Ok(r) = r else {
+                panic!("{name}: CMS mutation {i} at byte {pos} panicked");
+            };
+            assert_eq!(r.signatures.len(), original.signatures.len());
+            for (a, b) in original.signatures.iter().zip(&r.signatures) {
+                assert!(
+                    a.indication == Indication::TotalPassed
+                        || b.indication != Indication::TotalPassed,
+                    "{name}: mutation at {pos} made failing {} pass",
+                    a.field
+                );
+            }
+            passed += usize::from(r.status == original.status);
+            total += 1;
+        }
+    }
+    eprintln!("{total} CMS mutations verified without panic ({passed} kept the document's status)");
+}
