@@ -1,0 +1,107 @@
+//! CRL indexing and OCSP checking on the generated PKI's material.
+
+use std::path::Path;
+
+use sigaudit::cache::Caches;
+use sigaudit::pki::cert::Cert;
+use sigaudit::revocation::{status, Crl, OcspResponse, Sources, Status};
+
+fn sample() -> &'static Path {
+    Box::leak(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("corpus/sample")
+            .into_boxed_path(),
+    )
+}
+
+#[test]
+fn every_crl_entry_is_indexed_and_found() {
+    let der = std::fs::read(sample().join("pki/crls/ca-personal.crl")).unwrap();
+    let crl = Crl::parse(&der).unwrap();
+    let (_, parsed) = x509_parser::prelude::parse_x509_crl(&der).unwrap();
+    let entries: Vec<Vec<u8>> = parsed
+        .iter_revoked_certificates()
+        .map(|r| {
+            let s = r.raw_serial();
+            let z = s.iter().take_while(|&&b| b == 0).count().min(s.len() - 1);
+            s[z..].to_vec()
+        })
+        .collect();
+    assert!(entries.len() > 6000, "{} entries", entries.len());
+    assert_eq!(crl.revoked.len(), entries.len(), "serials are distinct");
+    for e in &entries {
+        assert!(crl.revoked.contains_key(e));
+    }
+    assert!(!crl.revoked.contains_key(&[0x7f, 0x01, 0x02][..]));
+    assert!(crl.this_update < crl.next_update.unwrap());
+}
+
+/// doc-000006 is a long-term-validation document: its DSS holds the chain, the CRLs and one
+/// OCSP response per signer certificate.
+#[test]
+fn dss_ocsp_responses_say_good_and_a_forged_one_is_ignored() {
+    let data = std::fs::read(sample().join("docs/doc-000006.pdf")).unwrap();
+    let doc = sigaudit::pdf::read(&data).unwrap();
+    let dss = doc.dss.expect("a DSS");
+    let caches = Caches::new();
+    let certs: Vec<Cert> = dss
+        .certs
+        .iter()
+        .map(|s| sigaudit::pdf::stream_data(&data, s).unwrap())
+        .filter_map(|d| caches.certificate(&d))
+        .collect();
+    let ocsps: Vec<Vec<u8>> = dss
+        .ocsps
+        .iter()
+        .map(|s| sigaudit::pdf::stream_data(&data, s).unwrap().into_owned())
+        .collect();
+    assert!(!ocsps.is_empty());
+    for o in &ocsps {
+        let r = OcspResponse::parse(o).unwrap();
+        assert_eq!(r.responses.len(), 1);
+    }
+    let at = sigaudit::verify::parse_rfc3339("2026-07-01T00:00:00Z").unwrap();
+    let leaves: Vec<&Cert> = certs
+        .iter()
+        .filter(|c| c.basic_constraints.is_none_or(|(ca, _)| !ca))
+        .filter(|c| !c.eku.as_ref().is_some_and(|e| e.time_stamping))
+        .collect();
+    assert!(!leaves.is_empty());
+    let mut checked = 0;
+    for leaf in leaves {
+        let Some(issuer) = certs.iter().find(|c| leaf.could_be_issued_by(c)) else {
+            continue;
+        };
+        let sources = Sources {
+            crls: vec![],
+            ocsps: ocsps.iter().map(Vec::as_slice).collect(),
+        };
+        assert_eq!(
+            status(leaf, issuer, &sources, at, &caches),
+            Status::Good { source: "ocsp" },
+            "{}",
+            leaf.subject
+        );
+        // The same responses with their signatures damaged prove nothing.
+        let forged: Vec<Vec<u8>> = ocsps
+            .iter()
+            .map(|o| {
+                let mut f = o.clone();
+                let n = f.len();
+                f[n - 10] ^= 0x01;
+                f
+            })
+            .collect();
+        let forged_sources = Sources {
+            crls: vec![],
+            ocsps: forged.iter().map(Vec::as_slice).collect(),
+        };
+        assert!(matches!(
+            status(leaf, issuer, &forged_sources, at, &caches),
+            Status::Unknown { .. }
+        ));
+        checked += 1;
+    }
+    assert!(checked > 0);
+    assert!(caches.stats().ocsp.misses > 0);
+}
