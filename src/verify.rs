@@ -50,8 +50,8 @@ impl Default for Policy {
 pub struct Context {
     /// Trust anchors and `--certs` intermediates.
     pub store: TrustStore,
-    /// CRLs given with `--crl`.
-    pub crls: Vec<Vec<u8>>,
+    /// CRLs given with `--crl`, parsed once.
+    pub crls: Vec<std::sync::Arc<revocation::Crl>>,
     /// OCSP responses given with `--ocsp`.
     pub ocsps: Vec<Vec<u8>>,
     /// The validation time, seconds since the epoch.
@@ -249,6 +249,18 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
         );
     }
 
+    let mut base_sources = Sources::default();
+    for c in &dss_crls {
+        base_sources.add_crl(c, caches);
+    }
+    base_sources.crls.extend(ctx.crls.iter().cloned());
+    for o in &dss_ocsps {
+        base_sources.add_ocsp(o);
+    }
+    for o in &ctx.ocsps {
+        base_sources.add_ocsp(o);
+    }
+
     // Document timestamps first: their times are proofs of existence for what they cover.
     let mut outcomes: Vec<Option<Outcome>> = (0..parsed.len()).map(|_| None).collect();
     let mut doc_ts_poe: Vec<(usize, i64)> = Vec::new(); // (signed end, genTime)
@@ -257,8 +269,7 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
         ctx,
         caches,
         dss_certs: &dss_certs,
-        dss_crls: &dss_crls,
-        dss_ocsps: &dss_ocsps,
+        base_sources: &base_sources,
     };
     let order: Vec<usize> = {
         let mut o: Vec<usize> = (0..parsed.len()).collect();
@@ -462,8 +473,8 @@ struct Shared<'a> {
     ctx: &'a Context,
     caches: &'a Caches,
     dss_certs: &'a [Cert],
-    dss_crls: &'a [Cow<'a, [u8]>],
-    dss_ocsps: &'a [Cow<'a, [u8]>],
+    /// The document's DSS and the run's revocation data, parsed once per document.
+    base_sources: &'a Sources<'a>,
 }
 
 impl Outcome {
@@ -922,15 +933,13 @@ fn validate(
 
     // Path, validity, revocation.
     let (crl_arch, ocsp_arch) = archival(si);
-    let mut sources = Sources::default();
-    sources.crls.extend(cms.crls.iter().copied());
-    sources.crls.extend(crl_arch);
-    sources.crls.extend(sh.dss_crls.iter().map(|c| &c[..]));
-    sources.crls.extend(sh.ctx.crls.iter().map(|c| &c[..]));
-    sources.ocsps.extend(cms.ocsps.iter().map(|c| &c[..]));
-    sources.ocsps.extend(ocsp_arch);
-    sources.ocsps.extend(sh.dss_ocsps.iter().map(|c| &c[..]));
-    sources.ocsps.extend(sh.ctx.ocsps.iter().map(|c| &c[..]));
+    let mut sources = sh.base_sources.clone();
+    for c in cms.crls.iter().copied().chain(crl_arch) {
+        sources.add_crl(c, sh.caches);
+    }
+    for o in cms.ocsps.iter().map(|c| &c[..]).chain(ocsp_arch) {
+        sources.add_ocsp(o);
+    }
     let purpose = if kind == Kind::DocTimestamp {
         Purpose::Timestamping
     } else {
@@ -1237,10 +1246,16 @@ impl Context {
             return Err("no trust anchor found in the --trust paths".into());
         }
         let intermediates = crate::pki::load_certificates(certs, caches)?;
-        let crls = crate::pki::load_blobs(crls, "X509 CRL")?
-            .into_iter()
-            .map(|(_, d)| d)
-            .collect();
+        let mut crl_list = Vec::new();
+        for (name, der) in crate::pki::load_blobs(crls, "X509 CRL")? {
+            let mut one = Sources::default();
+            one.add_crl(&der, caches);
+            match one.crls.pop() {
+                Some(c) => crl_list.push(c),
+                None => return Err(format!("{name}: not a parsable CRL")),
+            }
+        }
+        let crls = crl_list;
         let ocsps = crate::pki::load_blobs(ocsps, "OCSP RESPONSE")?
             .into_iter()
             .map(|(_, d)| d)
@@ -1355,11 +1370,7 @@ fn raw_rsa(
         return o;
     };
     o.integrity = Integrity::Ok;
-    let mut sources = Sources::default();
-    sources.crls.extend(sh.dss_crls.iter().map(|c| &c[..]));
-    sources.crls.extend(sh.ctx.crls.iter().map(|c| &c[..]));
-    sources.ocsps.extend(sh.dss_ocsps.iter().map(|c| &c[..]));
-    sources.ocsps.extend(sh.ctx.ocsps.iter().map(|c| &c[..]));
+    let sources = sh.base_sources.clone();
     let mut offered = certs;
     offered.extend(sh.dss_certs.iter().cloned());
     certificate_checks(

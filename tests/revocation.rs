@@ -72,10 +72,10 @@ fn dss_ocsp_responses_say_good_and_a_forged_one_is_ignored() {
         let Some(issuer) = certs.iter().find(|c| leaf.could_be_issued_by(c)) else {
             continue;
         };
-        let sources = Sources {
-            crls: vec![],
-            ocsps: ocsps.iter().map(Vec::as_slice).collect(),
-        };
+        let mut sources = Sources::default();
+        for o in &ocsps {
+            sources.add_ocsp(o);
+        }
         assert_eq!(
             status(leaf, issuer, &sources, at, &caches),
             Status::Good { source: "ocsp" },
@@ -92,10 +92,10 @@ fn dss_ocsp_responses_say_good_and_a_forged_one_is_ignored() {
                 f
             })
             .collect();
-        let forged_sources = Sources {
-            crls: vec![],
-            ocsps: forged.iter().map(Vec::as_slice).collect(),
-        };
+        let mut forged_sources = Sources::default();
+        for o in &forged {
+            forged_sources.add_ocsp(o);
+        }
         assert!(matches!(
             status(leaf, issuer, &forged_sources, at, &caches),
             Status::Unknown { .. }

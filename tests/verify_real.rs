@@ -35,7 +35,7 @@ const RECORDED: &[(&str, usize, &str, &str)] = &[
     ("pyhanko/signed-encrypted-pubkey-with-catalog-ref.pdf", 0, "ok", "public-key-encrypted file neither peer opens; its signature verifies (its /Contents is not encrypted)"),
     ("dss/dss-cookbook/snippets/25sigs.pdf", 2, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (ERROR); imprint and token signature verify"),
     ("dss/dss-pades/validation/AD-RB.pdf", 0, "unsupported", "SubFilter /PBAD.PAdES (evidence-record variant) is not supported"),
-    ("dss/dss-pades/validation/BadEncodedCMS.pdf", 0, "unsupported", "ECDSA with SHA-1: not supported by ring, INDETERMINATE; pdfsig does not list it, pyHanko raises"),
+    ("dss/dss-pades/validation/BadEncodedCMS.pdf", 0, "ok", "non-DER CMS, ECDSA P-256 with SHA-1: verifies over the bytes as received; pdfsig does not list it, pyHanko raises"),
     ("dss/dss-pades/validation/DSS-2821.pdf", 0, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (NOT_LISTED); imprint and token signature verify"),
     ("dss/dss-pades/validation/PAdES-LT.pdf", 2, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (ERROR); imprint and token signature verify"),
     ("dss/dss-pades/validation/Signature-P-BG_BOR-2.pdf", 1, "ok", "document timestamp or signature pdfsig does not verify (NOT_VERIFIED) and pyHanko does not validate (ERROR); imprint and token signature verify"),

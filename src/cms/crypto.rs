@@ -279,8 +279,35 @@ pub fn verify(
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), VerifyError> {
+    if is_ecdsa_p256_sha1(key, signature_algorithm, digest_oid) {
+        return ecdsa_p256_sha1(key, message, signature);
+    }
     let alg = algorithm(key, signature_algorithm, digest_oid)?;
     UnparsedPublicKey::new(alg, &key.bits)
         .verify(message, signature)
+        .map_err(|_| VerifyError::Invalid)
+}
+
+fn is_ecdsa_p256_sha1(
+    key: &PublicKey,
+    signature_algorithm: &AlgorithmIdentifier<'_>,
+    digest_oid: Option<&str>,
+) -> bool {
+    key.algorithm == oid::EC_PUBLIC_KEY
+        && key.curve.as_deref() == Some(oid::P256)
+        && (signature_algorithm.oid == oid::ECDSA_SHA1
+            || (signature_algorithm.oid == oid::EC_PUBLIC_KEY && digest_oid == Some(oid::SHA1)))
+}
+
+/// ECDSA P-256 with SHA-1, which legacy signing software still writes and ring does not verify:
+/// the SHA-1 digest is checked with RustCrypto's prehash verifier (FIPS 186-4, 6.4). The
+/// algorithm policy then grades SHA-1 like any other use of it.
+fn ecdsa_p256_sha1(key: &PublicKey, message: &[u8], signature: &[u8]) -> Result<(), VerifyError> {
+    use p256::ecdsa::signature::hazmat::PrehashVerifier;
+    let vk =
+        p256::ecdsa::VerifyingKey::from_sec1_bytes(&key.bits).map_err(|_| VerifyError::Invalid)?;
+    let sig = p256::ecdsa::Signature::from_der(signature).map_err(|_| VerifyError::Invalid)?;
+    let digest = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, message);
+    vk.verify_prehash(digest.as_ref(), &sig)
         .map_err(|_| VerifyError::Invalid)
 }

@@ -315,13 +315,43 @@ fn hash(alg_oid: &str, data: &[u8]) -> Option<Vec<u8>> {
     Some(ring::digest::digest(alg.ring(), data).as_ref().to_vec())
 }
 
-/// The revocation material available for one document.
+/// The revocation material available for one signature, parsed: CRLs through the run's cache
+/// (each distinct CRL hashed and parsed once per document at most, not per lookup), OCSP
+/// responses with their fingerprints.
 #[derive(Default, Clone)]
 pub struct Sources<'a> {
-    /// CRL DERs.
-    pub crls: Vec<&'a [u8]>,
-    /// OCSP response DERs.
-    pub ocsps: Vec<&'a [u8]>,
+    /// Parsed CRLs.
+    pub crls: Vec<Arc<Crl>>,
+    /// CRLs that did not parse.
+    pub unreadable_crls: usize,
+    /// OCSP responses: (SHA-256, DER).
+    pub ocsps: Vec<(Fingerprint, &'a [u8])>,
+}
+
+impl<'a> Sources<'a> {
+    /// Adds a CRL by its DER.
+    pub fn add_crl(&mut self, der: &[u8], caches: &Caches) {
+        let fp = fingerprint(der);
+        match caches
+            .crls
+            .get_or_compute(fp, || Crl::parse(der).ok().map(Arc::new))
+        {
+            Some(c) => {
+                if !self.crls.iter().any(|x| x.sha256 == c.sha256) {
+                    self.crls.push(c)
+                }
+            }
+            None => self.unreadable_crls += 1,
+        }
+    }
+
+    /// Adds an OCSP response by its DER.
+    pub fn add_ocsp(&mut self, der: &'a [u8]) {
+        let fp = fingerprint(der);
+        if !self.ocsps.iter().any(|(f, _)| *f == fp) {
+            self.ocsps.push((fp, der));
+        }
+    }
 }
 
 /// What the revocation sources say of one certificate.
@@ -376,15 +406,10 @@ pub fn status(
             revoked = Some(Status::Revoked { at, reason, source });
         }
     };
-    for der in &sources.crls {
-        let fp = fingerprint(der);
-        let Some(crl) = caches
-            .crls
-            .get_or_compute(fp, || Crl::parse(der).ok().map(Arc::new))
-        else {
-            notes.push("a CRL does not parse".into());
-            continue;
-        };
+    if sources.unreadable_crls > 0 {
+        notes.push("a CRL does not parse".into());
+    }
+    for crl in &sources.crls {
         if crl.issuer_raw != cert.issuer_raw {
             continue;
         }
@@ -409,8 +434,7 @@ pub fn status(
             notes.push("the issuer's CRL is past its nextUpdate".into());
         }
     }
-    for der in &sources.ocsps {
-        let fp = fingerprint(der);
+    for &(fp, der) in &sources.ocsps {
         let st = caches
             .ocsp
             .get_or_compute((fp, cert.sha256), || ocsp_status(der, cert, issuer, caches));
