@@ -664,30 +664,15 @@ fn check_signer_info(
         return None;
     };
     o.signer = Some(signer.clone());
-    match crypto::verify(
+    let result = crypto::verify(
         &signer.key,
         &si.signature_algorithm,
         Some(digest_oid),
         &to_verify,
         &si.signature,
-    ) {
-        Ok(()) => {}
-        Err(VerifyError::Invalid) => {
-            o.integrity = Integrity::SignatureInvalid;
-            o.fail(
-                SubIndication::SigCryptoFailure,
-                "the signature value does not verify with the signer's public key",
-            );
-            return None;
-        }
-        Err(VerifyError::Unsupported(m)) => {
-            o.integrity = Integrity::Unsupported;
-            o.fail(
-                SubIndication::CryptoConstraintsFailure,
-                format!("cannot verify: {m} is not supported"),
-            );
-            return None;
-        }
+    );
+    if !judge_signature_value(o, result) {
+        return None;
     }
     o.integrity = Integrity::Ok;
     if let Err(m) = signing_certificate(si, &signer) {
@@ -1351,22 +1336,7 @@ fn raw_rsa(
         }
     }
     let Some(used) = used else {
-        match last_err {
-            VerifyError::Unsupported(m) => {
-                o.integrity = Integrity::Unsupported;
-                o.fail(
-                    SubIndication::CryptoConstraintsFailure,
-                    format!("cannot verify: {m}"),
-                );
-            }
-            VerifyError::Invalid => {
-                o.integrity = Integrity::SignatureInvalid;
-                o.fail(
-                    SubIndication::SigCryptoFailure,
-                    "the PKCS#1 signature does not verify with the /Cert key over the signed bytes",
-                );
-            }
-        }
+        judge_signature_value(&mut o, Err(last_err));
         return o;
     };
     o.integrity = Integrity::Ok;
@@ -1434,6 +1404,34 @@ fn constraints(
                     format!("uses {what}, acceptable only before {until_s}; no timestamp proves the signature existed then"),
                 );
             }
+        }
+    }
+}
+
+/// Records the outcome of checking a signature value: integrity `ok`, or `signature_invalid`
+/// (SIG_CRYPTO_FAILURE), or `unsupported` (INDETERMINATE, the algorithm named). Returns whether
+/// the value verified.
+fn judge_signature_value(o: &mut Outcome, result: Result<(), VerifyError>) -> bool {
+    match result {
+        Ok(()) => {
+            o.integrity = Integrity::Ok;
+            true
+        }
+        Err(VerifyError::Invalid) => {
+            o.integrity = Integrity::SignatureInvalid;
+            o.fail(
+                SubIndication::SigCryptoFailure,
+                "the signature value does not verify with the signer's public key",
+            );
+            false
+        }
+        Err(VerifyError::Unsupported(m)) => {
+            o.integrity = Integrity::Unsupported;
+            o.fail(
+                SubIndication::CryptoConstraintsFailure,
+                format!("cannot verify: {m} is not supported"),
+            );
+            false
         }
     }
 }

@@ -6,25 +6,15 @@
 //! disappears, fails the test. Where `../shared` is absent (a user's clone) the tests print a
 //! visible skip.
 
+mod common;
+use common::real_dir;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value as Json;
 use sigaudit::digest::{self, Coverage, DigestAlgorithm, Request};
 use sigaudit::pdf::{self, Document};
-
-fn real_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real");
-    if dir.join("REFERENCE_DETAIL.jsonl").is_file() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIP: {} not found (the shared real corpus is present in CI only)",
-            dir.display()
-        );
-        None
-    }
-}
 
 fn pdf_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();

@@ -5,26 +5,16 @@
 //! in [`RECORDED`] with sigaudit's integrity verdict and a one-line reason, and the test fails
 //! if a verdict changes or an entry goes stale. Skips visibly without `../shared`.
 
+mod common;
+use common::real_dir;
+
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rayon::prelude::*;
 use sigaudit::cache::Caches;
 use sigaudit::report::{DocumentReport, Integrity};
 use sigaudit::verify::{parse_rfc3339, verify_document, Context, Policy};
-
-fn real_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real");
-    if dir.join("REFERENCE.tsv").is_file() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIP: {} not found (the shared real corpus is present in CI only)",
-            dir.display()
-        );
-        None
-    }
-}
 
 /// (path, sig_index) → (sigaudit's integrity, why it differs from or is not judged by a peer).
 const RECORDED: &[(&str, usize, &str, &str)] = &[
