@@ -225,6 +225,44 @@ pub enum Modifications {
     Forbidden,
 }
 
+/// Where each stage's errors lead: the one place an error becomes a sub-indication.
+///
+/// A CMS that cannot be read is not conformant to its base standard (FORMAT_FAILURE). A
+/// signature value that does not verify is SIG_CRYPTO_FAILURE; one whose algorithm sigaudit
+/// cannot check fails the validation policy's cryptographic constraints (INDETERMINATE), never
+/// the signature. Path errors: a constraint violation is CHAIN_CONSTRAINTS_FAILURE, a path whose
+/// certificates do not verify is CERTIFICATE_CHAIN_GENERAL_FAILURE, an unverifiable algorithm
+/// in the path CRYPTO_CONSTRAINTS_FAILURE, and no path at all NO_CERTIFICATE_CHAIN_FOUND.
+pub mod map {
+    use super::SubIndication;
+    use crate::cms::crypto::VerifyError;
+    use crate::cms::CmsError;
+    use crate::pki::PkiError;
+
+    /// A CMS parse error.
+    pub fn cms(_: &CmsError) -> SubIndication {
+        SubIndication::FormatFailure
+    }
+
+    /// A failed signature-value check.
+    pub fn signature(e: &VerifyError) -> SubIndication {
+        match e {
+            VerifyError::Invalid => SubIndication::SigCryptoFailure,
+            _ => SubIndication::CryptoConstraintsFailure,
+        }
+    }
+
+    /// A failed path search.
+    pub fn path(e: &PkiError) -> SubIndication {
+        match e {
+            PkiError::Constraints(_) => SubIndication::ChainConstraintsFailure,
+            PkiError::BadSignature { .. } => SubIndication::CertificateChainGeneralFailure,
+            PkiError::UnsupportedAlgorithm(_) => SubIndication::CryptoConstraintsFailure,
+            _ => SubIndication::NoCertificateChainFound,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

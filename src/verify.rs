@@ -15,7 +15,7 @@ use crate::cms::{self, hex, oid, SignedData, SignerId, SignerInfo};
 use crate::digest::{self, DigestAlgorithm, Request};
 use crate::pdf::{self, Document, Signature, SignatureType};
 use crate::pki::cert::Cert;
-use crate::pki::{build_path, PathOutcome, PkiError, TrustStore};
+use crate::pki::{build_path, PathOutcome, TrustStore};
 use crate::report::{
     DocumentReport, Integrity, RevocationReport, SignatureReport, SignerReport, TimestampReport,
 };
@@ -313,6 +313,21 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
                     checks[i].ranges,
                     covered_poe,
                 );
+                // ISO 32000-2, 12.8.3.3.1: "only a single signer shall be present" (one
+                // SignerInfo). The first is judged; the verdict is a format failure.
+                if cms.signer_infos.len() > 1
+                    && o.verdict
+                        .as_ref()
+                        .is_none_or(|(s, _)| s.indication() != Indication::TotalFailed)
+                {
+                    o.verdict = Some((
+                        SubIndication::FormatFailure,
+                        format!(
+                            "{} SignerInfos; a PDF signature has exactly one",
+                            cms.signer_infos.len()
+                        ),
+                    ));
+                }
                 // ETSI EN 319 142-1, 6.3 (and ISO 32000-2, 12.8.3.3.1): a detached signature's
                 // eContent is absent. Integrity was still checked over what was signed.
                 if kind == Kind::Detached
@@ -532,7 +547,7 @@ fn parse_signature<'a>(
     let cms = match cms::parse(bytes) {
         Ok(c) => c,
         Err(e) => {
-            o.fail(SubIndication::FormatFailure, e.to_string());
+            o.fail(crate::verdict::map::cms(&e), e.to_string());
             return Parsed::Decided(o);
         }
     };
@@ -809,8 +824,14 @@ fn validate(
         return o;
     };
     let si = &cms.signer_infos[0];
-    let mut pool = cms_certs(cms, sh.caches);
-    pool.extend(sh.dss_certs.iter().cloned());
+    // Offered by the document (CMS, DSS): used for path building; plus the run's
+    // intermediates, where the signer is looked for.
+    let offered: Vec<Cert> = {
+        let mut v = cms_certs(cms, sh.caches);
+        v.extend(sh.dss_certs.iter().cloned());
+        v
+    };
+    let mut pool = offered.clone();
     pool.extend(sh.ctx.store.intermediates().iter().cloned());
 
     // Integrity.
@@ -930,11 +951,6 @@ fn validate(
     } else {
         Purpose::Signing
     };
-    let offered: Vec<Cert> = {
-        let mut v = cms_certs(cms, sh.caches);
-        v.extend(sh.dss_certs.iter().cloned());
-        v
-    };
     // The trusted signing time: a signature timestamp's genTime (made right after signing),
     // or a document timestamp's own genTime. A later document timestamp covering the
     // signature only bounds the signing time from above.
@@ -993,12 +1009,7 @@ fn certificate_checks(
     let chain = match &*path {
         PathOutcome::Found(c) => c.clone(),
         PathOutcome::Failed(e) => {
-            let s = match e {
-                PkiError::Constraints(_) => SubIndication::ChainConstraintsFailure,
-                PkiError::BadSignature { .. } => SubIndication::CertificateChainGeneralFailure,
-                PkiError::UnsupportedAlgorithm(_) => SubIndication::CryptoConstraintsFailure,
-                _ => SubIndication::NoCertificateChainFound,
-            };
+            let s = crate::verdict::map::path(e);
             o.fail(s, e.to_string());
             return;
         }
@@ -1417,20 +1428,16 @@ fn judge_signature_value(o: &mut Outcome, result: Result<(), VerifyError>) -> bo
             o.integrity = Integrity::Ok;
             true
         }
-        Err(VerifyError::Invalid) => {
-            o.integrity = Integrity::SignatureInvalid;
-            o.fail(
-                SubIndication::SigCryptoFailure,
-                "the signature value does not verify with the signer's public key",
-            );
-            false
-        }
-        Err(VerifyError::Unsupported(m)) => {
-            o.integrity = Integrity::Unsupported;
-            o.fail(
-                SubIndication::CryptoConstraintsFailure,
-                format!("cannot verify: {m} is not supported"),
-            );
+        Err(e) => {
+            o.integrity = match e {
+                VerifyError::Invalid => Integrity::SignatureInvalid,
+                _ => Integrity::Unsupported,
+            };
+            let why = match &e {
+                VerifyError::Unsupported(m) => format!("cannot verify: {m} is not supported"),
+                _ => "the signature value does not verify with the signer's public key".into(),
+            };
+            o.fail(crate::verdict::map::signature(&e), why);
             false
         }
     }
