@@ -97,9 +97,15 @@ pub struct TrustStore {
 impl TrustStore {
     /// A store from parsed anchors and intermediates.
     pub fn new(anchors: Vec<Cert>, intermediates: Vec<Cert>) -> Self {
-        let mut ids: Vec<Fingerprint> = anchors.iter().map(|c| c.sha256).collect();
-        ids.sort();
-        let id = fingerprint(&ids.concat());
+        // The identity of what a path search may use besides the document: the anchors and
+        // the run's intermediates (path results are cached under it).
+        let set = |certs: &[Cert]| {
+            let mut ids: Vec<Fingerprint> = certs.iter().map(|c| c.sha256).collect();
+            ids.sort();
+            ids.dedup();
+            fingerprint(&ids.concat())
+        };
+        let id = fingerprint(&[set(&anchors), set(&intermediates)].concat());
         TrustStore {
             anchors,
             intermediates,
@@ -257,7 +263,7 @@ pub fn signed_by(subject: &Cert, issuer: &Cert, caches: &Caches) -> Result<(), P
 
 /// Builds a path for `leaf` using the store and the certificates the document offers
 /// (`offered`: the CMS's and the DSS's). Candidates valid at `time` are tried first. Cached per
-/// (leaf, anchor set, day of `time`, offered set).
+/// (leaf, store, day of `time`, offered set).
 pub fn build_path(
     leaf: &Cert,
     offered: &[Cert],

@@ -1,0 +1,94 @@
+//! Path building on the generated PKI: found, missing intermediates, unknown roots,
+//! self-signed loops, and the path cache.
+
+use std::path::Path;
+
+use sigaudit::cache::Caches;
+use sigaudit::pki::cert::Cert;
+use sigaudit::pki::{build_path, load_certificates, PathOutcome, PkiError, TrustStore};
+
+fn sample(p: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("corpus/sample")
+        .join(p)
+}
+
+/// The signer certificates of doc-000001's six signatures (from their CMS).
+fn signers(caches: &Caches) -> Vec<Cert> {
+    let data = std::fs::read(sample("docs/doc-000001.pdf")).unwrap();
+    let doc = sigaudit::pdf::read(&data).unwrap();
+    let mut out = Vec::new();
+    for s in &doc.signatures {
+        let cms = sigaudit::cms::parse(&s.contents.as_ref().unwrap().bytes).unwrap();
+        for der in &cms.certificates {
+            let c = caches.certificate(der).unwrap();
+            if c.basic_constraints.is_none_or(|(ca, _)| !ca) {
+                out.push(c);
+            }
+        }
+    }
+    assert!(!out.is_empty());
+    out
+}
+
+#[test]
+fn paths_are_found_through_supplied_intermediates_and_cached() {
+    let caches = Caches::new();
+    let roots = load_certificates(&[sample("pki/roots")], &caches).unwrap();
+    let cas = load_certificates(&[sample("pki/intermediates")], &caches).unwrap();
+    let t = sigaudit::verify::parse_rfc3339("2026-07-01T00:00:00Z").unwrap();
+    let store = TrustStore::new(roots.clone(), cas.clone());
+    for leaf in signers(&caches) {
+        match &*build_path(&leaf, &[], &store, t, &caches) {
+            PathOutcome::Found(p) => {
+                assert_eq!(p.len(), 3, "leaf, CA, root");
+                assert_eq!(p[0].sha256, leaf.sha256);
+                assert!(store.is_anchor(&p[2]));
+            }
+            PathOutcome::Failed(e) => panic!("{}: {e}", leaf.subject),
+        }
+    }
+    let before = caches.stats().paths;
+    let leaf = &signers(&caches)[0];
+    let _ = build_path(leaf, &[], &store, t, &caches);
+    let after = caches.stats().paths;
+    assert_eq!(
+        after.misses, before.misses,
+        "the second search is a cache hit"
+    );
+    assert!(after.hits > before.hits);
+
+    // Regression: the path cache once keyed on the anchors only, so a path found through the
+    // run's intermediates was served to a store without them. Without the intermediates no
+    // path exists; offered by the document, it does.
+    let bare = TrustStore::new(roots.clone(), vec![]);
+    assert!(matches!(
+        &*build_path(leaf, &[], &bare, t, &caches),
+        PathOutcome::Failed(PkiError::NoIssuer { .. })
+    ));
+    assert!(
+        matches!(&*build_path(leaf, &cas, &bare, t, &caches), PathOutcome::Found(p) if p.len() == 3)
+    );
+
+    // An intermediate as the only anchor: a two-certificate path.
+    let ca_anchor = TrustStore::new(cas.clone(), vec![]);
+    assert!(
+        matches!(&*build_path(leaf, &[], &ca_anchor, t, &caches), PathOutcome::Found(p) if p.len() == 2)
+    );
+}
+
+#[test]
+fn an_untrusted_self_signed_root_is_not_a_path_and_does_not_loop() {
+    let caches = Caches::new();
+    let roots = load_certificates(&[sample("pki/roots")], &caches).unwrap();
+    let rogue = load_certificates(&[sample("pki/untrusted")], &caches).unwrap();
+    let t = sigaudit::verify::parse_rfc3339("2026-07-01T00:00:00Z").unwrap();
+    let store = TrustStore::new(roots, rogue.clone());
+    for c in &rogue {
+        // The rogue root issues itself: the search must not take it as its own issuer.
+        match &*build_path(c, &rogue, &store, t, &caches) {
+            PathOutcome::Failed(PkiError::NoIssuer { .. }) => {}
+            other => panic!("{}: {other:?}", c.subject),
+        }
+    }
+}
