@@ -81,8 +81,8 @@ pub struct Caches {
     pub crls: Counted<Fingerprint, Option<Arc<Crl>>>,
     /// CRL signature checks by (CRL, issuer) fingerprints.
     pub crl_signatures: Counted<(Fingerprint, Fingerprint), bool>,
-    /// OCSP results by (response, certificate) fingerprints.
-    pub ocsp: Counted<(Fingerprint, Fingerprint), Option<OcspStatus>>,
+    /// OCSP results by (response, certificate, issuer) fingerprints.
+    pub ocsp: Counted<(Fingerprint, Fingerprint, Fingerprint), Option<OcspStatus>>,
 }
 
 /// The counters of every cache, as the summary prints them.

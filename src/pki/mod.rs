@@ -281,9 +281,14 @@ pub fn build_path(
         fingerprint(&ids.concat()),
     );
     caches.paths.get_or_compute(key, || {
+        // The search sees the offered certificates in a canonical order, so that the result
+        // is a function of the cache key alone.
+        let mut offered = offered.to_vec();
+        offered.sort_by_key(|c| c.sha256);
+        offered.dedup_by_key(|c| c.sha256);
         let mut search = Search {
             store,
-            offered,
+            offered: &offered,
             time,
             caches,
             budget: MAX_SIGNATURE_CHECKS,

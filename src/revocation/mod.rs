@@ -437,7 +437,9 @@ pub fn status(
     for &(fp, der) in &sources.ocsps {
         let st = caches
             .ocsp
-            .get_or_compute((fp, cert.sha256), || ocsp_status(der, cert, issuer, caches));
+            .get_or_compute((fp, cert.sha256, issuer.sha256), || {
+                ocsp_status(der, cert, issuer, caches)
+            });
         match st {
             Some(OcspStatus::Revoked { at, reason }) => note_revoked(at, reason, "ocsp"),
             Some(OcspStatus::Good {
