@@ -61,6 +61,14 @@ struct VerifyArgs {
     /// INDETERMINATE/TRY_LATER.
     #[arg(long)]
     accept_missing_revocation: bool,
+    /// SHA-1 is acceptable for signatures proven (by a timestamp) to exist before this
+    /// instant (RFC 3339; default 2016-01-01T00:00:00Z).
+    #[arg(long)]
+    sha1_until: Option<String>,
+    /// RSA keys under 2048 bits are acceptable for signatures proven to exist before this
+    /// instant (RFC 3339; default 2014-01-01T00:00:00Z).
+    #[arg(long)]
+    small_rsa_until: Option<String>,
     /// Worker threads (default: all cores).
     #[arg(long)]
     jobs: Option<usize>,
@@ -125,10 +133,28 @@ fn verify(args: &VerifyArgs) -> ExitCode {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64),
     };
-    let policy = Policy {
+    let mut policy = Policy {
         require_revocation: !args.accept_missing_revocation,
         ..Policy::default()
     };
+    for (flag, value, slot) in [
+        ("--sha1-until", &args.sha1_until, &mut policy.sha1_until),
+        (
+            "--small-rsa-until",
+            &args.small_rsa_until,
+            &mut policy.small_rsa_until,
+        ),
+    ] {
+        if let Some(v) = value {
+            match verify::parse_rfc3339(v) {
+                Ok(t) => *slot = t,
+                Err(e) => {
+                    eprintln!("sigaudit: {flag}: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    }
     let caches = sigaudit::cache::Caches::new();
     let ctx = match Context::load(
         &args.trust,

@@ -974,7 +974,14 @@ fn validate(
     // Algorithm constraints (graded by when the signature is proven to exist).
     let legacy_digest = algorithm == DigestAlgorithm::Sha1
         || crypto::digest_algorithm(&si.digest_algorithm.oid) == Some(DigestAlgorithm::Sha1);
-    constraints(&mut o, &sh.ctx.policy, legacy_digest, &signer, poe);
+    constraints(
+        &mut o,
+        &sh.ctx.policy,
+        sh.ctx.at,
+        legacy_digest,
+        &signer,
+        poe,
+    );
     o
 }
 
@@ -1370,6 +1377,7 @@ fn raw_rsa(
         constraints(
             &mut o,
             &sh.ctx.policy,
+            sh.ctx.at,
             used == alg::SHA1,
             &signer,
             covered_poe,
@@ -1383,6 +1391,7 @@ fn raw_rsa(
 fn constraints(
     o: &mut Outcome,
     policy: &Policy,
+    at: i64,
     legacy_digest: bool,
     signer: &Cert,
     poe: Option<i64>,
@@ -1401,7 +1410,10 @@ fn constraints(
             continue;
         }
         let until_s = rfc3339(until);
+        // Whatever is at hand exists at the validation time: that is the latest proof of
+        // existence any signature has.
         match poe {
+            _ if at < until => {}
             Some(t) if t < until => {}
             Some(_) => {
                 o.fail(

@@ -261,3 +261,23 @@ fn verify_exit_codes() {
     assert_eq!(lines[0]["status"], "ERROR");
     assert_eq!(lines[1]["status"], "TOTAL_PASSED");
 }
+
+#[test]
+fn the_sha1_cut_off_is_a_policy_setting() {
+    // doc-000023: legacy_sha1, one SHA-1 signature without a timestamp.
+    let manifest = sample_manifest();
+    let (name, _) = manifest
+        .iter()
+        .find(|(_, v)| v["case"] == "legacy_sha1")
+        .expect("a legacy_sha1 document in the sample");
+    let default = verify(&[sample(name)], &[]);
+    let text = String::from_utf8_lossy(&default.stdout).to_string();
+    assert!(text.contains("CRYPTO_CONSTRAINTS_FAILURE_NO_POE"), "{text}");
+    // A cut-off after the validation time accepts SHA-1 for everything at hand (the validation
+    // time is every signature's latest proof of existence): the document passes.
+    let lenient = verify(&[sample(name)], &["--sha1-until", "2027-01-01T00:00:00Z"]);
+    let text = String::from_utf8_lossy(&lenient.stdout).to_string();
+    assert_eq!(lenient.status.code(), Some(0), "{text}");
+    let bad = verify(&[sample(name)], &["--sha1-until", "soon"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
