@@ -56,6 +56,10 @@ pub struct Tlv<'a> {
 
 impl<'a> Tlv<'a> {
     /// Reads one element from the front of `input`; returns it and the bytes after it.
+    ///
+    /// Budget: asn1-rs follows nested indefinite lengths at most 50 levels deep
+    /// (`asn1_rs::ber::MAX_RECURSION`), so hostile nesting costs neither stack nor time; lengths
+    /// are checked against the input before anything is read.
     pub fn parse(input: &'a [u8]) -> Result<(Tlv<'a>, &'a [u8]), CmsError> {
         let (rest, any) =
             Any::from_ber(input).map_err(|e| CmsError::Asn1(format!("BER element: {e}")))?;

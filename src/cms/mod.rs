@@ -433,3 +433,147 @@ pub fn hex(b: &[u8]) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// DER TLV with a definite length.
+    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+        let mut v = vec![tag];
+        let n = content.len();
+        if n < 0x80 {
+            v.push(n as u8);
+        } else {
+            let bytes = n.to_be_bytes();
+            let skip = bytes.iter().take_while(|&&b| b == 0).count();
+            v.push(0x80 | (bytes.len() - skip) as u8);
+            v.extend_from_slice(&bytes[skip..]);
+        }
+        v.extend_from_slice(content);
+        v
+    }
+
+    fn oid_der(dotted: &str) -> Vec<u8> {
+        let parts: Vec<u64> = dotted.split('.').map(|p| p.parse().unwrap()).collect();
+        let mut body = vec![(parts[0] * 40 + parts[1]) as u8];
+        for &p in &parts[2..] {
+            let mut chunk = vec![(p & 0x7f) as u8];
+            let mut q = p >> 7;
+            while q > 0 {
+                chunk.push(0x80 | (q & 0x7f) as u8);
+                q >>= 7;
+            }
+            body.extend(chunk.iter().rev());
+        }
+        tlv(0x06, &body)
+    }
+
+    /// A ContentInfo around `signed_data_items` (the SignedData SEQUENCE's contents).
+    fn content_info(signed_data_items: &[u8]) -> Vec<u8> {
+        let sd = tlv(0x30, signed_data_items);
+        let mut ci = oid_der(oid::SIGNED_DATA);
+        ci.extend(tlv(0xA0, &sd));
+        tlv(0x30, &ci)
+    }
+
+    #[test]
+    fn signed_data_without_signer_infos_is_an_error() {
+        let mut items = tlv(0x02, &[1]);
+        items.extend(tlv(0x31, &[]));
+        items.extend(tlv(0x30, &oid_der(oid::DATA)));
+        items.extend(tlv(0x31, &[]));
+        assert_eq!(
+            parse(&content_info(&items)).unwrap_err(),
+            CmsError::NoSignerInfo
+        );
+    }
+
+    #[test]
+    fn content_info_of_another_type_is_not_signed_data() {
+        let mut ci = oid_der(oid::DATA);
+        ci.extend(tlv(0xA0, &tlv(0x04, b"x")));
+        assert!(matches!(
+            parse(&tlv(0x30, &ci)),
+            Err(CmsError::NotSignedData(_))
+        ));
+    }
+
+    #[test]
+    fn deeply_nested_indefinite_lengths_are_refused_without_exhausting_the_stack() {
+        // 100,000 nested indefinite-length SEQUENCEs and their end-of-contents octets.
+        let depth = 100_000;
+        let mut b = Vec::with_capacity(depth * 4);
+        for _ in 0..depth {
+            b.extend_from_slice(&[0x30, 0x80]);
+        }
+        for _ in 0..depth {
+            b.extend_from_slice(&[0x00, 0x00]);
+        }
+        assert!(parse(&b).is_err());
+    }
+
+    #[test]
+    fn a_length_past_the_end_and_a_missing_end_of_contents_are_errors() {
+        // SEQUENCE claiming 2^32-1 bytes.
+        assert!(parse(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff, 0x02, 0x01, 0x01]).is_err());
+        // Indefinite SEQUENCE never closed.
+        assert!(parse(&[0x30, 0x80, 0x02, 0x01, 0x01]).is_err());
+        // Empty input and a lone identifier.
+        assert!(parse(&[]).is_err());
+        assert!(parse(&[0x30]).is_err());
+    }
+
+    #[test]
+    fn nested_constructed_octet_strings_are_bounded() {
+        // OCTET STRING segments nested 20 deep (over the limit of 8).
+        let mut inner = tlv(0x04, b"abc");
+        for _ in 0..20 {
+            inner = tlv(0x24, &inner);
+        }
+        let t = ber::Tlv::parse_whole(&inner).unwrap();
+        assert!(t.octets().is_err());
+        // Within the limit the segments join.
+        let mut ok = tlv(0x04, b"abc");
+        for _ in 0..3 {
+            ok = tlv(0x24, &ok);
+        }
+        assert_eq!(
+            &*ber::Tlv::parse_whole(&ok).unwrap().octets().unwrap(),
+            b"abc"
+        );
+    }
+
+    #[test]
+    fn signed_attributes_are_verified_as_received_retagged_as_a_set() {
+        // A SignerInfo whose signed attributes use a non-minimal (BER) length: the bytes to
+        // verify keep that encoding, only the first octet changes.
+        let attr = {
+            let mut a = oid_der(oid::CONTENT_TYPE);
+            a.extend(tlv(0x31, &oid_der(oid::DATA)));
+            tlv(0x30, &a)
+        };
+        let mut signed_attrs = vec![0xA0, 0x81, attr.len() as u8];
+        signed_attrs.extend(&attr);
+        let mut si = tlv(0x02, &[1]);
+        let mut ias = tlv(0x30, &[]);
+        ias.extend(tlv(0x02, &[5]));
+        si.extend(tlv(0x30, &ias));
+        si.extend(tlv(0x30, &oid_der(crypto::oid::SHA256)));
+        si.extend(&signed_attrs);
+        si.extend(tlv(0x30, &oid_der(crypto::oid::RSA)));
+        si.extend(tlv(0x04, &[0xAA; 4]));
+        let mut items = tlv(0x02, &[1]);
+        items.extend(tlv(0x31, &[]));
+        items.extend(tlv(0x30, &oid_der(oid::DATA)));
+        items.extend(tlv(0x31, &tlv(0x30, &si)));
+        let der = content_info(&items);
+        let sd = parse(&der).unwrap();
+        let info = &sd.signer_infos[0];
+        let to_verify = info.signed_attrs_to_verify().unwrap();
+        assert_eq!(to_verify[0], 0x31);
+        assert_eq!(&to_verify[1..], &signed_attrs[1..], "not re-encoded");
+        assert_eq!(info.signed_attr(oid::CONTENT_TYPE).1, 1);
+        assert_eq!(&*info.signature, &[0xAA; 4]);
+    }
+}
