@@ -95,6 +95,8 @@ struct Outcome {
     verdict: Option<(SubIndication, String)>,
     signer: Option<Cert>,
     timestamp: Option<TimestampReport>,
+    /// The genTime of `timestamp` when it verified.
+    timestamp_time: Option<i64>,
     revocation: RevocationReport,
     chain: Vec<String>,
     claimed_time: Option<String>,
@@ -107,6 +109,7 @@ impl Outcome {
             verdict: None,
             signer: None,
             timestamp: None,
+            timestamp_time: None,
             revocation: RevocationReport::NotChecked,
             chain: Vec::new(),
             claimed_time: None,
@@ -495,10 +498,7 @@ struct Shared<'a> {
 impl Outcome {
     /// For a document timestamp that passed: its genTime.
     fn poe_time(&self) -> Option<i64> {
-        self.timestamp
-            .as_ref()
-            .filter(|t| t.valid)
-            .and_then(|t| parse_rfc3339(&t.time).ok())
+        self.timestamp_time
     }
 }
 
@@ -918,14 +918,13 @@ fn validate(
             reason: None,
             tsa: Some(signer.subject.clone()),
         });
+        o.timestamp_time = tst_time;
     } else if let Some(token) = si.unsigned_values(oid::SIGNATURE_TIMESTAMP).next() {
-        o.timestamp = Some(signature_timestamp(sh, token.raw, &si.signature));
+        let (report, time) = signature_timestamp(sh, token.raw, &si.signature);
+        o.timestamp = Some(report);
+        o.timestamp_time = time;
     }
-    let sig_ts = o
-        .timestamp
-        .as_ref()
-        .filter(|t| t.valid && kind != Kind::DocTimestamp)
-        .and_then(|t| parse_rfc3339(&t.time).ok());
+    let sig_ts = o.timestamp_time.filter(|_| kind != Kind::DocTimestamp);
     let poe = match (sig_ts, covered_poe) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
@@ -1165,7 +1164,12 @@ fn certificate_checks(
 
 /// Verifies an RFC 3161 signature timestamp (RFC 3161 Appendix A: the imprint is the hash of
 /// the SignerInfo's signature value) and reports it.
-fn signature_timestamp(sh: &Shared<'_>, token: &[u8], signature_value: &[u8]) -> TimestampReport {
+fn signature_timestamp(
+    sh: &Shared<'_>,
+    token: &[u8],
+    signature_value: &[u8],
+) -> (TimestampReport, Option<i64>) {
+    let mut valid_time = None;
     let mut rep = TimestampReport {
         time: String::new(),
         valid: false,
@@ -1176,18 +1180,18 @@ fn signature_timestamp(sh: &Shared<'_>, token: &[u8], signature_value: &[u8]) ->
         Ok(c) => c,
         Err(e) => {
             rep.reason = Some(e.to_string());
-            return rep;
+            return (rep, None);
         }
     };
     let Some(content) = cms.content.as_deref() else {
         rep.reason = Some("token without TSTInfo".into());
-        return rep;
+        return (rep, None);
     };
     let tst = match cms::parse_tst_info(content) {
         Ok(t) => t,
         Err(e) => {
             rep.reason = Some(e.to_string());
-            return rep;
+            return (rep, None);
         }
     };
     rep.time = rfc3339(tst.gen_time);
@@ -1195,7 +1199,7 @@ fn signature_timestamp(sh: &Shared<'_>, token: &[u8], signature_value: &[u8]) ->
         .is_some_and(|a| ring::digest::digest(a.ring(), signature_value).as_ref() == tst.imprint);
     if !imprint_ok {
         rep.reason = Some("message imprint does not match the signature value".into());
-        return rep;
+        return (rep, None);
     }
     let si = &cms.signer_infos[0];
     let mut pool = cms_certs(&cms, sh.caches);
@@ -1207,12 +1211,13 @@ fn signature_timestamp(sh: &Shared<'_>, token: &[u8], signature_value: &[u8]) ->
     let Some(tsa) = check_signer_info(&mut o, si, oid::TST_INFO, cd.as_ref(), Some(content), &pool)
     else {
         rep.reason = o.verdict.map(|(_, r)| r);
-        return rep;
+        return (rep, None);
     };
     rep.tsa = Some(tsa.subject.clone());
-    let offered = cms_certs(&cms, sh.caches);
-    // The token's own path: checked at its genTime; its revocation is not required (reported
-    // through the verdict only when it fails for another reason).
+    let mut offered = cms_certs(&cms, sh.caches);
+    offered.extend(sh.dss_certs.iter().cloned());
+    // The token's own path, checked at its genTime. The TSA certificate's revocation status is
+    // not consulted for a signature timestamp (a known limit, stated in the README).
     let path = build_path(&tsa, &offered, &sh.ctx.store, tst.gen_time, sh.caches);
     match &*path {
         PathOutcome::Found(chain) => {
@@ -1225,11 +1230,12 @@ fn signature_timestamp(sh: &Shared<'_>, token: &[u8], signature_value: &[u8]) ->
                 rep.reason = Some("TSA certificate not valid at genTime".into());
             } else {
                 rep.valid = true;
+                valid_time = Some(tst.gen_time);
             }
         }
         PathOutcome::Failed(e) => rep.reason = Some(format!("TSA: {e}")),
     }
-    rep
+    (rep, valid_time)
 }
 
 impl Context {
