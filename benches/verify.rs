@@ -14,7 +14,9 @@ use sigaudit::revocation::{self, Crl, Sources};
 use sigaudit::verify::{parse_rfc3339, verify_document, Context, Policy};
 
 fn sample(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/sample").join(p)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("corpus/sample")
+        .join(p)
 }
 
 fn context(caches: &Caches) -> Context {
@@ -37,7 +39,10 @@ fn bench(c: &mut Criterion) {
     let ctx = context(&caches);
     let report = verify_document("doc-000001", &doc, &ctx, &caches);
     assert_eq!(report.signatures.len(), 6);
-    assert_eq!(report.status, sigaudit::verdict::DocumentStatus::TotalPassed);
+    assert_eq!(
+        report.status,
+        sigaudit::verdict::DocumentStatus::TotalPassed
+    );
 
     let mut g = c.benchmark_group("verify_document_6_signatures");
     g.bench_function("warm_caches", |b| {
@@ -65,7 +70,12 @@ fn bench(c: &mut Criterion) {
         .bytes
         .clone();
     c.bench_function("cms_parse", |b| {
-        b.iter(|| sigaudit::cms::parse(&cms_bytes).expect("parses").signer_infos.len())
+        b.iter(|| {
+            sigaudit::cms::parse(&cms_bytes)
+                .expect("parses")
+                .signer_infos
+                .len()
+        })
     });
 
     // Path building: cold (fresh caches: signature checks included) and cached.
@@ -89,15 +99,23 @@ fn bench(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
-    g.bench_function("cached", |b| b.iter(|| build_path(&leaf, &[], &store, t, &caches)));
+    g.bench_function("cached", |b| {
+        b.iter(|| build_path(&leaf, &[], &store, t, &caches))
+    });
     g.finish();
 
     // Revocation: parse and index the personal CA's CRL; look a certificate up in it.
     let crl_der = std::fs::read(sample("pki/crls/ca-personal.crl")).expect("crl");
     let crl = Crl::parse(&crl_der).expect("crl parses");
-    eprintln!("CRL: {} bytes, {} entries", crl_der.len(), crl.revoked.len());
+    eprintln!(
+        "CRL: {} bytes, {} entries",
+        crl_der.len(),
+        crl.revoked.len()
+    );
     let mut g = c.benchmark_group("crl");
-    g.bench_function("parse_and_index", |b| b.iter(|| Crl::parse(&crl_der).expect("parses")));
+    g.bench_function("parse_and_index", |b| {
+        b.iter(|| Crl::parse(&crl_der).expect("parses"))
+    });
     let issuer = match &*build_path(&leaf, &[], &store, t, &caches) {
         sigaudit::pki::PathOutcome::Found(p) => p[1].clone(),
         sigaudit::pki::PathOutcome::Failed(e) => panic!("{e}"),

@@ -74,8 +74,8 @@ pub struct Caches {
     pub certificates: Counted<Fingerprint, Option<Cert>>,
     /// Issuer→subject signature checks by (subject, issuer) fingerprints.
     pub signatures: Counted<(Fingerprint, Fingerprint), bool>,
-    /// Whole path results by (leaf, trust store (anchors and run intermediates), day,
-    /// certificates the document offers).
+    /// Whole path results by (leaf, trust store (anchors and run intermediates), validity
+    /// epoch of the time, CA certificates the document offers).
     pub paths: Counted<(Fingerprint, Fingerprint, i64, Fingerprint), Arc<PathOutcome>>,
     /// Parsed CRLs with their revoked-serial index, by SHA-256 of their DER.
     pub crls: Counted<Fingerprint, Option<Arc<Crl>>>,

@@ -263,7 +263,7 @@ pub fn signed_by(subject: &Cert, issuer: &Cert, caches: &Caches) -> Result<(), P
 
 /// Builds a path for `leaf` using the store and the certificates the document offers
 /// (`offered`: the CMS's and the DSS's). Candidates valid at `time` are tried first. Cached per
-/// (leaf, store, day of `time`, offered set).
+/// (leaf, store, validity epoch of `time`, offered CA set).
 pub fn build_path(
     leaf: &Cert,
     offered: &[Cert],
@@ -271,19 +271,33 @@ pub fn build_path(
     time: i64,
     caches: &Caches,
 ) -> Arc<PathOutcome> {
+    // Only CA certificates can be issuers in a path (`check_constraints`): the other
+    // certificates a document offers (its other signers', the TSA's) do not belong in the key,
+    // so documents with the same CAs share their path results.
+    let offered: Vec<Cert> = offered
+        .iter()
+        .filter(|c| matches!(c.basic_constraints, Some((true, _))))
+        .cloned()
+        .collect();
     let mut ids: Vec<Fingerprint> = offered.iter().map(|c| c.sha256).collect();
     ids.sort();
     ids.dedup();
-    let key = (
-        leaf.sha256,
-        store.id,
-        time.div_euclid(86_400),
-        fingerprint(&ids.concat()),
-    );
+    // The search depends on `time` only through which candidates are valid at it: the number
+    // of validity boundaries at or before `time` names that state exactly (it changes exactly
+    // where some candidate's validity does), so times in the same interval share a result.
+    let epoch = store
+        .anchors()
+        .iter()
+        .chain(store.intermediates())
+        .chain(&offered)
+        .flat_map(|c| [c.not_before, c.not_after.saturating_add(1)])
+        .filter(|&b| b <= time)
+        .count() as i64;
+    let key = (leaf.sha256, store.id, epoch, fingerprint(&ids.concat()));
     caches.paths.get_or_compute(key, || {
         // The search sees the offered certificates in a canonical order, so that the result
         // is a function of the cache key alone.
-        let mut offered = offered.to_vec();
+        let mut offered = offered;
         offered.sort_by_key(|c| c.sha256);
         offered.dedup_by_key(|c| c.sha256);
         let mut search = Search {
