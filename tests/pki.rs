@@ -58,6 +58,14 @@ fn paths_are_found_through_supplied_intermediates_and_cached() {
     );
     assert!(after.hits > before.hits);
 
+    // A month later nothing's validity changed: the same entry. Before the CAs existed: another.
+    let before = caches.stats().paths;
+    let _ = build_path(leaf, &[], &store, t + 30 * 86_400, &caches);
+    assert_eq!(caches.stats().paths.misses, before.misses);
+    let early = sigaudit::verify::parse_rfc3339("2000-01-01T00:00:00Z").unwrap();
+    let _ = build_path(leaf, &[], &store, early, &caches);
+    assert_eq!(caches.stats().paths.misses, before.misses + 1);
+
     // Regression: the path cache once keyed on the anchors only, so a path found through the
     // run's intermediates was served to a store without them. Without the intermediates no
     // path exists; offered by the document, it does.
