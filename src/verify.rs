@@ -385,7 +385,7 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
         let modifications = if check.covers_whole_file {
             Modifications::None
         } else if forbidden_revisions.iter().any(|c| c.revision > signed_rev)
-            || trailing_update(&doc)
+            || trailing_update(&doc, data)
         {
             Modifications::Forbidden
         } else {
@@ -435,7 +435,7 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
     if doc.recovered {
         report.error = Some("the cross-reference data is unusable; the file is damaged".into());
         report.status = DocumentStatus::Error;
-    } else if trailing_update(&doc) {
+    } else if trailing_update(&doc, data) {
         report.error = Some(
             "the file ends with an incomplete incremental update (truncated or damaged)".into(),
         );
@@ -478,11 +478,17 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
 }
 
 /// Whether bytes after the last revision hold an update that never got its cross-reference
-/// section (a cut-off incremental save).
-fn trailing_update(doc: &Document) -> bool {
-    doc.findings.iter().any(|f| {
-        matches!(f, pdf::Finding::TrailingBytes { offset, .. }
-            if doc.findings.iter().any(|g| matches!(g, pdf::Finding::OrphanByteRange { offset: o } if o >= offset)))
+/// section (a cut-off incremental save): the tail holds object syntax (`obj`, `xref`,
+/// `trailer`), not just junk.
+fn trailing_update(doc: &Document, data: &[u8]) -> bool {
+    doc.findings.iter().any(|f| match f {
+        pdf::Finding::TrailingBytes { offset, .. } => {
+            let tail = data.get(*offset..).unwrap_or_default();
+            [&b"obj"[..], b"xref", b"trailer"]
+                .iter()
+                .any(|kw| memchr::memmem::find(tail, kw).is_some())
+        }
+        _ => false,
     })
 }
 
