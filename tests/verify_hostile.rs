@@ -1,0 +1,129 @@
+//! Regressions on hostile or damaged input to `verify_document`, each with its bytes built here
+//! from the sample's valid six-signature document.
+
+use std::path::Path;
+
+use sigaudit::cache::Caches;
+use sigaudit::report::{DocumentReport, Integrity};
+use sigaudit::verdict::{DocumentStatus, Indication, SubIndication};
+use sigaudit::verify::{parse_rfc3339, verify_document, Context, Policy};
+
+fn sample(p: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("corpus/sample")
+        .join(p)
+}
+
+fn run(bytes: &[u8]) -> DocumentReport {
+    let caches = Caches::new();
+    let ctx = Context::load(
+        &[sample("pki/roots")],
+        &[sample("pki/intermediates")],
+        &[sample("pki/crls")],
+        &[],
+        parse_rfc3339("2026-07-01T00:00:00Z").unwrap(),
+        Policy::default(),
+        &caches,
+    )
+    .unwrap();
+    verify_document("doc", bytes, &ctx, &caches)
+}
+
+fn valid() -> Vec<u8> {
+    std::fs::read(sample("docs/doc-000001.pdf")).unwrap()
+}
+
+#[test]
+fn the_valid_base_document_passes() {
+    let r = run(&valid());
+    assert_eq!(r.status, DocumentStatus::TotalPassed);
+    assert_eq!(r.signatures.len(), 6);
+}
+
+#[test]
+fn a_cut_off_update_without_a_byte_range_is_an_error() {
+    let mut b = valid();
+    b.extend_from_slice(b"\n40 0 obj\n<< /Type /Page /Contents 41 0 R");
+    let r = run(&b);
+    assert_eq!(r.status, DocumentStatus::Error, "{r:?}");
+    assert!(r.error.unwrap().contains("incomplete incremental update"));
+}
+
+#[test]
+fn appended_junk_is_reported_by_coverage_not_as_damage() {
+    let mut b = valid();
+    b.extend_from_slice(b"\n\x00\x01 some junk \xff\n");
+    let r = run(&b);
+    assert_eq!(r.status, DocumentStatus::TotalPassed);
+    assert!(r.signatures.iter().all(|s| !s.covers_whole_file));
+}
+
+/// Overwrites the hex digits of signature `n`'s /Contents with `digit`.
+fn overwrite_contents(b: &mut [u8], n: usize, digit: u8) {
+    let doc = sigaudit::pdf::read(b).unwrap();
+    let c = doc.signatures[n].contents.as_ref().unwrap();
+    for x in &mut b[c.span.start + 1..c.span.end - 1] {
+        *x = digit;
+    }
+}
+
+#[test]
+fn garbage_cms_is_a_format_failure_and_breaks_only_the_signatures_covering_it() {
+    let mut b = valid();
+    overwrite_contents(&mut b, 2, b'f');
+    let r = run(&b);
+    let s = &r.signatures[2];
+    assert_eq!(s.integrity, Integrity::Malformed);
+    assert_eq!(s.sub_indication, Some(SubIndication::FormatFailure));
+    assert_eq!(r.status, DocumentStatus::TotalFailed);
+    // Earlier signatures do not cover the damaged bytes; later ones do (each update signs
+    // everything before it), so they see a changed document.
+    for s in &r.signatures[..2] {
+        assert_eq!(s.indication, Indication::TotalPassed, "{}", s.field);
+    }
+    for s in &r.signatures[3..] {
+        assert_eq!(
+            s.sub_indication,
+            Some(SubIndication::HashFailure),
+            "{}",
+            s.field
+        );
+        assert_eq!(s.integrity, Integrity::HashMismatch);
+    }
+}
+
+#[test]
+fn an_all_zero_contents_is_a_format_failure() {
+    let mut b = valid();
+    overwrite_contents(&mut b, 0, b'0');
+    let r = run(&b);
+    assert_eq!(
+        r.signatures[0].sub_indication,
+        Some(SubIndication::FormatFailure)
+    );
+    assert_eq!(r.signatures[0].integrity, Integrity::Malformed);
+}
+
+#[test]
+fn a_byte_range_reaching_past_the_end_is_a_format_failure_not_a_panic() {
+    let mut b = valid();
+    let doc = sigaudit::pdf::read(&b).unwrap();
+    let br = doc.signatures[5].byte_range.clone().unwrap();
+    // Rewrite the last length with a huge number of the same width.
+    let text = format!("{}", br[3]);
+    let at = memchr::memmem::rfind(&b, format!(" {} ", br[2]).as_bytes()).unwrap()
+        + 1
+        + format!("{} ", br[2]).len();
+    assert_eq!(&b[at..at + text.len()], text.as_bytes());
+    for x in &mut b[at..at + text.len()] {
+        *x = b'9';
+    }
+    let r = run(&b);
+    let s = &r.signatures[5];
+    assert_eq!(
+        s.sub_indication,
+        Some(SubIndication::FormatFailure),
+        "{s:?}"
+    );
+    assert_eq!(s.integrity, Integrity::Malformed);
+}
