@@ -8,12 +8,14 @@
 //! - [`inspect`]: both, as data for `sigaudit inspect`;
 //! - [`verdict`]: the ETSI EN 319 102-1 vocabulary shared with the corpus generator.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod cache;
 pub mod cms;
 pub mod digest;
+pub mod engine;
+pub mod input;
 pub mod inspect;
 pub mod pdf;
 pub mod pki;

@@ -34,14 +34,15 @@ enum Command {
     ///
     /// Exit code 0 when every document is TOTAL_PASSED, 1 when some document failed, is
     /// indeterminate or could not be read, 2 on a usage or I/O error.
-    Verify(VerifyArgs),
+    Verify(Box<VerifyArgs>),
 }
 
 #[derive(clap::Args)]
 struct VerifyArgs {
-    /// PDF files.
+    /// Inputs: PDF files, directories (walked recursively), .tar or .zip archives, or `-` for
+    /// a list of paths on standard input, one per line.
     #[arg(required = true)]
-    files: Vec<PathBuf>,
+    inputs: Vec<String>,
     /// Trust anchors: PEM or DER certificate files, or directories of them.
     #[arg(long, required = true)]
     trust: Vec<PathBuf>,
@@ -72,6 +73,30 @@ struct VerifyArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     jobs: Option<usize>,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// With --report: skip the documents the report already has and append the rest (a
+    /// partial last line, left by a killed run, is cut off and redone).
+    #[arg(long, requires = "report")]
+    resume: bool,
+    /// Also write the summary as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    summary: Option<PathBuf>,
+    /// Write lines in input order (default: in completion order, each line complete).
+    #[arg(long)]
+    ordered: bool,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Jsonl)]
+    format: FormatArg,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FormatArg {
+    /// One JSON object per line.
+    Jsonl,
+    /// A compact table for people.
+    Text,
 }
 
 fn main() -> ExitCode {
@@ -117,16 +142,18 @@ fn inspect(files: &[PathBuf], pretty: bool) -> ExitCode {
 }
 
 fn verify(args: &VerifyArgs) -> ExitCode {
-    use rayon::prelude::*;
+    use sigaudit::engine::{self, Format, Options};
     use sigaudit::verify::{self, Context, Policy};
+    use std::io::IsTerminal;
 
+    let fail = |what: &str| {
+        eprintln!("sigaudit: {what}");
+        ExitCode::from(2)
+    };
     let at = match &args.at {
         Some(s) => match verify::parse_rfc3339(s) {
             Ok(t) => t,
-            Err(e) => {
-                eprintln!("sigaudit: --at: {e}");
-                return ExitCode::from(2);
-            }
+            Err(e) => return fail(&format!("--at: {e}")),
         },
         // The run's start is the default validation time: read once here, passed as data.
         None => std::time::SystemTime::now()
@@ -148,10 +175,7 @@ fn verify(args: &VerifyArgs) -> ExitCode {
         if let Some(v) = value {
             match verify::parse_rfc3339(v) {
                 Ok(t) => *slot = t,
-                Err(e) => {
-                    eprintln!("sigaudit: {flag}: {e}");
-                    return ExitCode::from(2);
-                }
+                Err(e) => return fail(&format!("{flag}: {e}")),
             }
         }
     }
@@ -166,70 +190,61 @@ fn verify(args: &VerifyArgs) -> ExitCode {
         &caches,
     ) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("sigaudit: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return fail(&e),
     };
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
-        .build()
-    {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("sigaudit: {e}");
-            return ExitCode::from(2);
-        }
+    let mut options = Options {
+        jobs: args.jobs.unwrap_or(0),
+        ordered: args.ordered,
+        format: match args.format {
+            FormatArg::Jsonl => Format::Jsonl,
+            FormatArg::Text => Format::Text,
+        },
+        progress: io::stderr().is_terminal(),
+        ..Options::default()
     };
-    // An unreadable input is an operational error (exit 2), but it still gets its line and
-    // the other documents are still verified: no input is ever missing from the report.
-    let reports: Vec<(sigaudit::report::DocumentReport, bool)> = pool.install(|| {
-        args.files
-            .par_iter()
-            .map(|path| {
-                let name = path.display().to_string();
-                match std::fs::read(path) {
-                    Ok(data) => (verify::verify_document(&name, &data, &ctx, &caches), true),
-                    Err(e) => (
-                        sigaudit::report::DocumentReport::unreadable(&name, &e),
-                        false,
-                    ),
+    let mut earlier_not_passed = false;
+    let mut sink: Box<dyn Write + Send> = match &args.report {
+        None => Box::new(io::stdout()),
+        Some(path) => {
+            let file = match std::fs::OpenOptions::new()
+                .create(true)
+                .read(true)
+                .append(args.resume)
+                .write(true)
+                .truncate(!args.resume)
+                .open(path)
+            {
+                Ok(f) => f,
+                Err(e) => return fail(&format!("{}: {e}", path.display())),
+            };
+            if args.resume {
+                let existing = match std::fs::read(path) {
+                    Ok(b) => engine::read_report(&b),
+                    Err(e) => return fail(&format!("{}: {e}", path.display())),
+                };
+                if let Err(e) = file.set_len(existing.good_len as u64) {
+                    return fail(&format!("{}: {e}", path.display()));
                 }
-            })
-            .collect()
-    });
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    let mut summary = verify::Summary::default();
-    let mut all_passed = true;
-    let mut all_read = true;
-    for (r, read) in reports {
-        if !read {
-            eprintln!(
-                "sigaudit: {}: {}",
-                r.name,
-                r.error.as_deref().unwrap_or_default()
-            );
-            all_read = false;
+                earlier_not_passed = existing.any_not_passed;
+                options.skip = existing.done;
+            }
+            Box::new(file)
         }
-        summary.add(&r);
-        all_passed &= r.status == sigaudit::verdict::DocumentStatus::TotalPassed;
-        let line = serde_json::to_string(&r).expect("report serialises");
-        if writeln!(out, "{line}").is_err() {
-            return ExitCode::from(2);
+    };
+    let summary = match engine::run(&args.inputs, &ctx, &caches, &options, &mut *sink) {
+        Ok(s) => s,
+        Err(e) => return fail(&format!("writing the report: {e}")),
+    };
+    eprint!("{}", summary.text());
+    if let Some(path) = &args.summary {
+        let json = serde_json::to_string_pretty(&summary).expect("summary serialises");
+        if let Err(e) = std::fs::write(path, json + "\n") {
+            return fail(&format!("{}: {e}", path.display()));
         }
     }
-    if out.flush().is_err() {
-        return ExitCode::from(2);
-    }
-    summary.caches = caches.stats();
-    eprintln!(
-        "sigaudit: summary {}",
-        serde_json::to_string(&summary).expect("summary serialises")
-    );
-    if !all_read {
+    if summary.unreadable_inputs > 0 {
         ExitCode::from(2)
-    } else if all_passed {
+    } else if summary.all_passed() && !earlier_not_passed {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -1285,34 +1285,6 @@ impl Context {
     }
 }
 
-/// Counts of a run, for the summary.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Summary {
-    /// Documents by status.
-    pub documents: std::collections::BTreeMap<String, u64>,
-    /// Signatures by indication and sub-indication (`TOTAL_FAILED/HASH_FAILURE`).
-    pub signatures: std::collections::BTreeMap<String, u64>,
-    /// Bytes read.
-    pub bytes: u64,
-    /// Cache counters.
-    pub caches: crate::cache::CachesStats,
-}
-
-impl Summary {
-    /// Adds one document's report.
-    pub fn add(&mut self, r: &DocumentReport) {
-        *self.documents.entry(r.status.to_string()).or_default() += 1;
-        for s in &r.signatures {
-            let key = match s.sub_indication {
-                Some(sub) => format!("{}/{}", s.indication, sub),
-                None => s.indication.to_string(),
-            };
-            *self.signatures.entry(key).or_default() += 1;
-        }
-        self.bytes += r.bytes;
-    }
-}
-
 /// `adbe.x509.rsa_sha1` (ISO 32000-1, 12.8.3.2): an RSA PKCS#1 v1.5 signature over the signed
 /// byte ranges, the signer's certificate first in `/Cert`. The standard names SHA-1; writers
 /// that used a SHA-2 digest are accepted too (the PKCS#1 DigestInfo names the digest, so only

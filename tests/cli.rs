@@ -113,7 +113,18 @@ fn verify_prints_one_line_per_document_matching_the_sample_manifest() {
     let mut names: Vec<&String> = manifest.keys().collect();
     names.sort();
     let files: Vec<String> = names.iter().map(|n| sample(n)).collect();
-    let out = verify(&files, &["--jobs", "2"]);
+    let summary_file =
+        std::env::temp_dir().join(format!("sigaudit-cli-summary-{}.json", std::process::id()));
+    let out = verify(
+        &files,
+        &[
+            "--jobs",
+            "2",
+            "--ordered",
+            "--summary",
+            summary_file.to_str().unwrap(),
+        ],
+    );
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -172,9 +183,22 @@ fn verify_prints_one_line_per_document_matching_the_sample_manifest() {
     }
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
-        stderr.contains("\"paths\":{\"hits\":"),
-        "summary with cache counters: {stderr}"
+        stderr.contains("cache hits: "),
+        "summary with cache hit rates: {stderr}"
     );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary_file).unwrap()).unwrap();
+    std::fs::remove_file(&summary_file).unwrap();
+    assert_eq!(summary["documents"], files.len());
+    let by_status: u64 = summary["by_status"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(by_status, files.len() as u64);
+    assert!(summary["caches"]["paths"]["hits"].as_u64().unwrap() > 0);
+    assert!(summary["documents_per_second"].as_f64().unwrap() > 0.0);
 }
 
 #[test]
@@ -249,7 +273,7 @@ fn verify_exit_codes() {
     // An unreadable input: exit 2, yet it has its line and the other documents theirs.
     let missing_file = verify(
         &["/nonexistent.pdf".to_string(), sample("doc-000001.pdf")],
-        &[],
+        &["--ordered"],
     );
     assert_eq!(missing_file.status.code(), Some(2));
     let lines: Vec<serde_json::Value> = String::from_utf8(missing_file.stdout)

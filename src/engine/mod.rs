@@ -1,0 +1,434 @@
+//! The bulk engine: inputs in, one report line per document out, nothing lost.
+//!
+//! ```text
+//! enumerate (1 thread) --bounded--> verify (rayon pool: documents, and the signatures of each)
+//!                                        --bounded--> write (1 thread: lines, summary)
+//! ```
+//!
+//! Memory is bounded by the work in flight: the enumerator is at most [`QUEUE`] documents ahead
+//! of the workers, each worker holds one document (a slice of a map, or one inflated zip
+//! entry), and the writer holds at most the lines that completed ahead of an earlier one when
+//! the report is ordered.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::cache::{Caches, CachesStats};
+use crate::input::{self, Item};
+use crate::report::DocumentReport;
+use crate::verdict::DocumentStatus;
+use crate::verify::{verify_document, Context};
+
+/// Documents the enumerator may be ahead of the workers.
+pub const QUEUE: usize = 64;
+/// Lines the workers may be ahead of the writer.
+pub const LINES: usize = 256;
+/// Slowest documents kept for the summary.
+pub const SLOWEST: usize = 10;
+
+/// A report line: the document's report with where it came from and how long it took.
+#[derive(Clone, Debug, Serialize)]
+pub struct Line {
+    /// The input (file, directory, archive, `-`) the document came from.
+    pub input: String,
+    /// The document's report.
+    #[serde(flatten)]
+    pub report: DocumentReport,
+    /// Microseconds from mapped bytes to report (not part of the verdict).
+    pub elapsed_us: u64,
+}
+
+/// How the report is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// One JSON object per line.
+    Jsonl,
+    /// A compact table for people.
+    Text,
+}
+
+/// Run options.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Worker threads (0: all cores).
+    pub jobs: usize,
+    /// Write lines in input order (default: completion order).
+    pub ordered: bool,
+    /// Report format.
+    pub format: Format,
+    /// Documents to skip: `(input, name)` already reported (`--resume`).
+    pub skip: HashSet<(String, String)>,
+    /// Show a progress bar (on a terminal).
+    pub progress: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            jobs: 0,
+            ordered: false,
+            format: Format::Jsonl,
+            skip: HashSet::new(),
+            progress: false,
+        }
+    }
+}
+
+/// One of the slowest documents.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Slow {
+    /// Microseconds.
+    pub elapsed_us: u64,
+    /// Input.
+    pub input: String,
+    /// Name.
+    pub name: String,
+}
+
+/// What a run did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    /// Documents reported in this run.
+    pub documents: u64,
+    /// Documents skipped as already reported (`--resume`).
+    pub skipped: u64,
+    /// Documents by status.
+    pub by_status: BTreeMap<String, u64>,
+    /// Signatures.
+    pub signatures: u64,
+    /// Signatures by indication (and sub-indication).
+    pub signatures_by_verdict: BTreeMap<String, u64>,
+    /// Bytes of the documents verified.
+    pub bytes: u64,
+    /// Wall time, seconds.
+    pub seconds: f64,
+    /// Documents per second.
+    pub documents_per_second: f64,
+    /// Signatures per second.
+    pub signatures_per_second: f64,
+    /// Megabytes (10^6 bytes) per second.
+    pub mb_per_second: f64,
+    /// Cache counters.
+    pub caches: CachesStats,
+    /// Cache hit rates (hits / lookups) by cache.
+    pub cache_hit_rates: BTreeMap<String, f64>,
+    /// The slowest documents, slowest first.
+    pub slowest: Vec<Slow>,
+    /// Whether any input could not be read at all (an operational error).
+    pub unreadable_inputs: u64,
+}
+
+impl Summary {
+    fn add(&mut self, line: &Line) {
+        let r = &line.report;
+        self.documents += 1;
+        *self.by_status.entry(r.status.to_string()).or_default() += 1;
+        for s in &r.signatures {
+            self.signatures += 1;
+            let key = match s.sub_indication {
+                Some(sub) => format!("{}/{}", s.indication, sub),
+                None => s.indication.to_string(),
+            };
+            *self.signatures_by_verdict.entry(key).or_default() += 1;
+        }
+        self.bytes += r.bytes;
+        self.slowest.push(Slow {
+            elapsed_us: line.elapsed_us,
+            input: line.input.clone(),
+            name: r.name.clone(),
+        });
+        if self.slowest.len() > 4 * SLOWEST {
+            self.trim_slowest();
+        }
+    }
+
+    fn trim_slowest(&mut self) {
+        self.slowest.sort_by(|a, b| b.cmp(a));
+        self.slowest.truncate(SLOWEST);
+    }
+
+    fn finish(&mut self, wall: Duration, caches: &Caches) {
+        self.trim_slowest();
+        self.seconds = wall.as_secs_f64();
+        let s = self.seconds.max(1e-9);
+        self.documents_per_second = self.documents as f64 / s;
+        self.signatures_per_second = self.signatures as f64 / s;
+        self.mb_per_second = self.bytes as f64 / 1e6 / s;
+        self.caches = caches.stats();
+        let c = self.caches;
+        for (name, st) in [
+            ("certificates", c.certificates),
+            ("signatures", c.signatures),
+            ("paths", c.paths),
+            ("crls", c.crls),
+            ("crl_signatures", c.crl_signatures),
+            ("ocsp", c.ocsp),
+        ] {
+            let total = st.hits + st.misses;
+            if total > 0 {
+                self.cache_hit_rates
+                    .insert(name.to_string(), st.hits as f64 / total as f64);
+            }
+        }
+    }
+
+    /// Whether every document reported passed.
+    pub fn all_passed(&self) -> bool {
+        self.by_status
+            .iter()
+            .all(|(k, _)| k == DocumentStatus::TotalPassed.as_str())
+    }
+
+    /// A few lines for people.
+    pub fn text(&self) -> String {
+        let mut out = format!(
+            "{} documents ({} skipped as already reported), {} signatures, {:.1} MB in {:.2} s: \
+             {:.0} documents/s, {:.0} signatures/s, {:.1} MB/s\n",
+            self.documents,
+            self.skipped,
+            self.signatures,
+            self.bytes as f64 / 1e6,
+            self.seconds,
+            self.documents_per_second,
+            self.signatures_per_second,
+            self.mb_per_second
+        );
+        let statuses: Vec<String> = self
+            .by_status
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        out += &format!("documents: {}\n", statuses.join(", "));
+        let sigs: Vec<String> = self
+            .signatures_by_verdict
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        out += &format!("signatures: {}\n", sigs.join(", "));
+        let rates: Vec<String> = self
+            .cache_hit_rates
+            .iter()
+            .map(|(k, v)| format!("{k} {:.1}%", v * 100.0))
+            .collect();
+        out += &format!("cache hits: {}\n", rates.join(", "));
+        if let Some(s) = self.slowest.first() {
+            out += &format!("slowest: {} ({} µs)\n", s.name, s.elapsed_us);
+        }
+        out
+    }
+}
+
+/// One line of the text format.
+fn text_line(line: &Line) -> String {
+    let r = &line.report;
+    let why = r.error.as_deref().or(r.reason.as_deref()).unwrap_or("");
+    format!(
+        "{:<13} {:>3} sig  {}  {}\n",
+        r.status.as_str(),
+        r.signatures.len(),
+        r.name,
+        why
+    )
+}
+
+/// Verifies one item: loads its bytes and verifies them, or reports why it has none.
+pub fn verify_item(item: &Item, ctx: &Context, caches: &Caches) -> Line {
+    let start = Instant::now();
+    let report = match item.load() {
+        Ok(blob) => verify_document(&item.name, &blob, ctx, caches),
+        Err(e) => DocumentReport::unreadable_with(&item.name, e.to_string()),
+    };
+    Line {
+        input: item.input.clone(),
+        report,
+        elapsed_us: start.elapsed().as_micros() as u64,
+    }
+}
+
+/// Runs the pipeline over `inputs` and writes the report to `out`. Every document of the
+/// inputs that is not in `options.skip` gets exactly one line.
+pub fn run(
+    inputs: &[String],
+    ctx: &Context,
+    caches: &Caches,
+    options: &Options,
+    out: &mut (dyn Write + Send),
+) -> io::Result<Summary> {
+    let started = Instant::now();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.jobs)
+        .build()
+        .map_err(io::Error::other)?;
+    let (item_tx, item_rx) = crossbeam_channel::bounded::<(u64, Item)>(QUEUE);
+    let (line_tx, line_rx) = crossbeam_channel::bounded::<(u64, Line)>(LINES);
+    let stop = AtomicBool::new(false);
+    let skipped = AtomicU64::new(0);
+    let unreadable_inputs = AtomicU64::new(0);
+    let progress = if options.progress {
+        indicatif::ProgressBar::new(0)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    progress.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {pos}/{len} documents  {per_sec}  ETA {eta}  {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let progress = Arc::new(progress);
+
+    std::thread::scope(|scope| -> io::Result<Summary> {
+        // Count the documents for the progress bar (cheap: no bytes are read), unless the
+        // list comes from standard input.
+        if options.progress && !inputs.iter().any(|i| i == "-") {
+            let progress = progress.clone();
+            scope.spawn(move || {
+                let mut n = 0u64;
+                for i in inputs {
+                    input::enumerate(i, &mut |_| {
+                        n += 1;
+                        true
+                    });
+                }
+                progress.set_length(n);
+            });
+        }
+
+        // Enumerate.
+        let stop_ref = &stop;
+        let skipped_ref = &skipped;
+        let unreadable_ref = &unreadable_inputs;
+        scope.spawn(move || {
+            let mut seq = 0u64;
+            for i in inputs {
+                let mut go = true;
+                input::enumerate(i, &mut |item| {
+                    if stop_ref.load(Ordering::Relaxed) {
+                        go = false;
+                        return false;
+                    }
+                    if matches!(&item.source, input::Source::Missing(_)) {
+                        unreadable_ref.fetch_add(1, Ordering::Relaxed);
+                    }
+                    if options
+                        .skip
+                        .contains(&(item.input.clone(), item.name.clone()))
+                    {
+                        skipped_ref.fetch_add(1, Ordering::Relaxed);
+                        return true;
+                    }
+                    let ok = item_tx.send((seq, item)).is_ok();
+                    seq += 1;
+                    go = ok;
+                    ok
+                });
+                if !go {
+                    break;
+                }
+            }
+            drop(item_tx);
+        });
+
+        // Verify.
+        let progress_w = progress.clone();
+        scope.spawn(move || {
+            pool.install(|| {
+                item_rx.into_iter().par_bridge().for_each(|(seq, item)| {
+                    let line = verify_item(&item, ctx, caches);
+                    progress_w.inc(1);
+                    let _ = line_tx.send((seq, line));
+                });
+            });
+            drop(line_tx);
+        });
+
+        // Write (this thread).
+        let mut summary = Summary::default();
+        let mut pending: BTreeMap<u64, Line> = BTreeMap::new();
+        let mut next = 0u64;
+        let mut write = |line: &Line, summary: &mut Summary| -> io::Result<()> {
+            summary.add(line);
+            let text = match options.format {
+                Format::Jsonl => {
+                    let mut s = serde_json::to_string(line).map_err(io::Error::other)?;
+                    s.push('\n');
+                    s
+                }
+                Format::Text => text_line(line),
+            };
+            // One write per line, so that a killed run leaves at most one partial line.
+            out.write_all(text.as_bytes())?;
+            out.flush()
+        };
+        let mut result = Ok(());
+        for (seq, line) in line_rx {
+            if result.is_err() {
+                continue;
+            }
+            if options.ordered {
+                pending.insert(seq, line);
+                while let Some(l) = pending.remove(&next) {
+                    if let Err(e) = write(&l, &mut summary) {
+                        result = Err(e);
+                        stop.store(true, Ordering::Relaxed);
+                        break;
+                    }
+                    next += 1;
+                }
+            } else if let Err(e) = write(&line, &mut summary) {
+                result = Err(e);
+                stop.store(true, Ordering::Relaxed);
+            }
+        }
+        result?;
+        for l in std::mem::take(&mut pending).into_values() {
+            write(&l, &mut summary)?;
+        }
+        progress.finish_and_clear();
+        summary.skipped = skipped.load(Ordering::Relaxed);
+        summary.unreadable_inputs = unreadable_inputs.load(Ordering::Relaxed);
+        summary.finish(started.elapsed(), caches);
+        Ok(summary)
+    })
+}
+
+/// What an existing JSON-lines report holds, for `--resume`.
+#[derive(Debug, Default)]
+pub struct Existing {
+    /// `(input, name)` of every complete line.
+    pub done: HashSet<(String, String)>,
+    /// Length of the file up to the end of the last complete line: a run killed mid-write
+    /// leaves a partial last line, which is cut off and redone.
+    pub good_len: usize,
+    /// Whether some complete line is not `TOTAL_PASSED`.
+    pub any_not_passed: bool,
+}
+
+/// Reads an existing JSON-lines report.
+pub fn read_report(bytes: &[u8]) -> Existing {
+    let mut e = Existing::default();
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let Some(nl) = memchr::memchr(b'\n', &bytes[pos..]) else {
+            break; // a partial last line
+        };
+        let line = &bytes[pos..pos + nl];
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(line) else {
+            break;
+        };
+        let (Some(input), Some(name)) = (v["input"].as_str(), v["name"].as_str()) else {
+            break;
+        };
+        e.done.insert((input.to_string(), name.to_string()));
+        e.any_not_passed |= v["status"].as_str() != Some(DocumentStatus::TotalPassed.as_str());
+        pos += nl + 1;
+        e.good_len = pos;
+    }
+    e
+}

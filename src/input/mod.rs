@@ -1,0 +1,451 @@
+//! Inputs: PDF files, directories (walked recursively), tar and zip archives, and lists of
+//! paths on standard input. Files and archives are memory-mapped once; a document is a slice of
+//! its map (tar members and stored zip entries are never copied). Deflated zip entries are
+//! inflated, by the worker that verifies them, into a buffer of bounded size.
+//!
+//! Enumeration is lazy and cheap: it yields [`Item`]s that say where a document is; the bytes
+//! are mapped or inflated by [`Item::load`] on the worker thread.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read};
+use std::ops::{Deref, Range};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The largest deflated zip entry inflated into memory (documents of several hundred
+/// megabytes exist; beyond this a member is reported as oversized rather than risking memory).
+pub const MAX_INFLATED_ENTRY: u64 = 1 << 30;
+
+/// Bytes a document lives in: a memory map, or a buffer (read fallback, inflated entry).
+pub enum Backing {
+    /// A read-only map of a whole file.
+    Map(memmap2::Mmap),
+    /// Bytes held in memory.
+    Owned(Vec<u8>),
+}
+
+impl Deref for Backing {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Backing::Map(m) => m,
+            Backing::Owned(v) => v,
+        }
+    }
+}
+
+/// Maps `path` read-only; falls back to reading it when it cannot be mapped (an empty file,
+/// a pipe, a file system without mmap). The crate's one `unsafe`.
+#[allow(unsafe_code)]
+pub fn open(path: &Path) -> io::Result<Arc<Backing>> {
+    let file = File::open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_file() && meta.len() > 0 {
+        // SAFETY: the map is read-only and private to this process. If another process
+        // truncates or rewrites the file while it is mapped, reads of the vanished pages raise
+        // SIGBUS and reads of rewritten pages see the new bytes: sigaudit verifies archives at
+        // rest, and a document whose bytes change under it is not one whose verdict can hold
+        // anyway. Nothing in sigaudit writes to inputs.
+        if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
+            // Documents are read front to back, once.
+            #[cfg(unix)]
+            let _ = map.advise(memmap2::Advice::Sequential);
+            return Ok(Arc::new(Backing::Map(map)));
+        }
+    }
+    let mut buf = Vec::new();
+    (&file).read_to_end(&mut buf)?;
+    Ok(Arc::new(Backing::Owned(buf)))
+}
+
+/// A document's bytes: a range of a shared backing.
+#[derive(Clone)]
+pub struct Blob {
+    backing: Arc<Backing>,
+    range: Range<usize>,
+}
+
+impl Blob {
+    /// The whole of a backing.
+    pub fn whole(backing: Arc<Backing>) -> Blob {
+        let range = 0..backing.len();
+        Blob { backing, range }
+    }
+}
+
+impl Deref for Blob {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.backing[self.range.clone()]
+    }
+}
+
+/// Where one document is.
+pub enum Source {
+    /// A file to map.
+    File(PathBuf),
+    /// A slice of a mapped archive (tar member, stored zip entry).
+    Slice(Blob),
+    /// A deflated zip entry, inflated on load.
+    Deflated {
+        /// The mapped archive.
+        archive: Arc<Backing>,
+        /// The entry's index in the central directory.
+        index: usize,
+        /// Its uncompressed size.
+        size: u64,
+    },
+    /// Not a document; the reason says what it is.
+    Unreadable(String),
+    /// An input that could not be read at all (no such path, an archive that does not open):
+    /// an operational error, reported as one line.
+    Missing(String),
+}
+
+/// One document of the input.
+pub struct Item {
+    /// The input it came from, as given (a file, directory, archive, or `-`).
+    pub input: String,
+    /// Its name: the path of a file, or the member name within an archive.
+    pub name: String,
+    /// Where its bytes are.
+    pub source: Source,
+}
+
+/// Why a document's bytes could not be had.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadError(pub String);
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Item {
+    /// The document's bytes.
+    pub fn load(&self) -> Result<Blob, LoadError> {
+        match &self.source {
+            Source::File(p) => open(p)
+                .map(Blob::whole)
+                .map_err(|e| LoadError(format!("cannot read: {e}"))),
+            Source::Slice(b) => Ok(b.clone()),
+            Source::Deflated {
+                archive,
+                index,
+                size,
+            } => {
+                if *size > MAX_INFLATED_ENTRY {
+                    return Err(LoadError(format!(
+                        "oversized: inflates to {size} bytes, more than {MAX_INFLATED_ENTRY}"
+                    )));
+                }
+                let mut zip = zip::ZipArchive::new(io::Cursor::new(&archive[..]))
+                    .map_err(|e| LoadError(format!("zip: {e}")))?;
+                let mut f = zip
+                    .by_index(*index)
+                    .map_err(|e| LoadError(format!("zip entry: {e}")))?;
+                let mut out = Vec::with_capacity(*size as usize);
+                (&mut f)
+                    .take(MAX_INFLATED_ENTRY + 1)
+                    .read_to_end(&mut out)
+                    .map_err(|e| LoadError(format!("cannot inflate: {e}")))?;
+                if out.len() as u64 > MAX_INFLATED_ENTRY {
+                    return Err(LoadError("oversized: inflates past the limit".into()));
+                }
+                Ok(Blob::whole(Arc::new(Backing::Owned(out))))
+            }
+            Source::Unreadable(why) | Source::Missing(why) => Err(LoadError(why.clone())),
+        }
+    }
+}
+
+/// What kind of input a path is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A single document.
+    File,
+    /// A directory to walk.
+    Directory,
+    /// A tar archive (by name: `.tar`).
+    Tar,
+    /// A zip archive (by name: `.zip`).
+    Zip,
+}
+
+/// Classifies an input path.
+pub fn kind(path: &Path) -> Kind {
+    let lower = path.to_string_lossy().to_ascii_lowercase();
+    if path.is_dir() {
+        Kind::Directory
+    } else if lower.ends_with(".tar") {
+        Kind::Tar
+    } else if lower.ends_with(".zip") {
+        Kind::Zip
+    } else {
+        Kind::File
+    }
+}
+
+/// Calls `emit` for every document of `input` (a path, or `-` for a list of paths on standard
+/// input), in a stable order: directory entries sorted by name, archive members in archive
+/// order. Stops early when `emit` returns false. Errors of the input itself (an archive that
+/// cannot be opened) become one unreadable item, so nothing is lost.
+pub fn enumerate(input: &str, emit: &mut dyn FnMut(Item) -> bool) {
+    if input == "-" {
+        let stdin = io::stdin();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            match io::BufRead::read_line(&mut stdin.lock(), &mut line) {
+                Ok(0) => break,
+                Ok(_) => {
+                    let p = line.trim_end_matches(['\n', '\r']);
+                    if p.is_empty() {
+                        continue;
+                    }
+                    if !enumerate_path("-", Path::new(p), emit) {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    emit(missing("-", "-", format!("cannot read the list: {e}")));
+                    return;
+                }
+            }
+        }
+        return;
+    }
+    enumerate_path(input, Path::new(input), emit);
+}
+
+fn missing(input: &str, name: &str, why: String) -> Item {
+    Item {
+        input: input.to_string(),
+        name: name.to_string(),
+        source: Source::Missing(why),
+    }
+}
+
+fn unreadable(input: &str, name: &str, why: String) -> Item {
+    Item {
+        input: input.to_string(),
+        name: name.to_string(),
+        source: Source::Unreadable(why),
+    }
+}
+
+fn enumerate_path(input: &str, path: &Path, emit: &mut dyn FnMut(Item) -> bool) -> bool {
+    let name = path.display().to_string();
+    if !path.exists() {
+        return emit(missing(input, &name, "cannot read: no such file".into()));
+    }
+    match kind(path) {
+        Kind::File => emit(Item {
+            input: input.to_string(),
+            name,
+            source: Source::File(path.to_path_buf()),
+        }),
+        Kind::Directory => walk(input, path, emit),
+        Kind::Tar => tar_members(input, path, emit),
+        Kind::Zip => zip_members(input, path, emit),
+    }
+}
+
+/// Depth-first, entries sorted by name; symbolic links are not followed (reported instead:
+/// following them could loop or leave the tree).
+fn walk(input: &str, dir: &Path, emit: &mut dyn FnMut(Item) -> bool) -> bool {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            return emit(unreadable(
+                input,
+                &dir.display().to_string(),
+                format!("cannot read the directory: {e}"),
+            ))
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    paths.sort();
+    for p in paths {
+        let name = p.display().to_string();
+        let meta = match std::fs::symlink_metadata(&p) {
+            Ok(m) => m,
+            Err(e) => {
+                if !emit(unreadable(input, &name, format!("cannot read: {e}"))) {
+                    return false;
+                }
+                continue;
+            }
+        };
+        let go_on = if meta.file_type().is_symlink() {
+            emit(unreadable(
+                input,
+                &name,
+                "a symbolic link, not followed".into(),
+            ))
+        } else if meta.is_dir() {
+            walk(input, &p, emit)
+        } else if meta.is_file() {
+            emit(Item {
+                input: input.to_string(),
+                name,
+                source: Source::File(p.clone()),
+            })
+        } else {
+            emit(unreadable(input, &name, "not a regular file".into()))
+        };
+        if !go_on {
+            return false;
+        }
+    }
+    true
+}
+
+fn looks_like_document(name: &str) -> bool {
+    name.trim_end_matches('/')
+        .to_ascii_lowercase()
+        .ends_with(".pdf")
+}
+
+fn tar_members(input: &str, path: &Path, emit: &mut dyn FnMut(Item) -> bool) -> bool {
+    let backing = match open(path) {
+        Ok(b) => b,
+        Err(e) => {
+            return emit(missing(
+                input,
+                input,
+                format!("cannot read the archive: {e}"),
+            ))
+        }
+    };
+    let mut archive = tar::Archive::new(io::Cursor::new(&backing[..]));
+    let entries = match archive.entries() {
+        Ok(e) => e,
+        Err(e) => return emit(missing(input, input, format!("not a tar archive: {e}"))),
+    };
+    for entry in entries {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                // A damaged header ends the walk: the members after it cannot be located.
+                return emit(unreadable(
+                    input,
+                    input,
+                    format!("damaged tar archive: {e}"),
+                ));
+            }
+        };
+        let name = entry
+            .path()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| String::from_utf8_lossy(&entry.path_bytes()).into_owned());
+        let kind = entry.header().entry_type();
+        let item = if kind.is_file() {
+            let start = entry.raw_file_position() as usize;
+            let size = entry.size() as usize;
+            match start.checked_add(size).filter(|&end| end <= backing.len()) {
+                Some(end) => Item {
+                    input: input.to_string(),
+                    name,
+                    source: Source::Slice(Blob {
+                        backing: backing.clone(),
+                        range: start..end,
+                    }),
+                },
+                None => unreadable(
+                    input,
+                    &name,
+                    "truncated: the member runs past the archive's end".into(),
+                ),
+            }
+        } else if kind.is_dir() {
+            if looks_like_document(&name) {
+                unreadable(input, &name, "a directory, not a document".into())
+            } else {
+                continue;
+            }
+        } else if kind.is_pax_global_extensions()
+            || kind.is_pax_local_extensions()
+            || kind.is_gnu_longname()
+            || kind.is_gnu_longlink()
+        {
+            continue;
+        } else {
+            unreadable(input, &name, format!("not a regular file ({kind:?})"))
+        };
+        if !emit(item) {
+            return false;
+        }
+    }
+    true
+}
+
+fn zip_members(input: &str, path: &Path, emit: &mut dyn FnMut(Item) -> bool) -> bool {
+    let backing = match open(path) {
+        Ok(b) => b,
+        Err(e) => {
+            return emit(missing(
+                input,
+                input,
+                format!("cannot read the archive: {e}"),
+            ))
+        }
+    };
+    let mut zip = match zip::ZipArchive::new(io::Cursor::new(&backing[..])) {
+        Ok(z) => z,
+        Err(e) => return emit(missing(input, input, format!("not a zip archive: {e}"))),
+    };
+    for index in 0..zip.len() {
+        let item = match zip.by_index_raw(index) {
+            Err(e) => unreadable(
+                input,
+                &format!("{input}#{index}"),
+                format!("damaged zip entry: {e}"),
+            ),
+            Ok(f) => {
+                let name = f.name().to_string();
+                if f.is_dir() {
+                    if looks_like_document(&name) {
+                        unreadable(input, &name, "a directory, not a document".into())
+                    } else {
+                        continue;
+                    }
+                } else if f.compression() == zip::CompressionMethod::Stored {
+                    let start = f.data_start().unwrap_or(u64::MAX) as usize;
+                    let size = f.compressed_size() as usize;
+                    match start.checked_add(size).filter(|&end| end <= backing.len()) {
+                        Some(end) => Item {
+                            input: input.to_string(),
+                            name,
+                            source: Source::Slice(Blob {
+                                backing: backing.clone(),
+                                range: start..end,
+                            }),
+                        },
+                        None => unreadable(
+                            input,
+                            &name,
+                            "truncated: the entry runs past the archive's end".into(),
+                        ),
+                    }
+                } else {
+                    Item {
+                        input: input.to_string(),
+                        name,
+                        source: Source::Deflated {
+                            archive: backing.clone(),
+                            index,
+                            size: f.size(),
+                        },
+                    }
+                }
+            }
+        };
+        if !emit(item) {
+            return false;
+        }
+    }
+    true
+}
