@@ -1,0 +1,324 @@
+//! The bulk engine: the same verdicts whatever the input form, every document exactly once
+//! (bad members included), serial equals parallel, and a killed run resumes to a complete
+//! report.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use sigaudit::cache::Caches;
+use sigaudit::engine::{self, Format, Options};
+use sigaudit::verify::{parse_rfc3339, Context, Policy};
+use sigaudit_corpus::cases::Profile;
+use sigaudit_corpus::{generate, Attachments, Config};
+
+fn corpus(dir: &Path, docs: usize, seed: u64, tar: bool) {
+    let config = Config {
+        out: dir.to_path_buf(),
+        docs,
+        seed,
+        profile: Profile::Mixed,
+        attachments: "0".parse::<Attachments>().unwrap(),
+        tar,
+        base_url: sigaudit_corpus::pki::DEFAULT_BASE_URL.to_string(),
+    };
+    generate(&config, |_| {}).unwrap();
+}
+
+fn pki_args(dir: &Path) -> Vec<String> {
+    let pki = dir.join("pki");
+    vec![
+        "--trust".into(),
+        pki.join("roots").display().to_string(),
+        "--certs".into(),
+        pki.join("intermediates").display().to_string(),
+        "--crl".into(),
+        pki.join("crls").display().to_string(),
+        "--at".into(),
+        "2026-07-01T00:00:00Z".into(),
+    ]
+}
+
+fn context(dir: &Path, caches: &Caches) -> Context {
+    let pki = dir.join("pki");
+    Context::load(
+        &[pki.join("roots")],
+        &[pki.join("intermediates")],
+        &[pki.join("crls")],
+        &[],
+        parse_rfc3339("2026-07-01T00:00:00Z").unwrap(),
+        Policy::default(),
+        caches,
+    )
+    .unwrap()
+}
+
+/// Runs the engine in-process; returns the parsed lines.
+fn run(dir: &Path, inputs: &[String], jobs: usize) -> (Vec<serde_json::Value>, engine::Summary) {
+    let caches = Caches::new();
+    let ctx = context(dir, &caches);
+    let options = Options {
+        jobs,
+        format: Format::Jsonl,
+        ..Options::default()
+    };
+    let mut out: Vec<u8> = Vec::new();
+    let summary = engine::run(inputs, &ctx, &caches, &options, &mut out).unwrap();
+    let lines = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (lines, summary)
+}
+
+/// The verdicts of a run by document file name, without timing or where it came from.
+fn verdicts(lines: &[serde_json::Value]) -> BTreeMap<String, serde_json::Value> {
+    let mut out = BTreeMap::new();
+    for l in lines {
+        let name = l["name"].as_str().unwrap();
+        let base = name.rsplit('/').next().unwrap().to_string();
+        let mut v = l.clone();
+        let o = v.as_object_mut().unwrap();
+        o.remove("elapsed_us");
+        o.remove("input");
+        o.remove("name");
+        assert!(out.insert(base, v).is_none(), "{name} reported twice");
+    }
+    out
+}
+
+fn zip_of(dir: &Path, out: &Path) {
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(out).unwrap());
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir.join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    for (i, p) in names.iter().enumerate() {
+        // Half stored (mapped in place), half deflated (inflated by the worker).
+        let method = if i % 2 == 0 {
+            zip::CompressionMethod::Stored
+        } else {
+            zip::CompressionMethod::Deflated
+        };
+        let opts = zip::write::SimpleFileOptions::default().compression_method(method);
+        let name = format!("docs/{}", p.file_name().unwrap().to_string_lossy());
+        zip.start_file(name, opts).unwrap();
+        zip.write_all(&std::fs::read(p).unwrap()).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+#[test]
+fn directory_tar_zip_and_stdin_list_give_the_same_verdicts() {
+    let dir = tempfile::tempdir().unwrap();
+    corpus(dir.path(), 60, 501, true);
+    let zip_path = dir.path().join("archive.zip");
+    zip_of(dir.path(), &zip_path);
+    let docs = dir.path().join("docs").display().to_string();
+    let tar = dir.path().join("archive.tar").display().to_string();
+    let zip = zip_path.display().to_string();
+
+    let (from_dir, s_dir) = run(dir.path(), &[docs.clone()], 2);
+    let (from_tar, s_tar) = run(dir.path(), &[tar], 2);
+    let (from_zip, _) = run(dir.path(), &[zip], 2);
+    assert_eq!(from_dir.len(), 60);
+    assert_eq!(s_dir.documents, 60);
+    assert_eq!(s_tar.by_status, s_dir.by_status);
+    let reference = verdicts(&from_dir);
+    assert_eq!(verdicts(&from_tar), reference, "tar differs from directory");
+    assert_eq!(verdicts(&from_zip), reference, "zip differs from directory");
+
+    // A list of paths on standard input, through the binary.
+    let mut paths: Vec<String> = std::fs::read_dir(dir.path().join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    paths.sort();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sigaudit"))
+        .arg("verify")
+        .arg("-")
+        .args(pki_args(dir.path()))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all((paths.join("\n") + "\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the mixed corpus has failing documents"
+    );
+    let from_stdin: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(from_stdin.iter().all(|l| l["input"] == "-"));
+    assert_eq!(
+        verdicts(&from_stdin),
+        reference,
+        "stdin list differs from directory"
+    );
+}
+
+#[test]
+fn serial_and_parallel_runs_give_the_same_set_of_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    corpus(dir.path(), 48, 502, false);
+    let docs = dir.path().join("docs").display().to_string();
+    let (serial, _) = run(dir.path(), std::slice::from_ref(&docs), 1);
+    let (parallel, _) = run(dir.path(), &[docs], 2);
+    assert_eq!(verdicts(&serial), verdicts(&parallel));
+}
+
+#[test]
+fn bad_members_are_each_reported_once_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    corpus(dir.path(), 4, 503, false);
+    let mut valid: Vec<PathBuf> = std::fs::read_dir(dir.path().join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    valid.sort();
+    let good = std::fs::read(&valid[0]).unwrap();
+    let tar_path = dir.path().join("bad.tar");
+    {
+        let mut b = tar::Builder::new(std::fs::File::create(&tar_path).unwrap());
+        let mut add = |name: &str, data: &[u8]| {
+            let mut h = tar::Header::new_ustar();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_entry_type(tar::EntryType::Regular);
+            b.append_data(&mut h, name, data).unwrap();
+        };
+        add("good.pdf", &good);
+        add(
+            "garbage.pdf",
+            b"\x00\x13\x37 this is not a PDF at all \xff\xfe",
+        );
+        add("truncated.pdf", &good[..good.len() / 2]);
+        add("empty.pdf", b"");
+        add("notes.txt", b"meeting notes");
+        let mut h = tar::Header::new_ustar();
+        h.set_size(0);
+        h.set_mode(0o755);
+        h.set_entry_type(tar::EntryType::Directory);
+        b.append_data(&mut h, "folder.pdf/", &[][..]).unwrap();
+        b.finish().unwrap();
+    }
+    let (lines, summary) = run(dir.path(), &[tar_path.display().to_string()], 2);
+    let by_name: HashMap<String, &serde_json::Value> = lines
+        .iter()
+        .map(|l| (l["name"].as_str().unwrap().to_string(), l))
+        .collect();
+    assert_eq!(lines.len(), 6, "{lines:#?}");
+    assert_eq!(by_name.len(), 6, "each member once");
+    for (name, reason) in [
+        ("garbage.pdf", "not a PDF"),
+        ("truncated.pdf", "truncated"),
+        ("empty.pdf", "empty"),
+        ("notes.txt", "not a PDF"),
+        ("folder.pdf", "a directory"),
+    ] {
+        let l = by_name
+            .iter()
+            .find(|(k, _)| k.trim_end_matches('/') == name)
+            .map(|(_, v)| *v)
+            .unwrap_or_else(|| panic!("{name} missing"));
+        assert_eq!(l["status"], "ERROR", "{name}");
+        let error = l["error"].as_str().unwrap_or("").to_ascii_lowercase();
+        let why = format!("{} {}", error, l["reason"].as_str().unwrap_or(""));
+        assert!(
+            why.to_ascii_lowercase()
+                .contains(&reason.to_ascii_lowercase()),
+            "{name}: {why:?} lacks {reason:?}"
+        );
+    }
+    assert_eq!(by_name["good.pdf"]["input"], tar_path.display().to_string());
+    assert_eq!(summary.documents, 6);
+}
+
+fn count_lines(p: &Path) -> usize {
+    std::fs::read(p)
+        .map(|b| b.iter().filter(|&&c| c == b'\n').count())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_killed_run_resumes_to_every_document_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 240;
+    corpus(dir.path(), n, 504, false);
+    let docs = dir.path().join("docs").display().to_string();
+    let report = dir.path().join("report.jsonl");
+    let start = |resume: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_sigaudit"));
+        c.arg("verify")
+            .arg(&docs)
+            .args(pki_args(dir.path()))
+            .args(["--jobs", "1", "--report"])
+            .arg(&report)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if resume {
+            c.arg("--resume");
+        }
+        c.spawn().unwrap()
+    };
+    // SIGKILL once some lines are out: no chance to flush or clean up.
+    let mut child = start(false);
+    let t0 = std::time::Instant::now();
+    while count_lines(&report) < 20 {
+        assert!(t0.elapsed().as_secs() < 120, "the run never wrote 20 lines");
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let after_kill = count_lines(&report);
+    assert!(
+        after_kill < n,
+        "the run was killed before finishing ({after_kill} lines)"
+    );
+
+    // A torn last line, as a kill in mid-write leaves it.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&report)
+        .unwrap();
+    f.write_all(b"{\"input\":\"torn").unwrap();
+    drop(f);
+
+    let status = start(true).wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "the mixed corpus has failing documents"
+    );
+    let text = std::fs::read_to_string(&report).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(lines.len(), n, "every document exactly once");
+    let mut names: Vec<&str> = lines.iter().map(|l| l["name"].as_str().unwrap()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), n);
+
+    // The resumed report equals a fresh run's verdicts.
+    let (fresh, _) = run(dir.path(), &[docs], 2);
+    assert_eq!(verdicts(&lines), verdicts(&fresh));
+}
