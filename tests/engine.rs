@@ -121,7 +121,7 @@ fn directory_tar_zip_and_stdin_list_give_the_same_verdicts() {
     let tar = dir.path().join("archive.tar").display().to_string();
     let zip = zip_path.display().to_string();
 
-    let (from_dir, s_dir) = run(dir.path(), &[docs.clone()], 2);
+    let (from_dir, s_dir) = run(dir.path(), std::slice::from_ref(&docs), 2);
     let (from_tar, s_tar) = run(dir.path(), &[tar], 2);
     let (from_zip, _) = run(dir.path(), &[zip], 2);
     assert_eq!(from_dir.len(), 60);
