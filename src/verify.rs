@@ -9,6 +9,8 @@
 
 use std::borrow::Cow;
 
+use rayon::prelude::*;
+
 use crate::cache::Caches;
 use crate::cms::crypto::{self, oid as alg, VerifyError};
 use crate::cms::{self, hex, oid, SignedData, SignerId, SignerInfo};
@@ -288,8 +290,8 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
         o
     };
     let mut parsed: Vec<Option<Parsed<'_>>> = parsed.into_iter().map(Some).collect();
-    for i in order {
-        let p = parsed[i].take().expect("each signature once");
+    // Judges signature `i` given the document timestamps' proofs of existence so far.
+    let judge = |i: usize, p: Parsed<'_>, doc_ts_poe: &[(usize, i64)]| -> Outcome {
         let digest = request_of[i].map(|r| digests[r].as_ref().to_vec());
         let sig = &doc.signatures[i];
         let covered_poe = checks[i].signed_end.and_then(|end| {
@@ -299,7 +301,7 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
                 .map(|&(_, t)| t)
                 .min()
         });
-        let out = match p {
+        match p {
             Parsed::Decided(o) => o,
             Parsed::RawRsa(value) => raw_rsa(&shared, sig, &value, checks[i].ranges, covered_poe),
             Parsed::Cms {
@@ -361,15 +363,40 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
                         format!("non-standard /ByteRange: {}", problems.join(", ")),
                     ));
                 }
-                if kind == Kind::DocTimestamp && o.verdict.is_none() {
-                    if let (Some(end), Some(t)) = (checks[i].signed_end, o.poe_time()) {
-                        doc_ts_poe.push((end, t));
-                    }
-                }
                 o
             }
-        };
-        outcomes[i] = Some(out);
+        }
+    };
+    // Document timestamps first, in order: their times are proofs of existence for what
+    // they cover. Then every other signature, in parallel (work stealing across the
+    // signatures of one document as well as across documents).
+    let mut rest = Vec::new();
+    for i in order {
+        let p = parsed[i].take().expect("each signature once");
+        if matches!(
+            p,
+            Parsed::Cms {
+                kind: Kind::DocTimestamp,
+                ..
+            }
+        ) {
+            let o = judge(i, p, &doc_ts_poe);
+            if o.verdict.is_none() {
+                if let (Some(end), Some(t)) = (checks[i].signed_end, o.poe_time()) {
+                    doc_ts_poe.push((end, t));
+                }
+            }
+            outcomes[i] = Some(o);
+        } else {
+            rest.push((i, p));
+        }
+    }
+    let judged: Vec<(usize, Outcome)> = rest
+        .into_par_iter()
+        .map(|(i, p)| (i, judge(i, p, &doc_ts_poe)))
+        .collect();
+    for (i, o) in judged {
+        outcomes[i] = Some(o);
     }
 
     // Changes after each signature.
