@@ -1,10 +1,12 @@
 //! Inputs: PDF files, directories (walked recursively), tar and zip archives, and lists of
-//! paths on standard input. Files and archives are memory-mapped once; a document is a slice of
-//! its map (tar members and stored zip entries are never copied). Deflated zip entries are
-//! inflated, by the worker that verifies them, into a buffer of bounded size.
+//! paths on standard input. Each document is memory-mapped on its own, by the worker that
+//! verifies it: a file whole, a tar member or stored zip entry as the page-aligned range of the
+//! archive that holds it (never copied). Deflated zip entries are inflated from their mapped
+//! range into a buffer of bounded size.
 //!
-//! Enumeration is lazy and cheap: it yields [`Item`]s that say where a document is; the bytes
-//! are mapped or inflated by [`Item::load`] on the worker thread.
+//! Enumeration is lazy and cheap: archive headers are read with seeks (member data is never
+//! read to skip it), and it yields [`Item`]s that say where a document is. So memory — mapped
+//! pages included — is bounded by the documents in flight, not by the archive's size.
 
 use std::fmt;
 use std::fs::File;
@@ -35,28 +37,53 @@ impl Deref for Backing {
     }
 }
 
-/// Maps `path` read-only; falls back to reading it when it cannot be mapped (an empty file,
-/// a pipe, a file system without mmap). The crate's one `unsafe`.
+/// Maps `len` bytes of `file` from `start` read-only (the map starts at the page boundary at
+/// or before `start`); falls back to reading them when they cannot be mapped (an empty range, a
+/// pipe, a file system without mmap). The crate's one `unsafe`.
 #[allow(unsafe_code)]
-pub fn open(path: &Path) -> io::Result<Arc<Backing>> {
-    let file = File::open(path)?;
-    let meta = file.metadata()?;
-    if meta.is_file() && meta.len() > 0 {
+pub fn map(file: &File, start: u64, len: usize) -> io::Result<Blob> {
+    const PAGE: u64 = 4096; // a multiple of the page size on every supported platform
+    let aligned = start - start % PAGE;
+    let lead = (start - aligned) as usize;
+    if len > 0 {
         // SAFETY: the map is read-only and private to this process. If another process
         // truncates or rewrites the file while it is mapped, reads of the vanished pages raise
         // SIGBUS and reads of rewritten pages see the new bytes: sigaudit verifies archives at
         // rest, and a document whose bytes change under it is not one whose verdict can hold
-        // anyway. Nothing in sigaudit writes to inputs.
-        if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
+        // anyway. Nothing in sigaudit writes to its inputs.
+        let mapped = unsafe {
+            memmap2::MmapOptions::new()
+                .offset(aligned)
+                .len(lead + len)
+                .map(file)
+        };
+        if let Ok(m) = mapped {
             // Documents are read front to back, once.
             #[cfg(unix)]
-            let _ = map.advise(memmap2::Advice::Sequential);
-            return Ok(Arc::new(Backing::Map(map)));
+            let _ = m.advise(memmap2::Advice::Sequential);
+            return Ok(Blob {
+                backing: Arc::new(Backing::Map(m)),
+                range: lead..lead + len,
+            });
         }
     }
-    let mut buf = Vec::new();
-    (&file).read_to_end(&mut buf)?;
-    Ok(Arc::new(Backing::Owned(buf)))
+    let mut buf = vec![0u8; len];
+    let mut f = file;
+    io::Seek::seek(&mut f, io::SeekFrom::Start(start))?;
+    f.read_exact(&mut buf)?;
+    Ok(Blob::whole(Arc::new(Backing::Owned(buf))))
+}
+
+/// Maps a whole file.
+pub fn open(path: &Path) -> io::Result<Blob> {
+    let file = File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        let mut buf = Vec::new();
+        (&file).read_to_end(&mut buf)?;
+        return Ok(Blob::whole(Arc::new(Backing::Owned(buf))));
+    }
+    map(&file, 0, meta.len() as usize)
 }
 
 /// A document's bytes: a range of a shared backing.
@@ -85,15 +112,24 @@ impl Deref for Blob {
 pub enum Source {
     /// A file to map.
     File(PathBuf),
-    /// A slice of a mapped archive (tar member, stored zip entry).
-    Slice(Blob),
+    /// A range of an archive (tar member, stored zip entry), mapped on load.
+    Range {
+        /// The archive.
+        file: Arc<File>,
+        /// Offset of the document's first byte.
+        start: u64,
+        /// Its length.
+        len: usize,
+    },
     /// A deflated zip entry, inflated on load.
     Deflated {
-        /// The mapped archive.
-        archive: Arc<Backing>,
-        /// The entry's index in the central directory.
-        index: usize,
-        /// Its uncompressed size.
+        /// The archive.
+        file: Arc<File>,
+        /// Offset of the compressed data.
+        start: u64,
+        /// Its compressed length.
+        compressed: usize,
+        /// Its uncompressed size, as the archive claims.
         size: u64,
     },
     /// Not a document; the reason says what it is.
@@ -127,13 +163,14 @@ impl Item {
     /// The document's bytes.
     pub fn load(&self) -> Result<Blob, LoadError> {
         match &self.source {
-            Source::File(p) => open(p)
-                .map(Blob::whole)
-                .map_err(|e| LoadError(format!("cannot read: {e}"))),
-            Source::Slice(b) => Ok(b.clone()),
+            Source::File(p) => open(p).map_err(|e| LoadError(format!("cannot read: {e}"))),
+            Source::Range { file, start, len } => {
+                map(file, *start, *len).map_err(|e| LoadError(format!("cannot read: {e}")))
+            }
             Source::Deflated {
-                archive,
-                index,
+                file,
+                start,
+                compressed,
                 size,
             } => {
                 if *size > MAX_INFLATED_ENTRY {
@@ -141,13 +178,11 @@ impl Item {
                         "oversized: inflates to {size} bytes, more than {MAX_INFLATED_ENTRY}"
                     )));
                 }
-                let mut zip = zip::ZipArchive::new(io::Cursor::new(&archive[..]))
-                    .map_err(|e| LoadError(format!("zip: {e}")))?;
-                let mut f = zip
-                    .by_index(*index)
-                    .map_err(|e| LoadError(format!("zip entry: {e}")))?;
-                let mut out = Vec::with_capacity(*size as usize);
-                (&mut f)
+                let raw = map(file, *start, *compressed)
+                    .map_err(|e| LoadError(format!("cannot read: {e}")))?;
+                // A zip entry's data is a raw DEFLATE stream (APPNOTE 4.4.5, method 8).
+                let mut out = Vec::with_capacity((*size).min(MAX_INFLATED_ENTRY) as usize);
+                flate2::read::DeflateDecoder::new(&raw[..])
                     .take(MAX_INFLATED_ENTRY + 1)
                     .read_to_end(&mut out)
                     .map_err(|e| LoadError(format!("cannot inflate: {e}")))?;
@@ -310,8 +345,8 @@ fn looks_like_document(name: &str) -> bool {
 }
 
 fn tar_members(input: &str, path: &Path, emit: &mut dyn FnMut(Item) -> bool) -> bool {
-    let backing = match open(path) {
-        Ok(b) => b,
+    let file = match File::open(path) {
+        Ok(f) => Arc::new(f),
         Err(e) => {
             return emit(missing(
                 input,
@@ -320,8 +355,10 @@ fn tar_members(input: &str, path: &Path, emit: &mut dyn FnMut(Item) -> bool) -> 
             ))
         }
     };
-    let mut archive = tar::Archive::new(io::Cursor::new(&backing[..]));
-    let entries = match archive.entries() {
+    let archive_len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut archive = tar::Archive::new(io::BufReader::new(&*file));
+    // Headers are read with seeks over the member data: enumerating never reads a document.
+    let entries = match archive.entries_with_seek() {
         Ok(e) => e,
         Err(e) => return emit(missing(input, input, format!("not a tar archive: {e}"))),
     };
@@ -343,16 +380,17 @@ fn tar_members(input: &str, path: &Path, emit: &mut dyn FnMut(Item) -> bool) -> 
             .unwrap_or_else(|_| String::from_utf8_lossy(&entry.path_bytes()).into_owned());
         let kind = entry.header().entry_type();
         let item = if kind.is_file() {
-            let start = entry.raw_file_position() as usize;
-            let size = entry.size() as usize;
-            match start.checked_add(size).filter(|&end| end <= backing.len()) {
-                Some(end) => Item {
+            let start = entry.raw_file_position();
+            let size = entry.size();
+            match start.checked_add(size).filter(|&end| end <= archive_len) {
+                Some(_) => Item {
                     input: input.to_string(),
                     name,
-                    source: Source::Slice(Blob {
-                        backing: backing.clone(),
-                        range: start..end,
-                    }),
+                    source: Source::Range {
+                        file: file.clone(),
+                        start,
+                        len: size as usize,
+                    },
                 },
                 None => unreadable(
                     input,
@@ -383,8 +421,8 @@ fn tar_members(input: &str, path: &Path, emit: &mut dyn FnMut(Item) -> bool) -> 
 }
 
 fn zip_members(input: &str, path: &Path, emit: &mut dyn FnMut(Item) -> bool) -> bool {
-    let backing = match open(path) {
-        Ok(b) => b,
+    let file = match File::open(path) {
+        Ok(f) => Arc::new(f),
         Err(e) => {
             return emit(missing(
                 input,
@@ -393,7 +431,9 @@ fn zip_members(input: &str, path: &Path, emit: &mut dyn FnMut(Item) -> bool) -> 
             ))
         }
     };
-    let mut zip = match zip::ZipArchive::new(io::Cursor::new(&backing[..])) {
+    let archive_len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    // The central directory is read with seeks; entry data is located, not read.
+    let mut zip = match zip::ZipArchive::new(io::BufReader::new(&*file)) {
         Ok(z) => z,
         Err(e) => return emit(missing(input, input, format!("not a zip archive: {e}"))),
     };
@@ -406,40 +446,50 @@ fn zip_members(input: &str, path: &Path, emit: &mut dyn FnMut(Item) -> bool) -> 
             ),
             Ok(f) => {
                 let name = f.name().to_string();
+                let start = f.data_start().unwrap_or(u64::MAX);
+                let compressed = f.compressed_size();
+                let in_bounds = start
+                    .checked_add(compressed)
+                    .is_some_and(|end| end <= archive_len);
                 if f.is_dir() {
                     if looks_like_document(&name) {
                         unreadable(input, &name, "a directory, not a document".into())
                     } else {
                         continue;
                     }
+                } else if !in_bounds {
+                    unreadable(
+                        input,
+                        &name,
+                        "truncated: the entry runs past the archive's end".into(),
+                    )
                 } else if f.compression() == zip::CompressionMethod::Stored {
-                    let start = f.data_start().unwrap_or(u64::MAX) as usize;
-                    let size = f.compressed_size() as usize;
-                    match start.checked_add(size).filter(|&end| end <= backing.len()) {
-                        Some(end) => Item {
-                            input: input.to_string(),
-                            name,
-                            source: Source::Slice(Blob {
-                                backing: backing.clone(),
-                                range: start..end,
-                            }),
+                    Item {
+                        input: input.to_string(),
+                        name,
+                        source: Source::Range {
+                            file: file.clone(),
+                            start,
+                            len: compressed as usize,
                         },
-                        None => unreadable(
-                            input,
-                            &name,
-                            "truncated: the entry runs past the archive's end".into(),
-                        ),
                     }
-                } else {
+                } else if f.compression() == zip::CompressionMethod::Deflated {
                     Item {
                         input: input.to_string(),
                         name,
                         source: Source::Deflated {
-                            archive: backing.clone(),
-                            index,
+                            file: file.clone(),
+                            start,
+                            compressed: compressed as usize,
                             size: f.size(),
                         },
                     }
+                } else {
+                    unreadable(
+                        input,
+                        &name,
+                        format!("unsupported zip compression {:?}", f.compression()),
+                    )
                 }
             }
         };
