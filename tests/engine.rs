@@ -89,26 +89,75 @@ fn verdicts(lines: &[serde_json::Value]) -> BTreeMap<String, serde_json::Value> 
     out
 }
 
+/// A zip archive (APPNOTE 6.3: local headers, central directory, end record) of the corpus'
+/// documents, half stored (mapped in place) and half deflated (inflated by the worker). Written
+/// here rather than with the zip crate's writer, whose deflate feature would change flate2's
+/// backend for the whole workspace.
 fn zip_of(dir: &Path, out: &Path) {
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(out).unwrap());
+    use std::io::Write as _;
     let mut names: Vec<PathBuf> = std::fs::read_dir(dir.join("docs"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
     names.sort();
+    let mut body: Vec<u8> = Vec::new();
+    let mut central: Vec<u8> = Vec::new();
     for (i, p) in names.iter().enumerate() {
-        // Half stored (mapped in place), half deflated (inflated by the worker).
-        let method = if i % 2 == 0 {
-            zip::CompressionMethod::Stored
-        } else {
-            zip::CompressionMethod::Deflated
-        };
-        let opts = zip::write::SimpleFileOptions::default().compression_method(method);
+        let data = std::fs::read(p).unwrap();
         let name = format!("docs/{}", p.file_name().unwrap().to_string_lossy());
-        zip.start_file(name, opts).unwrap();
-        zip.write_all(&std::fs::read(p).unwrap()).unwrap();
+        let mut crc = flate2::Crc::new();
+        crc.update(&data);
+        let deflate = i % 2 == 1;
+        let payload = if deflate {
+            let mut e =
+                flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(&data).unwrap();
+            e.finish().unwrap()
+        } else {
+            data.clone()
+        };
+        let method: u16 = if deflate { 8 } else { 0 };
+        let offset = body.len() as u32;
+        let fields = |sig: u32, central_dir: bool| {
+            let mut h = Vec::new();
+            h.extend(sig.to_le_bytes());
+            if central_dir {
+                h.extend(20u16.to_le_bytes()); // version made by
+            }
+            h.extend(20u16.to_le_bytes()); // version needed
+            h.extend(0u16.to_le_bytes()); // flags
+            h.extend(method.to_le_bytes());
+            h.extend(0u32.to_le_bytes()); // time and date
+            h.extend(crc.sum().to_le_bytes());
+            h.extend((payload.len() as u32).to_le_bytes());
+            h.extend((data.len() as u32).to_le_bytes());
+            h.extend((name.len() as u16).to_le_bytes());
+            h.extend(0u16.to_le_bytes()); // extra length
+            if central_dir {
+                h.extend(0u16.to_le_bytes()); // comment length
+                h.extend(0u16.to_le_bytes()); // disk number
+                h.extend(0u16.to_le_bytes()); // internal attributes
+                h.extend(0u32.to_le_bytes()); // external attributes
+                h.extend(offset.to_le_bytes());
+            }
+            h.extend(name.as_bytes());
+            h
+        };
+        body.extend(fields(0x0403_4b50, false));
+        body.extend(&payload);
+        central.extend(fields(0x0201_4b50, true));
     }
-    zip.finish().unwrap();
+    let cd_offset = body.len() as u32;
+    let n = names.len() as u16;
+    body.extend(&central);
+    body.extend(0x0605_4b50u32.to_le_bytes());
+    body.extend([0u8; 4]); // disk numbers
+    body.extend(n.to_le_bytes());
+    body.extend(n.to_le_bytes());
+    body.extend((central.len() as u32).to_le_bytes());
+    body.extend(cd_offset.to_le_bytes());
+    body.extend(0u16.to_le_bytes());
+    std::fs::write(out, body).unwrap();
 }
 
 #[test]

@@ -668,7 +668,15 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
         }
         Case::Truncated => {
             let len = w.buf.len();
-            let cut = rng.gen_range(len * 2 / 5..len * 9 / 10);
+            let mut cut = rng.gen_range(len * 2 / 5..len * 9 / 10);
+            // A cut that removes only the end-of-line after a `%%EOF` leaves a complete
+            // revision whose last signature's /ByteRange overshoots the file by a byte or two:
+            // indistinguishable from a signer's off-by-one range (which verifiers judge as that
+            // signature's format failure), so not a truncation a verifier can recognise. Cut
+            // inside the revision instead.
+            while w.buf[..cut].ends_with(b"%%EOF") || w.buf[..cut].ends_with(b"%%EOF\r") {
+                cut -= 8;
+            }
             w.buf.truncate(cut);
             truncated = true;
             reason = Some(format!("file truncated at byte {cut} of {len}"));

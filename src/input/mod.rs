@@ -473,7 +473,7 @@ fn zip_members(input: &str, path: &Path, emit: &mut dyn FnMut(Item) -> bool) -> 
                             len: compressed as usize,
                         },
                     }
-                } else if f.compression() == zip::CompressionMethod::Deflated {
+                } else if f.compression() == zip::CompressionMethod::DEFLATE {
                     Item {
                         input: input.to_string(),
                         name,
