@@ -1,12 +1,16 @@
 //! sigaudit verifies the digital signatures of very large archives of signed PDF documents.
 //!
-//! The pipeline stages (input, pdf, digest, cms, pki, revocation, verdict, report, engine) land
-//! one module at a time. This release holds:
+//! The pipeline, one module per stage:
 //!
+//! - [`input`]: files, directories, tar and zip archives, stdin lists; each document mapped;
 //! - [`pdf`]: the lazy, revision-aware reader (bytes → revisions and signature dictionaries);
 //! - [`digest`]: byte-range checks and one-pass digests of the signed bytes;
-//! - [`inspect`]: both, as data for `sigaudit inspect`;
-//! - [`verdict`]: the ETSI EN 319 102-1 vocabulary shared with the corpus generator.
+//! - [`cms`]: BER-tolerant CMS with byte spans, and signature verification through ring;
+//! - [`pki`]: certificates and path building; [`revocation`]: CRLs and OCSP;
+//! - [`verify`]: one document's signatures judged; [`verdict`]: the ETSI EN 319 102-1
+//!   vocabulary and where each stage's errors lead; [`report`]: the report line;
+//! - [`engine`]: the bulk pipeline (enumerate → verify → write), nothing lost, resumable;
+//! - [`cache`]: the caches shared by every document of a run; [`inspect`]: the reader's view.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]

@@ -305,3 +305,23 @@ fn the_sha1_cut_off_is_a_policy_setting() {
     let bad = verify(&[sample(name)], &["--sha1-until", "soon"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn text_format_is_a_table_line_per_document() {
+    let files = vec![sample("doc-000001.pdf"), sample("doc-000018.pdf")];
+    let out = verify(&files, &["--format", "text", "--ordered"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(
+        lines[0].starts_with("TOTAL_PASSED") && lines[0].contains("6 sig"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].starts_with("ERROR") && lines[1].contains("not a PDF"),
+        "{}",
+        lines[1]
+    );
+}
