@@ -21,7 +21,7 @@
 //!
 //! Nothing is re-encoded: the signed attributes are verified as received, with only their
 //! `[0] IMPLICIT` identifier octet replaced by the `SET OF` tag (RFC 5652, 5.4: "the IMPLICIT
-//! [0] tag in the signedAttrs is not used for the DER encoding, rather an EXPLICIT SET OF tag
+//! \[0\] tag in the signedAttrs is not used for the DER encoding, rather an EXPLICIT SET OF tag
 //! is used").
 
 pub mod ber;
