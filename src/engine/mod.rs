@@ -241,7 +241,18 @@ fn text_line(line: &Line) -> String {
 pub fn verify_item(item: &Item, ctx: &Context, caches: &Caches) -> Line {
     let start = Instant::now();
     let report = match item.load() {
-        Ok(blob) => verify_document(&item.name, &blob, ctx, caches),
+        // A bug must cost one document its verdict, not the run its other documents: a panic
+        // is caught and reported as that document's error.
+        Ok(blob) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            verify_document(&item.name, &blob, ctx, caches)
+        }))
+        .unwrap_or_else(|_| {
+            DocumentReport::unreadable_with(
+                &item.name,
+                "internal error: the verifier panicked on this document (a bug; please report it)"
+                    .into(),
+            )
+        }),
         Err(e) => DocumentReport::unreadable_with(&item.name, e.to_string()),
     };
     Line {
