@@ -2,6 +2,8 @@
 //! (bad members included), serial equals parallel, and a killed run resumes to a complete
 //! report.
 
+mod common;
+
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -9,7 +11,6 @@ use std::process::{Command, Stdio};
 
 use sigaudit::cache::Caches;
 use sigaudit::engine::{self, Format, Options};
-use sigaudit::verify::{parse_rfc3339, Context, Policy};
 use sigaudit_corpus::cases::Profile;
 use sigaudit_corpus::{generate, Attachments, Config};
 
@@ -40,24 +41,10 @@ fn pki_args(dir: &Path) -> Vec<String> {
     ]
 }
 
-fn context(dir: &Path, caches: &Caches) -> Context {
-    let pki = dir.join("pki");
-    Context::load(
-        &[pki.join("roots")],
-        &[pki.join("intermediates")],
-        &[pki.join("crls")],
-        &[],
-        parse_rfc3339("2026-07-01T00:00:00Z").unwrap(),
-        Policy::default(),
-        caches,
-    )
-    .unwrap()
-}
-
 /// Runs the engine in-process; returns the parsed lines.
 fn run(dir: &Path, inputs: &[String], jobs: usize) -> (Vec<serde_json::Value>, engine::Summary) {
     let caches = Caches::new();
-    let ctx = context(dir, &caches);
+    let ctx = common::context(&dir.join("pki"), &caches, true);
     let options = Options {
         jobs,
         format: Format::Jsonl,

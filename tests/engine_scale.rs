@@ -2,11 +2,12 @@
 //! line per document, the summary's counts equal the manifest's, and serial and parallel runs
 //! give the same set of lines.
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use sigaudit::cache::Caches;
 use sigaudit::engine::{self, Options};
-use sigaudit::verify::{parse_rfc3339, Context, Policy};
 use sigaudit_corpus::cases::Profile;
 use sigaudit_corpus::manifest::Document;
 use sigaudit_corpus::{generate, Attachments, Config};
@@ -15,17 +16,7 @@ const DOCS: usize = 10_000;
 
 fn run(dir: &std::path::Path, tar: &str, jobs: usize) -> (Vec<serde_json::Value>, engine::Summary) {
     let caches = Caches::new();
-    let pki = dir.join("pki");
-    let ctx = Context::load(
-        &[pki.join("roots")],
-        &[pki.join("intermediates")],
-        &[pki.join("crls")],
-        &[],
-        parse_rfc3339("2026-07-01T00:00:00Z").unwrap(),
-        Policy::default(),
-        &caches,
-    )
-    .unwrap();
+    let ctx = common::context(&dir.join("pki"), &caches, true);
     let options = Options {
         jobs,
         ..Options::default()

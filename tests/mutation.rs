@@ -4,6 +4,8 @@
 //!
 //! A deterministic generator (xorshift) drives the mutations so a failure names its seed.
 
+mod common;
+
 use std::path::Path;
 
 use memchr::memmem;
@@ -162,20 +164,11 @@ fn mutated_documents_never_panic() {
 fn mutated_cms_never_panics_and_every_signature_is_still_reported() {
     use sigaudit::cache::Caches;
     use sigaudit::verdict::Indication;
-    use sigaudit::verify::{parse_rfc3339, verify_document, Context, Policy};
+    use sigaudit::verify::verify_document;
 
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/sample");
     let caches = Caches::new();
-    let ctx = Context::load(
-        &[sample.join("pki/roots")],
-        &[sample.join("pki/intermediates")],
-        &[sample.join("pki/crls")],
-        &[],
-        parse_rfc3339("2026-07-01T00:00:00Z").unwrap(),
-        Policy::default(),
-        &caches,
-    )
-    .unwrap();
+    let ctx = common::context(&sample.join("pki"), &caches, true);
     // doc-000005 carries signature timestamps; doc-000006 a DSS and a document timestamp.
     let mut total = 0;
     let mut passed = 0;

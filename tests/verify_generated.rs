@@ -1,12 +1,14 @@
 //! Verdicts on generated corpora equal the generator's manifest, and the verdicts do not depend
 //! on cache state or on parallelism.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use rayon::prelude::*;
 use sigaudit::cache::Caches;
 use sigaudit::report::DocumentReport;
-use sigaudit::verify::{parse_rfc3339, verify_document, Context, Policy};
+use sigaudit::verify::{verify_document, Context};
 use sigaudit_corpus::cases::Profile;
 use sigaudit_corpus::manifest::Document;
 use sigaudit_corpus::{generate, Attachments, Config};
@@ -25,27 +27,6 @@ fn corpus(dir: &Path, docs: usize, seed: u64, profile: Profile) -> Vec<Document>
     generate(&config, |d| lines.push(d.clone())).expect("generation succeeds");
     lines.sort_by(|a, b| a.name.cmp(&b.name));
     lines
-}
-
-/// The context a user gets from `--trust pki/roots --certs pki/intermediates --crl pki/crls`
-/// (`with_crls` false: no `--crl`, revocation data only from the documents).
-fn context(dir: &Path, caches: &Caches, with_crls: bool) -> Context {
-    let pki = dir.join("pki");
-    let crls: Vec<PathBuf> = if with_crls {
-        vec![pki.join("crls")]
-    } else {
-        vec![]
-    };
-    Context::load(
-        &[pki.join("roots")],
-        &[pki.join("intermediates")],
-        &crls,
-        &[],
-        parse_rfc3339("2026-07-01T00:00:00Z").expect("time"),
-        Policy::default(),
-        caches,
-    )
-    .expect("context loads")
 }
 
 fn verify_all(
@@ -112,7 +93,7 @@ fn mixed_corpus_verdicts_equal_the_manifest_and_do_not_depend_on_caches_or_threa
     assert!(cases.len() >= 14, "every case present: {cases:?}");
 
     let caches = Caches::new();
-    let ctx = context(dir.path(), &caches, true);
+    let ctx = common::context(&dir.path().join("pki"), &caches, true);
     let parallel = verify_all(dir.path(), &manifest, &ctx, &caches, true);
     let diffs = differences(&manifest, &parallel);
     assert!(
@@ -140,7 +121,7 @@ fn mixed_corpus_verdicts_equal_the_manifest_and_do_not_depend_on_caches_or_threa
 
     // Cold caches, serial: the same lines.
     let cold = Caches::new();
-    let ctx_cold = context(dir.path(), &cold, true);
+    let ctx_cold = common::context(&dir.path().join("pki"), &cold, true);
     let serial_cold = verify_all(dir.path(), &manifest, &ctx_cold, &cold, false);
     assert_eq!(
         parallel, serial_cold,
@@ -167,7 +148,7 @@ fn long_term_validation_documents_verify_from_their_own_dss() {
     assert!(ltv_docs.len() >= 10, "{} LTV documents", ltv_docs.len());
     let caches = Caches::new();
     // No --crl: the CRLs and OCSP responses come from each document's DSS.
-    let ctx = context(dir.path(), &caches, false);
+    let ctx = common::context(&dir.path().join("pki"), &caches, false);
     let reports = verify_all(dir.path(), &ltv_docs, &ctx, &caches, true);
     let diffs = differences(&ltv_docs, &reports);
     assert!(

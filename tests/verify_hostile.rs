@@ -1,12 +1,14 @@
 //! Regressions on hostile or damaged input to `verify_document`, each with its bytes built here
 //! from the sample's valid six-signature document.
 
+mod common;
+
 use std::path::Path;
 
 use sigaudit::cache::Caches;
 use sigaudit::report::{DocumentReport, Integrity};
 use sigaudit::verdict::{DocumentStatus, Indication, SubIndication};
-use sigaudit::verify::{parse_rfc3339, verify_document, Context, Policy};
+use sigaudit::verify::verify_document;
 
 fn sample(p: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -16,16 +18,7 @@ fn sample(p: &str) -> std::path::PathBuf {
 
 fn run(bytes: &[u8]) -> DocumentReport {
     let caches = Caches::new();
-    let ctx = Context::load(
-        &[sample("pki/roots")],
-        &[sample("pki/intermediates")],
-        &[sample("pki/crls")],
-        &[],
-        parse_rfc3339("2026-07-01T00:00:00Z").unwrap(),
-        Policy::default(),
-        &caches,
-    )
-    .unwrap();
+    let ctx = common::context(&sample("pki"), &caches, true);
     verify_document("doc", bytes, &ctx, &caches)
 }
 

@@ -17,3 +17,27 @@ pub fn real_dir() -> Option<PathBuf> {
         None
     }
 }
+
+/// The verification context a user gets from `--trust PKI/roots --certs PKI/intermediates
+/// [--crl PKI/crls] --at 2026-07-01T00:00:00Z` for a generated corpus' `pki` directory.
+pub fn context(
+    pki: &Path,
+    caches: &sigaudit::cache::Caches,
+    with_crls: bool,
+) -> sigaudit::verify::Context {
+    let crls: Vec<PathBuf> = if with_crls {
+        vec![pki.join("crls")]
+    } else {
+        vec![]
+    };
+    sigaudit::verify::Context::load(
+        &[pki.join("roots")],
+        &[pki.join("intermediates")],
+        &crls,
+        &[],
+        sigaudit::verify::parse_rfc3339("2026-07-01T00:00:00Z").expect("time"),
+        sigaudit::verify::Policy::default(),
+        caches,
+    )
+    .expect("context loads")
+}
