@@ -29,6 +29,7 @@ fn document() -> Vec<u8> {
                 seed,
                 case: Case::Valid,
                 attachments: vec![20 << 20],
+                extra_signatures: 0,
             };
             document::build(&ctx, &plan).expect("document builds")
         })

@@ -32,6 +32,9 @@ pub struct Plan {
     pub case: Case,
     /// Attachment sizes in bytes (0 = none).
     pub attachments: Vec<u64>,
+    /// Further organisation signatures after the usual ones (confirmation stamps), for
+    /// documents with many signatures; corpora use 0.
+    pub extra_signatures: usize,
 }
 
 /// A built document.
@@ -169,6 +172,43 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
     for (i, n) in appendices.iter().enumerate() {
         roles.push((APPENDIX_ROLES[i], org, first_page));
         first_page += n;
+    }
+    const EXTRA_ROLES: [&str; 32] = [
+        "XacNhan01",
+        "XacNhan02",
+        "XacNhan03",
+        "XacNhan04",
+        "XacNhan05",
+        "XacNhan06",
+        "XacNhan07",
+        "XacNhan08",
+        "XacNhan09",
+        "XacNhan10",
+        "XacNhan11",
+        "XacNhan12",
+        "XacNhan13",
+        "XacNhan14",
+        "XacNhan15",
+        "XacNhan16",
+        "XacNhan17",
+        "XacNhan18",
+        "XacNhan19",
+        "XacNhan20",
+        "XacNhan21",
+        "XacNhan22",
+        "XacNhan23",
+        "XacNhan24",
+        "XacNhan25",
+        "XacNhan26",
+        "XacNhan27",
+        "XacNhan28",
+        "XacNhan29",
+        "XacNhan30",
+        "XacNhan31",
+        "XacNhan32",
+    ];
+    for role in EXTRA_ROLES.iter().take(plan.extra_signatures) {
+        roles.push((role, org, last_body_page));
     }
     for (role, signer, page) in roles {
         let subfilter = if rng.gen_range(0.0..1.0) < cades_share {

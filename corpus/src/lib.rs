@@ -171,6 +171,7 @@ pub fn plan(config: &Config) -> Vec<Plan> {
                 seed: splitmix(config.seed ^ splitmix(index as u64)),
                 case,
                 attachments,
+                extra_signatures: 0,
             }
         })
         .collect()

@@ -712,6 +712,33 @@ impl Pki {
     }
 }
 
+impl Pki {
+    /// A CRL of CA `id` listing its revoked signers plus `filler` random serials (for
+    /// benchmarks of revocation lookups in national-size CRLs).
+    pub fn crl_with_filler(&self, keys: &KeyStore, id: CaId, filler: usize) -> Result<Vec<u8>> {
+        let ca = self.ca(id);
+        let revoked: Vec<(SerialNumber, Unix)> = self
+            .signers
+            .iter()
+            .filter(|s| s.issuer == id)
+            .filter_map(|s| match s.status {
+                SignerStatus::Revoked(at) | SignerStatus::RevokedLate(at) => {
+                    Some((s.cert.tbs_certificate.serial_number.clone(), at))
+                }
+                _ => None,
+            })
+            .collect();
+        build_crl(
+            &ca.cert,
+            &ca.ski,
+            &keys.cas[id as usize],
+            &revoked,
+            filler,
+            ca.name,
+        )
+    }
+}
+
 /// `reasonCode` CRL entry extension (RFC 5280, 5.3.1): `keyCompromise(1)`, `superseded(4)`,
 /// `cessationOfOperation(5)`.
 const ID_CE_CRL_REASONS: ObjectIdentifier = rfc5280::ID_CE_CRL_REASONS;
