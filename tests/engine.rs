@@ -358,3 +358,27 @@ fn a_killed_run_resumes_to_every_document_exactly_once() {
     let (fresh, _) = run(dir.path(), &[docs], 2);
     assert_eq!(verdicts(&lines), verdicts(&fresh));
 }
+
+#[test]
+fn archives_inside_a_directory_are_expanded() {
+    let dir = tempfile::tempdir().unwrap();
+    corpus(dir.path(), 3, 505, true);
+    // docs/ holds 3 documents; put the tar of the same 3 inside it: 6 documents in all.
+    std::fs::rename(
+        dir.path().join("archive.tar"),
+        dir.path().join("docs/inner.tar"),
+    )
+    .unwrap();
+    let docs = dir.path().join("docs").display().to_string();
+    let (lines, _) = run(dir.path(), std::slice::from_ref(&docs), 2);
+    assert_eq!(lines.len(), 6, "{lines:#?}");
+    let from_tar = lines
+        .iter()
+        .filter(|l| l["input"].as_str().unwrap().ends_with("inner.tar"))
+        .count();
+    assert_eq!(from_tar, 3);
+    assert_eq!(
+        lines.iter().filter(|l| l["input"] == docs.as_str()).count(),
+        3
+    );
+}

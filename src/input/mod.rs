@@ -323,11 +323,17 @@ fn walk(input: &str, dir: &Path, emit: &mut dyn FnMut(Item) -> bool) -> bool {
         } else if meta.is_dir() {
             walk(input, &p, emit)
         } else if meta.is_file() {
-            emit(Item {
-                input: input.to_string(),
-                name,
-                source: Source::File(p.clone()),
-            })
+            // Archives inside a directory are expanded like archives given directly; their
+            // members name the archive as their input.
+            match kind(&p) {
+                Kind::Tar => tar_members(&name, &p, emit),
+                Kind::Zip => zip_members(&name, &p, emit),
+                _ => emit(Item {
+                    input: input.to_string(),
+                    name,
+                    source: Source::File(p.clone()),
+                }),
+            }
         } else {
             emit(unreadable(input, &name, "not a regular file".into()))
         };
