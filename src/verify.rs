@@ -1262,8 +1262,26 @@ fn signature_timestamp(
             {
                 rep.reason = Some("TSA certificate not valid at genTime".into());
             } else {
-                rep.valid = true;
-                valid_time = Some(tst.gen_time);
+                // The TSA certificate's revocation: revoked at or before genTime voids the
+                // token; no data voids it too unless the policy accepts missing revocation data.
+                let issuer = chain.get(1).unwrap_or(&chain[0]);
+                match revocation::status(&tsa, issuer, sh.base_sources, sh.ctx.at, sh.caches) {
+                    Status::Revoked { at, .. } if at <= tst.gen_time => {
+                        rep.reason = Some(format!(
+                            "TSA certificate revoked on {}, before genTime",
+                            rfc3339(at)
+                        ));
+                    }
+                    Status::Unknown { reason } if sh.ctx.policy.require_revocation => {
+                        rep.reason = Some(format!(
+                            "no revocation data for the TSA certificate: {reason}"
+                        ));
+                    }
+                    _ => {
+                        rep.valid = true;
+                        valid_time = Some(tst.gen_time);
+                    }
+                }
             }
         }
         PathOutcome::Failed(e) => rep.reason = Some(format!("TSA: {e}")),

@@ -120,3 +120,44 @@ fn a_byte_range_reaching_past_the_end_is_a_format_failure_not_a_panic() {
     );
     assert_eq!(s.integrity, Integrity::Malformed);
 }
+
+/// A signature timestamp whose TSA certificate has no revocation data proves nothing (under
+/// the default policy); with the root's CRL it does.
+#[test]
+fn a_timestamp_without_tsa_revocation_data_is_not_a_proof_of_existence() {
+    let pki = sample("pki");
+    let doc = std::fs::read(sample("docs/doc-000005.pdf")).unwrap();
+    let with = |crls: Vec<std::path::PathBuf>| {
+        let caches = Caches::new();
+        let ctx = sigaudit::verify::Context::load(
+            &[pki.join("roots")],
+            &[pki.join("intermediates")],
+            &crls,
+            &[],
+            sigaudit::verify::parse_rfc3339("2026-07-01T00:00:00Z").unwrap(),
+            sigaudit::verify::Policy::default(),
+            &caches,
+        )
+        .unwrap();
+        verify_document("doc-000005", &doc, &ctx, &caches)
+    };
+    let all = with(vec![pki.join("crls")]);
+    let ts = all.signatures[0]
+        .timestamp
+        .as_ref()
+        .expect("a signature timestamp");
+    assert!(ts.valid, "{ts:?}");
+    // Only the issuing CAs' CRLs: the TSA (issued by the root) has none.
+    let cas_only = with(vec![
+        pki.join("crls/ca-personal.crl"),
+        pki.join("crls/ca-organisation.crl"),
+    ]);
+    let ts = cas_only.signatures[0].timestamp.as_ref().unwrap();
+    assert!(!ts.valid);
+    assert!(
+        ts.reason.as_deref().unwrap().contains("TSA certificate"),
+        "{ts:?}"
+    );
+    // The signatures themselves still pass: their signers' revocation data is there.
+    assert_eq!(cas_only.status, DocumentStatus::TotalPassed);
+}
