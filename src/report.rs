@@ -35,13 +35,8 @@ pub struct DocumentReport {
 }
 
 impl DocumentReport {
-    /// The line of an input that could not be read at all.
-    pub fn unreadable(name: &str, error: &std::io::Error) -> Self {
-        Self::unreadable_with(name, format!("cannot read: {error}"))
-    }
-
     /// The line of a document whose bytes could not be had, with the reason.
-    pub fn unreadable_with(name: &str, error: String) -> Self {
+    pub fn unreadable(name: &str, error: String) -> Self {
         DocumentReport {
             name: name.to_string(),
             bytes: 0,

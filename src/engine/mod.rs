@@ -247,13 +247,13 @@ pub fn verify_item(item: &Item, ctx: &Context, caches: &Caches) -> Line {
             verify_document(&item.name, &blob, ctx, caches)
         }))
         .unwrap_or_else(|_| {
-            DocumentReport::unreadable_with(
+            DocumentReport::unreadable(
                 &item.name,
                 "internal error: the verifier panicked on this document (a bug; please report it)"
                     .into(),
             )
         }),
-        Err(e) => DocumentReport::unreadable_with(&item.name, e.to_string()),
+        Err(e) => DocumentReport::unreadable(&item.name, e.to_string()),
     };
     Line {
         input: item.input.clone(),
