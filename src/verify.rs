@@ -569,9 +569,11 @@ fn parse_signature<'a>(
             return Parsed::RawRsa(value);
         }
         (_, other) => {
+            // Not a broken signature but one outside the formats the validation policy
+            // accepts: INDETERMINATE, never a false TOTAL_FAILED.
             o.integrity = Integrity::Unsupported;
             o.fail(
-                SubIndication::FormatFailure,
+                SubIndication::SigConstraintsFailure,
                 format!("SubFilter /{other} is not supported"),
             );
             return Parsed::Decided(o);

@@ -161,3 +161,19 @@ fn a_timestamp_without_tsa_revocation_data_is_not_a_proof_of_existence() {
     // The signatures themselves still pass: their signers' revocation data is there.
     assert_eq!(cas_only.status, DocumentStatus::TotalPassed);
 }
+
+/// A SubFilter sigaudit does not know is outside the validation policy (INDETERMINATE,
+/// SIG_CONSTRAINTS_FAILURE), not a broken signature.
+#[test]
+fn an_unknown_subfilter_is_indeterminate_not_failed() {
+    let mut b = valid();
+    let at = memchr::memmem::rfind(&b, b"/adbe.pkcs7.detached").expect("the last signature's");
+    b[at + 1..at + 20].copy_from_slice(b"x.unknown.subfilter");
+    let r = run(&b);
+    let s = r.signatures.last().unwrap();
+    assert_eq!(s.subfilter.as_deref(), Some("x.unknown.subfilter"));
+    assert_eq!(s.indication, Indication::Indeterminate);
+    assert_eq!(s.sub_indication, Some(SubIndication::SigConstraintsFailure));
+    assert_eq!(s.integrity, Integrity::Unsupported);
+    assert_eq!(r.status, DocumentStatus::Indeterminate);
+}
