@@ -285,7 +285,7 @@ impl<'a> Lexer<'a> {
         let raw = &self.data[start + 1..start + len];
         if let Some(bad) = raw
             .iter()
-            .position(|&c| !c.is_ascii_hexdigit() && !is_white(c))
+            .position(|&c| super::object::HEX_CLASS[c as usize] == super::object::HEX_BAD)
         {
             self.pos = start + 1 + bad;
             return Err(self.syntax("a hexadecimal digit"));

@@ -253,30 +253,53 @@ pub enum Origin {
     },
 }
 
-fn hex_val(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
+/// Class of each byte in a hexadecimal string (§7.3.4.3): its value for a hex digit,
+/// [`HEX_WHITE`] for white space (§7.2.3 Table 1, ignored), [`HEX_BAD`] for anything else.
+pub(crate) const HEX_CLASS: [u8; 256] = {
+    let mut t = [HEX_BAD; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
     }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    let white = [b'\0', b'\t', b'\n', b'\x0c', b'\r', b' '];
+    let mut i = 0;
+    while i < white.len() {
+        t[white[i] as usize] = HEX_WHITE;
+        i += 1;
+    }
+    t
+};
+/// [`HEX_CLASS`] of white space.
+pub(crate) const HEX_WHITE: u8 = 0x10;
+/// [`HEX_CLASS`] of a byte that may not appear in a hexadecimal string.
+pub(crate) const HEX_BAD: u8 = 0xff;
+
+fn hex_val(b: u8) -> Option<u8> {
+    let v = HEX_CLASS[b as usize];
+    (v < 16).then_some(v)
 }
 
 /// Decode the inside of a hexadecimal string; non-hex bytes (white space) are skipped.
 pub(crate) fn decode_hex(raw: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(raw.len() / 2);
-    // Fast path: pairs of hex digits without white space, as signature /Contents are written.
-    let mut pairs = raw.chunks_exact(2);
-    for pair in pairs.by_ref() {
-        match (hex_val(pair[0]), hex_val(pair[1])) {
-            (Some(h), Some(l)) => out.push(h << 4 | l),
-            _ => {
-                let done = out.len() * 2;
-                return decode_hex_slow(&raw[done..], out);
-            }
+    // Fast path: pairs of hex digits without white space, as signature /Contents are written
+    // (a table lookup per digit into a buffer sized up front).
+    let mut out = vec![0u8; raw.len() / 2];
+    for (i, pair) in raw.chunks_exact(2).enumerate() {
+        let (h, l) = (HEX_CLASS[pair[0] as usize], HEX_CLASS[pair[1] as usize]);
+        if (h | l) > 15 {
+            out.truncate(i);
+            return decode_hex_slow(&raw[2 * i..], out);
         }
+        out[i] = h << 4 | l;
     }
-    decode_hex_slow(pairs.remainder(), out)
+    decode_hex_slow(&raw[raw.len() & !1..], out)
 }
 
 fn decode_hex_slow(raw: &[u8], mut out: Vec<u8>) -> Vec<u8> {
@@ -385,6 +408,31 @@ pub(crate) fn decode_text(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn table_hex_decoding_equals_the_digit_by_digit_reading() {
+        let alphabet = b"0123456789abcdefABCDEF \n\rg>";
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for len in 0..200 {
+            for _ in 0..20 {
+                let raw: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        alphabet[(x % alphabet.len() as u64) as usize]
+                    })
+                    .collect();
+                let reference = decode_hex_slow(&raw, Vec::new());
+                assert_eq!(
+                    decode_hex(&raw),
+                    reference,
+                    "{:?}",
+                    String::from_utf8_lossy(&raw)
+                );
+            }
+        }
+    }
     use super::*;
 
     #[test]
