@@ -159,28 +159,6 @@ fn static_digest_oid(a: DigestAlgorithm) -> &'static str {
     }
 }
 
-/// The `/Contents` bytes to parse: the reader's (cut to the DER length), or for an
-/// indefinite-length encoding (whose end-of-contents octets look like padding) the whole
-/// decoded string.
-fn contents_bytes<'d>(data: &'d [u8], sig: &'d Signature) -> Option<Cow<'d, [u8]>> {
-    let c = sig.contents.as_ref()?;
-    if c.bytes.get(1) == Some(&0x80) && c.hex {
-        let inner = data.get(c.span.start + 1..c.span.end.saturating_sub(1))?;
-        let digits: Vec<u8> = inner
-            .iter()
-            .filter(|b| b.is_ascii_hexdigit())
-            .map(|&b| (b as char).to_digit(16).unwrap_or(0) as u8)
-            .collect();
-        return Some(Cow::Owned(
-            digits
-                .chunks(2)
-                .map(|p| (p[0] << 4) | p.get(1).copied().unwrap_or(0))
-                .collect(),
-        ));
-    }
-    Some(Cow::Borrowed(&c.bytes))
-}
-
 /// Verifies one document.
 pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) -> DocumentReport {
     let mut report = DocumentReport {
@@ -206,14 +184,10 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
         .collect();
 
     // Phase 1: parse each CMS to learn how its ranges are hashed.
-    let contents: Vec<Option<Cow<'_, [u8]>>> = doc
-        .signatures
-        .iter()
-        .map(|s| contents_bytes(data, s))
-        .collect();
     let mut parsed: Vec<Parsed<'_>> = Vec::with_capacity(doc.signatures.len());
     for (i, sig) in doc.signatures.iter().enumerate() {
-        parsed.push(parse_signature(sig, &checks[i], contents[i].as_deref()));
+        let contents = sig.contents.as_ref().map(|c| &c.bytes[..]);
+        parsed.push(parse_signature(sig, &checks[i], contents));
     }
 
     // Phase 2: one pass over the file for every signature's digest.

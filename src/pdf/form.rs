@@ -568,27 +568,14 @@ impl<'r, 'a> Walk<'r, 'a> {
     }
 }
 
-/// Length of the DER/BER object at the start of `b`, if its outer length is definite
-/// (X.690 §8.1.3); `None` for indefinite length or anything unparseable.
+/// Length of the BER object at the start of `b` (X.690 §8.1.3), definite or indefinite length
+/// (end-of-contents octets included); `None` when `b` does not start with a readable SEQUENCE.
 fn der_len(b: &[u8]) -> Option<usize> {
-    if b.len() < 2 || b[0] != 0x30 {
+    if b.first() != Some(&0x30) {
         return None;
     }
-    let first = b[1];
-    let (len, hdr) = if first < 0x80 {
-        (usize::from(first), 2)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || b.len() < 2 + n {
-            return None;
-        }
-        let len = b[2..2 + n]
-            .iter()
-            .fold(0usize, |acc, &x| acc << 8 | usize::from(x));
-        (len, 2 + n)
-    };
-    let total = hdr.checked_add(len)?;
-    (total <= b.len()).then_some(total)
+    let (t, _) = crate::cms::ber::Tlv::parse(b).ok()?;
+    Some(t.raw.len())
 }
 
 /// Locate the DSS streams (ETSI EN 319 142-1 §5.4.2.2) without decoding them.
@@ -667,4 +654,25 @@ fn dss<'a>(r: &mut Resolver<'a>, o: &Object<'a>, rev: usize) -> Result<Option<Ds
         }
     }
     Ok(Some(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::der_len;
+
+    #[test]
+    fn contents_length_counts_indefinite_encodings_to_their_end_of_contents() {
+        // SEQUENCE (indefinite) { INTEGER 5 } EOC, then zero padding: the EOC is part of the
+        // object, not padding.
+        let b = [0x30, 0x80, 0x02, 0x01, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00];
+        assert_eq!(der_len(&b), Some(7));
+        // Definite: the header's length.
+        assert_eq!(
+            der_len(&[0x30, 0x03, 0x02, 0x01, 0x05, 0x00, 0x00]),
+            Some(5)
+        );
+        // Not a SEQUENCE, or cut short: unknown.
+        assert_eq!(der_len(&[0x04, 0x01, 0x00]), None);
+        assert_eq!(der_len(&[0x30, 0x80, 0x02, 0x01]), None);
+    }
 }
