@@ -181,17 +181,22 @@ impl<'a> Tlv<'a> {
         Ok(b.iter().fold(0u64, |v, &x| (v << 8) | u64::from(x)))
     }
 
-    /// A UTCTime or GeneralizedTime as seconds since the Unix epoch.
+    /// A UTCTime (RFC 5280 4.1.2.5.1: years 50–99 are 19xx) or GeneralizedTime, read by
+    /// asn1-rs, as seconds since the Unix epoch.
     pub fn time(&self) -> Result<i64, CmsError> {
-        let text = std::str::from_utf8(self.content)
-            .map_err(|_| CmsError::Asn1("time is not ASCII".into()))?;
-        if self.is(tag::UTC_TIME) {
-            parse_time(text, false)
+        let bad = |e: asn1_rs::Error| CmsError::Asn1(format!("bad time: {e}"));
+        let t = if self.is(tag::UTC_TIME) {
+            asn1_rs::UtcTime::from_bytes(self.content)
+                .and_then(|t| t.utc_adjusted_datetime())
+                .map_err(bad)?
         } else if self.is(tag::GENERALIZED_TIME) {
-            parse_time(text, true)
+            asn1_rs::GeneralizedTime::from_bytes(self.content)
+                .and_then(|t| t.utc_datetime())
+                .map_err(bad)?
         } else {
-            Err(CmsError::Asn1("expected UTCTime or GeneralizedTime".into()))
-        }
+            return Err(CmsError::Asn1("expected UTCTime or GeneralizedTime".into()));
+        };
+        Ok(t.unix_timestamp())
     }
 }
 
@@ -230,77 +235,6 @@ impl<'a> Iterator for Children<'a> {
     }
 }
 
-/// Parses `YYMMDDHHMMSSZ` (UTCTime, RFC 5280 4.1.2.5.1: years 50–99 are 19xx) or
-/// `YYYYMMDDHHMMSS[.fff]Z` (GeneralizedTime); offsets `+hhmm`/`-hhmm` are accepted as BER
-/// allows them.
-pub fn parse_time(text: &str, generalized: bool) -> Result<i64, CmsError> {
-    let bad = || CmsError::Asn1(format!("bad time {text:?}"));
-    let b = text.as_bytes();
-    let digits = |s: &[u8]| -> Result<i64, CmsError> {
-        if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
-            return Err(bad());
-        }
-        Ok(s.iter().fold(0i64, |v, &d| v * 10 + i64::from(d - b'0')))
-    };
-    let (year, rest) = if generalized {
-        (digits(b.get(..4).ok_or_else(bad)?)?, &b[4..])
-    } else {
-        let y = digits(b.get(..2).ok_or_else(bad)?)?;
-        (if y >= 50 { 1900 + y } else { 2000 + y }, &b[2..])
-    };
-    if rest.len() < 8 {
-        return Err(bad());
-    }
-    let month = digits(&rest[0..2])?;
-    let day = digits(&rest[2..4])?;
-    let hour = digits(&rest[4..6])?;
-    let minute = digits(&rest[6..8])?;
-    let mut i = 8;
-    let mut second = 0;
-    if rest.len() >= i + 2 && rest[i].is_ascii_digit() {
-        second = digits(&rest[i..i + 2])?;
-        i += 2;
-    }
-    if generalized && rest.get(i) == Some(&b'.') {
-        i += 1;
-        while rest.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-    }
-    let offset = match &rest[i..] {
-        b"Z" => 0,
-        [s @ (b'+' | b'-'), hh @ ..] if hh.len() == 4 => {
-            let m = digits(&hh[0..2])? * 3600 + digits(&hh[2..4])? * 60;
-            if *s == b'+' {
-                m
-            } else {
-                -m
-            }
-        }
-        _ => return Err(bad()),
-    };
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return Err(bad());
-    }
-    Ok(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,17 +265,18 @@ mod tests {
 
     #[test]
     fn times_parse_both_forms() {
-        assert_eq!(parse_time("700101000000Z", false).unwrap(), 0);
-        assert_eq!(parse_time("20260701000000Z", true).unwrap(), 1_782_864_000);
-        assert_eq!(
-            parse_time("20260701000000.123Z", true).unwrap(),
-            1_782_864_000
-        );
-        assert_eq!(
-            parse_time("20260701020000+0200", true).unwrap(),
-            1_782_864_000
-        );
-        assert!(parse_time("2026070100Z", true).is_err());
+        let time = |tag: u8, text: &str| {
+            let mut b = vec![tag, text.len() as u8];
+            b.extend_from_slice(text.as_bytes());
+            Tlv::parse_whole(&b).unwrap().time()
+        };
+        assert_eq!(time(0x17, "700101000000Z").unwrap(), 0);
+        assert_eq!(time(0x17, "260701000000Z").unwrap(), 1_782_864_000);
+        assert_eq!(time(0x18, "20260701000000Z").unwrap(), 1_782_864_000);
+        assert_eq!(time(0x18, "20260701000000.123Z").unwrap(), 1_782_864_000);
+        assert_eq!(time(0x18, "20260701020000+0200").unwrap(), 1_782_864_000);
+        assert!(time(0x18, "2026070100Z").is_err());
+        assert!(time(0x04, "20260701000000Z").is_err());
     }
 
     #[test]

@@ -173,63 +173,30 @@ pub fn load_blobs(
     for f in files {
         let bytes = std::fs::read(&f).map_err(|e| format!("{}: {e}", f.display()))?;
         let name = f.display().to_string();
-        let pems = pem_blocks(&bytes, label);
-        if pems.is_empty() {
-            if bytes.starts_with(b"-----BEGIN") {
+        if memchr::memmem::find(&bytes, b"-----BEGIN").is_some() {
+            let pems = pem_blocks(&bytes, label).map_err(|e| format!("{name}: {e}"))?;
+            if pems.is_empty() {
                 return Err(format!("{name}: no PEM block labelled {label}"));
             }
-            out.push((name, bytes));
-        } else {
             out.extend(pems.into_iter().map(|d| (name.clone(), d)));
+        } else {
+            out.push((name, bytes));
         }
     }
     Ok(out)
 }
 
-/// The base64 payloads of `-----BEGIN {label}-----` blocks (RFC 7468).
-fn pem_blocks(bytes: &[u8], label: &str) -> Vec<Vec<u8>> {
-    let text = String::from_utf8_lossy(bytes);
-    let begin = format!("-----BEGIN {label}-----");
-    let end = format!("-----END {label}-----");
+/// The payloads of the `-----BEGIN {label}-----` blocks (RFC 7468), read with x509-parser's
+/// PEM reader; blocks with other labels are skipped, an unreadable block is an error.
+fn pem_blocks(bytes: &[u8], label: &str) -> Result<Vec<Vec<u8>>, String> {
     let mut out = Vec::new();
-    let mut rest = &*text;
-    while let Some(b) = rest.find(&begin) {
-        let after = &rest[b + begin.len()..];
-        let Some(e) = after.find(&end) else { break };
-        let body: String = after[..e].chars().filter(|c| !c.is_whitespace()).collect();
-        if let Some(d) = base64_decode(&body) {
-            out.push(d);
-        }
-        rest = &after[e + end.len()..];
-    }
-    out
-}
-
-fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let val = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    };
-    let s = s.trim_end_matches('=').as_bytes();
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut n = 0;
-    for &c in s {
-        acc = (acc << 6) | val(c)?;
-        n += 6;
-        if n >= 8 {
-            n -= 8;
-            out.push((acc >> n) as u8);
-            acc &= (1 << n) - 1;
+    for pem in x509_parser::pem::Pem::iter_from_buffer(bytes) {
+        let pem = pem.map_err(|e| format!("PEM: {e}"))?;
+        if pem.label == label {
+            out.push(pem.contents);
         }
     }
-    Some(out)
+    Ok(out)
 }
 
 /// The result of a path search for one leaf.
