@@ -774,6 +774,16 @@ fn signing_certificate(si: &SignerInfo<'_>, signer: &Cert) -> Result<(), String>
     Ok(())
 }
 
+/// The certificates the document offers for a CMS (its own and the DSS's: path building
+/// uses them), and the pool its signer is looked for in (those and the run's intermediates).
+fn certificate_pools(sh: &Shared<'_>, cms: &SignedData<'_>) -> (Vec<Cert>, Vec<Cert>) {
+    let mut offered = cms_certs(cms, sh.caches);
+    offered.extend(sh.dss_certs.iter().cloned());
+    let mut pool = offered.clone();
+    pool.extend(sh.ctx.store.intermediates().iter().cloned());
+    (offered, pool)
+}
+
 /// The certificates a CMS carries.
 fn cms_certs(cms: &SignedData<'_>, caches: &Caches) -> Vec<Cert> {
     cms.certificates
@@ -820,15 +830,7 @@ fn validate(
         return o;
     };
     let si = &cms.signer_infos[0];
-    // Offered by the document (CMS, DSS): used for path building; plus the run's
-    // intermediates, where the signer is looked for.
-    let offered: Vec<Cert> = {
-        let mut v = cms_certs(cms, sh.caches);
-        v.extend(sh.dss_certs.iter().cloned());
-        v
-    };
-    let mut pool = offered.clone();
-    pool.extend(sh.ctx.store.intermediates().iter().cloned());
+    let (offered, pool) = certificate_pools(sh, cms);
 
     // Integrity.
     let mut tst_time = None;
@@ -836,17 +838,9 @@ fn validate(
         Kind::Detached => {
             // Without signed attributes the signature covers the content itself (RFC 5652,
             // 5.4): the signed byte ranges, joined.
-            let content: Option<Vec<u8>> = (si.signed_attrs_raw.is_none())
-                .then(|| {
-                    ranges.map(|r| {
-                        r.ranges()
-                            .iter()
-                            .flat_map(|x| &sh.data[x.clone()])
-                            .copied()
-                            .collect()
-                    })
-                })
-                .flatten();
+            let content: Option<Vec<u8>> = ranges
+                .filter(|_| si.signed_attrs_raw.is_none())
+                .map(|r| r.joined(sh.data));
             check_signer_info(&mut o, si, oid::DATA, digest, content.as_deref(), &pool)
         }
         Kind::Sha1Embedded => {
@@ -1198,9 +1192,7 @@ fn signature_timestamp(
         return (rep, None);
     }
     let si = &cms.signer_infos[0];
-    let mut pool = cms_certs(&cms, sh.caches);
-    pool.extend(sh.dss_certs.iter().cloned());
-    pool.extend(sh.ctx.store.intermediates().iter().cloned());
+    let (offered, pool) = certificate_pools(sh, &cms);
     let a = crypto::digest_algorithm(&si.digest_algorithm.oid).unwrap_or(DigestAlgorithm::Sha256);
     let cd = ring::digest::digest(a.ring(), content);
     let mut o = Outcome::new();
@@ -1210,10 +1202,7 @@ fn signature_timestamp(
         return (rep, None);
     };
     rep.tsa = Some(tsa.subject.clone());
-    let mut offered = cms_certs(&cms, sh.caches);
-    offered.extend(sh.dss_certs.iter().cloned());
-    // The token's own path, checked at its genTime. The TSA certificate's revocation status is
-    // not consulted for a signature timestamp (a known limit, stated in the README).
+    // The token's own path, checked at its genTime; revocation below.
     let path = build_path(&tsa, &offered, &sh.ctx.store, tst.gen_time, sh.caches);
     match &*path {
         PathOutcome::Found(chain) => {
@@ -1323,12 +1312,7 @@ fn raw_rsa(
         return o;
     };
     o.signer = Some(signer.clone());
-    let message: Vec<u8> = ranges
-        .ranges()
-        .iter()
-        .flat_map(|r| &sh.data[r.clone()])
-        .copied()
-        .collect();
+    let message = ranges.joined(sh.data);
     let rsa = cms::AlgorithmIdentifier {
         oid: alg::RSA.to_string(),
         params: None,

@@ -673,17 +673,7 @@ impl Pki {
 
         let mut cas = Vec::new();
         for (i, (cert, der, ski)) in certs.into_iter().enumerate() {
-            let revoked: Vec<(SerialNumber, Unix)> = signers
-                .iter()
-                .chain(&late_revoked)
-                .filter(|s| s.issuer as usize == i)
-                .filter_map(|s| match s.status {
-                    SignerStatus::Revoked(at) | SignerStatus::RevokedLate(at) => {
-                        Some((s.cert.tbs_certificate.serial_number.clone(), at))
-                    }
-                    _ => None,
-                })
-                .collect();
+            let revoked = revoked_by(signers.iter().chain(&late_revoked), i);
             let filler = CRL_FILLER
                 .iter()
                 .find(|(ca, _)| *ca as usize == i)
@@ -717,17 +707,7 @@ impl Pki {
     /// benchmarks of revocation lookups in national-size CRLs).
     pub fn crl_with_filler(&self, keys: &KeyStore, id: CaId, filler: usize) -> Result<Vec<u8>> {
         let ca = self.ca(id);
-        let revoked: Vec<(SerialNumber, Unix)> = self
-            .signers
-            .iter()
-            .filter(|s| s.issuer == id)
-            .filter_map(|s| match s.status {
-                SignerStatus::Revoked(at) | SignerStatus::RevokedLate(at) => {
-                    Some((s.cert.tbs_certificate.serial_number.clone(), at))
-                }
-                _ => None,
-            })
-            .collect();
+        let revoked = revoked_by(self.signers.iter().chain(&self.late_revoked), id as usize);
         build_crl(
             &ca.cert,
             &ca.ski,
@@ -737,6 +717,22 @@ impl Pki {
             ca.name,
         )
     }
+}
+
+/// Serial and revocation time of every revoked signer that CA number `ca` issued.
+fn revoked_by<'a>(
+    signers: impl Iterator<Item = &'a Signer>,
+    ca: usize,
+) -> Vec<(SerialNumber, Unix)> {
+    signers
+        .filter(|s| s.issuer as usize == ca)
+        .filter_map(|s| match s.status {
+            SignerStatus::Revoked(at) | SignerStatus::RevokedLate(at) => {
+                Some((s.cert.tbs_certificate.serial_number.clone(), at))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// `reasonCode` CRL entry extension (RFC 5280, 5.3.1): `keyCompromise(1)`, `superseded(4)`,

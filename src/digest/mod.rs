@@ -94,6 +94,16 @@ impl SignedRanges {
         [0..self.a, self.b..self.end]
     }
 
+    /// The signed bytes of `data`, joined (for signatures over the content itself: CMS without
+    /// signed attributes, adbe.x509.rsa_sha1).
+    pub fn joined(&self, data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.signed_len());
+        for r in self.ranges() {
+            out.extend_from_slice(&data[r]);
+        }
+        out
+    }
+
     /// Number of signed bytes.
     pub fn signed_len(&self) -> usize {
         self.a + (self.end - self.b)
