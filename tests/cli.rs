@@ -146,30 +146,21 @@ fn verify_prints_one_line_per_document_matching_the_sample_manifest() {
         let expected = &manifest[name];
         assert_eq!(line["status"], expected["status"], "{name}");
         if expected["status"] != "ERROR" {
-            let got: Vec<_> = line["signatures"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|s| {
-                    (
-                        s["field"].clone(),
-                        s["indication"].clone(),
-                        s["sub_indication"].clone(),
-                    )
-                })
-                .collect();
-            let want: Vec<_> = expected["signatures"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|s| {
-                    (
-                        s["field"].clone(),
-                        s["indication"].clone(),
-                        s["sub_indication"].clone(),
-                    )
-                })
-                .collect();
+            let verdicts = |v: &serde_json::Value| -> Vec<(serde_json::Value, serde_json::Value, serde_json::Value)> {
+                v["signatures"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| {
+                        (
+                            s["field"].clone(),
+                            s["indication"].clone(),
+                            s["sub_indication"].clone(),
+                        )
+                    })
+                    .collect()
+            };
+            let (got, want) = (verdicts(line), verdicts(expected));
             assert_eq!(got, want, "{name}");
         } else {
             assert!(

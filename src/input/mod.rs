@@ -344,10 +344,14 @@ fn walk(input: &str, dir: &Path, emit: &mut dyn FnMut(Item) -> bool) -> bool {
     true
 }
 
-fn looks_like_document(name: &str) -> bool {
-    name.trim_end_matches('/')
+/// An archive's directory entry: structure, skipped, unless it is named like a document
+/// (`*.pdf`), which gets its line saying what it is.
+fn directory_entry(input: &str, name: &str) -> Option<Item> {
+    let pdf_like = name
+        .trim_end_matches('/')
         .to_ascii_lowercase()
-        .ends_with(".pdf")
+        .ends_with(".pdf");
+    pdf_like.then(|| unreadable(input, name, "a directory, not a document".into()))
 }
 
 fn tar_members(input: &str, path: &Path, emit: &mut dyn FnMut(Item) -> bool) -> bool {
@@ -405,10 +409,9 @@ fn tar_members(input: &str, path: &Path, emit: &mut dyn FnMut(Item) -> bool) -> 
                 ),
             }
         } else if kind.is_dir() {
-            if looks_like_document(&name) {
-                unreadable(input, &name, "a directory, not a document".into())
-            } else {
-                continue;
+            match directory_entry(input, &name) {
+                Some(item) => item,
+                None => continue,
             }
         } else if kind.is_pax_global_extensions()
             || kind.is_pax_local_extensions()
@@ -458,10 +461,9 @@ fn zip_members(input: &str, path: &Path, emit: &mut dyn FnMut(Item) -> bool) -> 
                     .checked_add(compressed)
                     .is_some_and(|end| end <= archive_len);
                 if f.is_dir() {
-                    if looks_like_document(&name) {
-                        unreadable(input, &name, "a directory, not a document".into())
-                    } else {
-                        continue;
+                    match directory_entry(input, &name) {
+                        Some(item) => item,
+                        None => continue,
                     }
                 } else if !in_bounds {
                     unreadable(
