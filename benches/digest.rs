@@ -30,6 +30,7 @@ fn document() -> Vec<u8> {
                 case: Case::Valid,
                 attachments: vec![20 << 20],
                 extra_signatures: 0,
+                fixed_shape: false,
             };
             document::build(&ctx, &plan).expect("document builds")
         })

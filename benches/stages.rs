@@ -50,6 +50,7 @@ fn document_with(n: usize) -> Vec<u8> {
                     case: Case::Valid,
                     attachments: vec![],
                     extra_signatures: n.saturating_sub(6),
+                    fixed_shape: false,
                 };
                 document::build(&ctx, &plan).expect("document builds")
             })

@@ -73,6 +73,11 @@ struct VerifyArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     jobs: Option<usize>,
+    /// Documents verified at once (default: one per worker). `--in-flight 1` is
+    /// ingestion-style: one document at a time, its signatures spread over the workers, which
+    /// is what per-document latency measures.
+    #[arg(long, value_name = "N")]
+    in_flight: Option<usize>,
     /// Write the report to FILE instead of standard output.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
@@ -194,6 +199,7 @@ fn verify(args: &VerifyArgs) -> ExitCode {
     };
     let mut options = Options {
         jobs: args.jobs.unwrap_or(0),
+        in_flight: args.in_flight.unwrap_or(0),
         ordered: args.ordered,
         format: match args.format {
             FormatArg::Jsonl => Format::Jsonl,

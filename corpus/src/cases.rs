@@ -97,6 +97,14 @@ impl Case {
         Case::OcspRevokedSigner,
     ];
 
+    /// The negative cases of the `benchmark` profile: ones that integrity-only and full
+    /// validators alike can judge offline.
+    pub const BENCHMARK_NEGATIVE: &'static [Case] = &[
+        Case::TamperedSignedByte,
+        Case::BadSignatureValue,
+        Case::RevokedSigner,
+    ];
+
     /// The label written in the manifest.
     pub fn name(self) -> &'static str {
         match self {
@@ -156,6 +164,18 @@ pub enum Profile {
     Attacks,
     /// Both: about 60 % valid documents, the rest cycling through all negative kinds.
     Mixed,
+    /// The profiling classes (`profiling/`): exactly six signatures per document (four by an
+    /// organisation's RSA-2048 key, two by people's ECDSA P-256 keys), no timestamps, no DSS;
+    /// one document in twenty is a tampered byte, a bad signature value or a revoked signer,
+    /// so that tools comparing speeds also have verdicts to agree on.
+    Benchmark,
+}
+
+impl Profile {
+    /// Whether documents have the fixed shape of [`Profile::Benchmark`].
+    pub fn fixed_shape(self) -> bool {
+        self == Profile::Benchmark
+    }
 }
 
 /// Chooses each document's case. Negatives cycle through their list so that even a small corpus
@@ -180,6 +200,7 @@ impl CasePicker {
             Profile::National => (0.10, Case::NATIONAL_NEGATIVE),
             Profile::Attacks => (1.0, &Case::NEGATIVE),
             Profile::Mixed => (0.40, &Case::NEGATIVE),
+            Profile::Benchmark => (0.05, Case::BENCHMARK_NEGATIVE),
         };
         if u < negative_share {
             let c = list[self.next_negative % list.len()];

@@ -35,6 +35,10 @@ pub struct Plan {
     /// Further organisation signatures after the usual ones (confirmation stamps), for
     /// documents with many signatures; corpora use 0.
     pub extra_signatures: usize,
+    /// The fixed shape of the `benchmark` profile: six signatures (an organisation's
+    /// RSA-2048 key four times, people's P-256 keys twice), no co-signer, no appendix
+    /// signatures, no timestamps, no DSS.
+    pub fixed_shape: bool,
 }
 
 /// A built document.
@@ -122,12 +126,25 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
         _ => XrefStyle::StreamWithObjStm,
     };
 
-    // People sign for the organisation that employs them.
-    let org = status_pick(pki.signers.iter(), &mut rng, |s| s.organisation && good(s));
+    // People sign for the organisation that employs them. The fixed shape wants people with
+    // P-256 keys (organisations' keys are RSA-2048), so it picks among organisations that
+    // employ one.
+    let p256_person =
+        |s: &Signer| !s.organisation && good(s) && s.kind == crate::keys::KeyKind::P256;
+    let org = status_pick(pki.signers.iter(), &mut rng, |s| {
+        s.organisation
+            && good(s)
+            && (!plan.fixed_shape
+                || pki
+                    .signers
+                    .iter()
+                    .any(|p| p256_person(p) && crate::pki::employer_of(p.key) == s.key))
+    });
     let staff: Vec<&Signer> = pki
         .signers
         .iter()
         .filter(|s| !s.organisation && good(s) && crate::pki::employer_of(s.key) == org.key)
+        .filter(|s| !plan.fixed_shape || p256_person(s))
         .collect();
     let person = |rng: &mut ChaCha8Rng| -> &Signer {
         if staff.is_empty() {
@@ -164,13 +181,15 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
         ("VanThu", clerk, last_body_page),
         ("DauCoQuan", org, last_body_page),
     ];
-    if rng.gen_bool(0.25) {
+    if rng.gen_bool(0.25) && !plan.fixed_shape {
         roles.insert(1, ("DongKy", person(&mut rng), last_body_page));
     }
     let mut first_page = body_pages;
     const APPENDIX_ROLES: [&str; 3] = ["PhuLuc1", "PhuLuc2", "PhuLuc3"];
     for (i, n) in appendices.iter().enumerate() {
-        roles.push((APPENDIX_ROLES[i], org, first_page));
+        if !plan.fixed_shape {
+            roles.push((APPENDIX_ROLES[i], org, first_page));
+        }
         first_page += n;
     }
     const EXTRA_ROLES: [&str; 32] = [
@@ -330,9 +349,9 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
     ts_rng.set_stream(1);
     let draw_timestamps = ts_rng.gen_bool(0.3);
     let draw_ltv = ts_rng.gen_bool(0.2);
-    let timestamped =
-        plan.case.timestamps_signatures() || (plan.case == Case::Valid && draw_timestamps);
-    let ltv = plan.case.always_ltv() || (plan.case == Case::Valid && draw_ltv);
+    let timestamped = plan.case.timestamps_signatures()
+        || (plan.case == Case::Valid && draw_timestamps && !plan.fixed_shape);
+    let ltv = plan.case.always_ltv() || (plan.case == Case::Valid && draw_ltv && !plan.fixed_shape);
 
     let mut id0 = [0u8; 16];
     rng.fill_bytes(&mut id0);

@@ -172,6 +172,7 @@ pub fn plan(config: &Config) -> Vec<Plan> {
                 case,
                 attachments,
                 extra_signatures: 0,
+                fixed_shape: config.profile.fixed_shape(),
             }
         })
         .collect()

@@ -58,6 +58,10 @@ pub enum Format {
 pub struct Options {
     /// Worker threads (0: all cores).
     pub jobs: usize,
+    /// Documents verified at once (0: as many as the workers take). With 1, documents are
+    /// verified one after another, each with every worker on its signatures (ingestion-style
+    /// latency).
+    pub in_flight: usize,
     /// Write lines in input order (default: completion order).
     pub ordered: bool,
     /// Report format.
@@ -72,6 +76,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             jobs: 0,
+            in_flight: 0,
             ordered: false,
             format: Format::Jsonl,
             skip: HashSet::new(),
@@ -294,6 +299,7 @@ pub fn run(
     );
     let progress = Arc::new(progress);
 
+    let pool = &pool;
     std::thread::scope(|scope| -> io::Result<Summary> {
         // Count the documents for the progress bar (cheap: no bytes are read), unless the
         // list comes from standard input.
@@ -348,16 +354,41 @@ pub fn run(
 
         // Verify.
         let progress_w = progress.clone();
-        scope.spawn(move || {
-            pool.install(|| {
-                item_rx.into_iter().par_bridge().for_each(|(seq, item)| {
-                    let line = verify_item(&item, ctx, caches);
-                    progress_w.inc(1);
-                    let _ = line_tx.send((seq, line));
+        if options.in_flight == 0 {
+            scope.spawn(move || {
+                pool.install(|| {
+                    item_rx.into_iter().par_bridge().for_each(|(seq, item)| {
+                        let line = verify_item(&item, ctx, caches);
+                        progress_w.inc(1);
+                        let _ = line_tx.send((seq, line));
+                    });
                 });
+                drop(line_tx);
             });
-            drop(line_tx);
-        });
+        } else {
+            // N jobs on the pool's own workers, each taking the next document, so that at
+            // most N documents are in flight; the other workers take their signatures. (A
+            // job waiting for its next document holds its worker: N is at most the workers.)
+            let n = options.in_flight.min(pool.current_num_threads());
+            scope.spawn(move || {
+                pool.install(|| {
+                    rayon::scope(|s| {
+                        for _ in 0..n {
+                            let (item_rx, line_tx, progress_w) =
+                                (item_rx.clone(), line_tx.clone(), progress_w.clone());
+                            s.spawn(move |_| {
+                                for (seq, item) in item_rx {
+                                    let line = verify_item(&item, ctx, caches);
+                                    progress_w.inc(1);
+                                    let _ = line_tx.send((seq, line));
+                                }
+                            });
+                        }
+                    });
+                });
+                drop((item_rx, line_tx));
+            });
+        }
 
         // Write (this thread).
         let mut summary = Summary::default();

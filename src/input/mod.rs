@@ -37,6 +37,9 @@ impl Deref for Backing {
     }
 }
 
+/// Largest map that is populated (faulted in) when it is made.
+pub const POPULATE: usize = 64 << 20;
+
 /// Maps `len` bytes of `file` from `start` read-only (the map starts at the page boundary at
 /// or before `start`); falls back to reading them when they cannot be mapped (an empty range, a
 /// pipe, a file system without mmap). The crate's one `unsafe`.
@@ -52,10 +55,16 @@ pub fn map(file: &File, start: u64, len: usize) -> io::Result<Blob> {
         // rest, and a document whose bytes change under it is not one whose verdict can hold
         // anyway. Nothing in sigaudit writes to its inputs.
         let mapped = unsafe {
-            memmap2::MmapOptions::new()
-                .offset(aligned)
-                .len(lead + len)
-                .map(file)
+            let mut options = memmap2::MmapOptions::new();
+            options.offset(aligned).len(lead + len);
+            // Every byte of a document is hashed: a map of up to POPULATE bytes is faulted in
+            // with the mmap call itself (one kernel entry instead of one per 16 pages).
+            // Larger documents fault in as they are hashed, with sequential read-ahead, so
+            // that memory in flight stays small.
+            if lead + len <= POPULATE {
+                options.populate();
+            }
+            options.map(file)
         };
         if let Ok(m) = mapped {
             // Documents are read front to back, once.

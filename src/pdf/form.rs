@@ -430,22 +430,7 @@ impl<'r, 'a> Walk<'r, 'a> {
                     None => origin == Origin::File,
                 };
                 match (&c.value, in_file) {
-                    (Value::String(s), true) => {
-                        let decoded = s.decode();
-                        let len = der_len(&decoded).unwrap_or_else(|| {
-                            decoded.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1)
-                        });
-                        let mut bytes = decoded;
-                        let padding = bytes.len() - len;
-                        bytes.truncate(len);
-                        Some(Contents {
-                            span: c.span,
-                            hex: s.hex,
-                            len,
-                            bytes,
-                            padding,
-                        })
-                    }
+                    (Value::String(s), true) => Some(contents(s, c.span)),
                     _ => None,
                 }
             }
@@ -570,6 +555,48 @@ impl<'r, 'a> Walk<'r, 'a> {
 
 /// Length of the BER object at the start of `b` (X.690 §8.1.3), definite or indefinite length
 /// (end-of-contents octets included); `None` when `b` does not start with a readable SEQUENCE.
+/// The `/Contents` of a signature: the CMS object at its start, and how much padding follows.
+/// A hexadecimal string whose first bytes announce a definite-length SEQUENCE is decoded only
+/// that far (the reserved padding, often most of the string, is counted, never decoded);
+/// anything else is decoded whole and cut at its DER length or its last non-zero byte.
+fn contents(s: &super::object::PdfString<'_>, span: super::Span) -> Contents {
+    use asn1_rs::FromBer;
+    if s.hex {
+        // Identifier and length octets of any CMS object fit in 6 bytes (X.690 §8.1.2-3).
+        let head = super::object::decode_hex_prefix(&s.raw, 6);
+        if let Ok((rest, header)) = asn1_rs::Header::from_ber(&head) {
+            if let (Some(0x30), asn1_rs::Length::Definite(n)) = (head.first(), header.length()) {
+                let whole = super::object::hex_decoded_len(&s.raw);
+                let len = (head.len() - rest.len()).checked_add(n);
+                if let Some(len) = len.filter(|&l| l <= whole) {
+                    let bytes = super::object::decode_hex_prefix(&s.raw, len);
+                    if der_len(&bytes) == Some(len) {
+                        return Contents {
+                            span,
+                            hex: true,
+                            len,
+                            bytes,
+                            padding: whole - len,
+                        };
+                    }
+                }
+            }
+        }
+    }
+    let mut bytes = s.decode();
+    let len =
+        der_len(&bytes).unwrap_or_else(|| bytes.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1));
+    let padding = bytes.len() - len;
+    bytes.truncate(len);
+    Contents {
+        span,
+        hex: s.hex,
+        len,
+        bytes,
+        padding,
+    }
+}
+
 fn der_len(b: &[u8]) -> Option<usize> {
     if b.first() != Some(&0x30) {
         return None;

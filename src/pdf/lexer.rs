@@ -283,10 +283,7 @@ impl<'a> Lexer<'a> {
             });
         };
         let raw = &self.data[start + 1..start + len];
-        if let Some(bad) = raw
-            .iter()
-            .position(|&c| super::object::HEX_CLASS[c as usize] == super::object::HEX_BAD)
-        {
+        if let Some(bad) = super::object::first_non_hex(raw) {
             self.pos = start + 1 + bad;
             return Err(self.syntax("a hexadecimal digit"));
         }
