@@ -43,10 +43,20 @@ fn pki_args(dir: &Path) -> Vec<String> {
 
 /// Runs the engine in-process; returns the parsed lines.
 fn run(dir: &Path, inputs: &[String], jobs: usize) -> (Vec<serde_json::Value>, engine::Summary) {
+    run_with(dir, inputs, jobs, 0)
+}
+
+fn run_with(
+    dir: &Path,
+    inputs: &[String],
+    jobs: usize,
+    in_flight: usize,
+) -> (Vec<serde_json::Value>, engine::Summary) {
     let caches = Caches::new();
     let ctx = common::context(&dir.join("pki"), &caches, true);
     let options = Options {
         jobs,
+        in_flight,
         format: Format::Jsonl,
         ..Options::default()
     };
@@ -213,8 +223,16 @@ fn serial_and_parallel_runs_give_the_same_set_of_lines() {
     corpus(dir.path(), 48, 502, false);
     let docs = dir.path().join("docs").display().to_string();
     let (serial, _) = run(dir.path(), std::slice::from_ref(&docs), 1);
-    let (parallel, _) = run(dir.path(), &[docs], 2);
+    let (parallel, _) = run(dir.path(), std::slice::from_ref(&docs), 2);
+    assert_eq!(serial.len(), 48);
     assert_eq!(verdicts(&serial), verdicts(&parallel));
+    // Ingestion-style (one document in flight, its signatures over both workers) and two
+    // documents in flight judge the same.
+    for in_flight in [1, 2] {
+        let (lines, summary) = run_with(dir.path(), std::slice::from_ref(&docs), 2, in_flight);
+        assert_eq!(summary.documents, 48, "in flight {in_flight}");
+        assert_eq!(verdicts(&serial), verdicts(&lines), "in flight {in_flight}");
+    }
 }
 
 #[test]
@@ -381,4 +399,53 @@ fn archives_inside_a_directory_are_expanded() {
         lines.iter().filter(|l| l["input"] == docs.as_str()).count(),
         3
     );
+}
+
+/// Ingestion: a document named on standard input is reported while the list is still open
+/// (the enumerator hands over a partial batch when the workers are idle, and the writer writes
+/// when no further line is queued), not held back until more documents arrive.
+#[test]
+fn a_trickled_document_list_is_answered_document_by_document() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    corpus(dir.path(), 3, 505, false);
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir.path().join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sigaudit"))
+        .args(["verify", "-"])
+        .args(pki_args(dir.path()))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let _ = tx.send(line.unwrap());
+        }
+    });
+    for name in &names {
+        writeln!(stdin, "{}", name.display()).unwrap();
+        stdin.flush().unwrap();
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("a line for the document just named, with the list still open");
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(
+            v["name"]
+                .as_str()
+                .map(|n| n.ends_with(&*name.file_name().unwrap().to_string_lossy())),
+            Some(true),
+            "{line}"
+        );
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().code().is_some());
+    assert!(rx.recv_timeout(std::time::Duration::from_secs(5)).is_err());
 }

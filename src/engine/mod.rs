@@ -5,8 +5,8 @@
 //!                                        --bounded--> write (1 thread: lines, summary)
 //! ```
 //!
-//! Memory is bounded by the work in flight: the enumerator is at most [`QUEUE`] documents ahead
-//! of the workers, each worker holds one document (a slice of a map, or one inflated zip
+//! Memory is bounded by the work in flight: the enumerator is at most [`QUEUE`] batches of
+//! [`BATCH`] documents ahead of the workers, each worker holds one document (a slice of a map, or one inflated zip
 //! entry), and the writer holds at most the lines that completed ahead of an earlier one when
 //! the report is ordered.
 
@@ -25,8 +25,15 @@ use crate::report::DocumentReport;
 use crate::verdict::DocumentStatus;
 use crate::verify::{verify_document, Context};
 
-/// Documents the enumerator may be ahead of the workers.
-pub const QUEUE: usize = 64;
+/// Batches the enumerator may be ahead of the workers.
+pub const QUEUE: usize = 8;
+/// Documents per batch handed to the workers: one channel operation (and at most one wake-up
+/// of a sleeping thread) per batch instead of per document. A batch is sent early whenever the
+/// workers have nothing queued, so a slow trickle of documents (a list on standard input) is
+/// not held back.
+pub const BATCH: usize = 16;
+/// A report buffered past this many bytes is written even while more lines are queued.
+const WRITE_BATCH: usize = 64 << 10;
 /// Lines the workers may be ahead of the writer.
 pub const LINES: usize = 256;
 /// Slowest documents kept for the summary.
@@ -281,7 +288,7 @@ pub fn run(
         .num_threads(options.jobs)
         .build()
         .map_err(io::Error::other)?;
-    let (item_tx, item_rx) = crossbeam_channel::bounded::<(u64, Item)>(QUEUE);
+    let (item_tx, item_rx) = crossbeam_channel::bounded::<Vec<(u64, Item)>>(QUEUE);
     let (line_tx, line_rx) = crossbeam_channel::bounded::<(u64, Line)>(LINES);
     let stop = AtomicBool::new(false);
     let skipped = AtomicU64::new(0);
@@ -323,6 +330,7 @@ pub fn run(
         let unreadable_ref = &unreadable_inputs;
         scope.spawn(move || {
             let mut seq = 0u64;
+            let mut batch = Vec::with_capacity(BATCH);
             for i in inputs {
                 let mut go = true;
                 input::enumerate(i, &mut |item| {
@@ -340,14 +348,22 @@ pub fn run(
                         skipped_ref.fetch_add(1, Ordering::Relaxed);
                         return true;
                     }
-                    let ok = item_tx.send((seq, item)).is_ok();
+                    batch.push((seq, item));
                     seq += 1;
+                    if batch.len() < BATCH && !item_tx.is_empty() {
+                        return true;
+                    }
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    let ok = item_tx.send(full).is_ok();
                     go = ok;
                     ok
                 });
                 if !go {
                     break;
                 }
+            }
+            if !batch.is_empty() {
+                let _ = item_tx.send(batch);
             }
             drop(item_tx);
         });
@@ -357,11 +373,15 @@ pub fn run(
         if options.in_flight == 0 {
             scope.spawn(move || {
                 pool.install(|| {
-                    item_rx.into_iter().par_bridge().for_each(|(seq, item)| {
-                        let line = verify_item(&item, ctx, caches);
-                        progress_w.inc(1);
-                        let _ = line_tx.send((seq, line));
-                    });
+                    item_rx
+                        .into_iter()
+                        .flatten()
+                        .par_bridge()
+                        .for_each(|(seq, item)| {
+                            let line = verify_item(&item, ctx, caches);
+                            progress_w.inc(1);
+                            let _ = line_tx.send((seq, line));
+                        });
                 });
                 drop(line_tx);
             });
@@ -377,7 +397,7 @@ pub fn run(
                             let (item_rx, line_tx, progress_w) =
                                 (item_rx.clone(), line_tx.clone(), progress_w.clone());
                             s.spawn(move |_| {
-                                for (seq, item) in item_rx {
+                                for (seq, item) in item_rx.iter().flatten() {
                                     let line = verify_item(&item, ctx, caches);
                                     progress_w.inc(1);
                                     let _ = line_tx.send((seq, line));
@@ -394,44 +414,63 @@ pub fn run(
         let mut summary = Summary::default();
         let mut pending: BTreeMap<u64, Line> = BTreeMap::new();
         let mut next = 0u64;
-        let mut write = |line: &Line, summary: &mut Summary| -> io::Result<()> {
+        // Whole lines are gathered in `batch` and written when no further line is waiting
+        // (or the batch is large): one write call per burst, not per line. A killed run still
+        // leaves at most one partial line (the end of an interrupted write), which `--resume`
+        // cuts off and redoes.
+        let mut batch: Vec<u8> = Vec::with_capacity(WRITE_BATCH);
+        let add = |line: &Line, summary: &mut Summary, batch: &mut Vec<u8>| -> io::Result<()> {
             summary.add(line);
-            let text = match options.format {
+            match options.format {
                 Format::Jsonl => {
-                    let mut s = serde_json::to_string(line).map_err(io::Error::other)?;
-                    s.push('\n');
-                    s
+                    serde_json::to_writer(&mut *batch, line).map_err(io::Error::other)?;
+                    batch.push(b'\n');
                 }
-                Format::Text => text_line(line),
-            };
-            // One write per line, so that a killed run leaves at most one partial line.
-            out.write_all(text.as_bytes())?;
+                Format::Text => batch.extend_from_slice(text_line(line).as_bytes()),
+            }
+            Ok(())
+        };
+        let mut flush = |batch: &mut Vec<u8>| -> io::Result<()> {
+            out.write_all(batch)?;
+            batch.clear();
             out.flush()
         };
         let mut result = Ok(());
-        for (seq, line) in line_rx {
+        while let Ok((seq, line)) = line_rx.recv() {
             if result.is_err() {
                 continue;
             }
-            if options.ordered {
+            let step = if options.ordered {
                 pending.insert(seq, line);
+                let mut r = Ok(());
                 while let Some(l) = pending.remove(&next) {
-                    if let Err(e) = write(&l, &mut summary) {
-                        result = Err(e);
-                        stop.store(true, Ordering::Relaxed);
+                    r = add(&l, &mut summary, &mut batch);
+                    if r.is_err() {
                         break;
                     }
                     next += 1;
                 }
-            } else if let Err(e) = write(&line, &mut summary) {
+                r
+            } else {
+                add(&line, &mut summary, &mut batch)
+            };
+            let step = step.and_then(|()| {
+                if line_rx.is_empty() || batch.len() >= WRITE_BATCH {
+                    flush(&mut batch)
+                } else {
+                    Ok(())
+                }
+            });
+            if let Err(e) = step {
                 result = Err(e);
                 stop.store(true, Ordering::Relaxed);
             }
         }
         result?;
         for l in std::mem::take(&mut pending).into_values() {
-            write(&l, &mut summary)?;
+            add(&l, &mut summary, &mut batch)?;
         }
+        flush(&mut batch)?;
         progress.finish_and_clear();
         summary.skipped = skipped.load(Ordering::Relaxed);
         summary.unreadable_inputs = unreadable_inputs.load(Ordering::Relaxed);

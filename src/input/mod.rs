@@ -67,9 +67,11 @@ pub fn map(file: &File, start: u64, len: usize) -> io::Result<Blob> {
             options.map(file)
         };
         if let Ok(m) = mapped {
-            // Documents are read front to back, once.
+            // Documents are read front to back, once (a populated map is already in).
             #[cfg(unix)]
-            let _ = m.advise(memmap2::Advice::Sequential);
+            if lead + len > POPULATE {
+                let _ = m.advise(memmap2::Advice::Sequential);
+            }
             return Ok(Blob {
                 backing: Arc::new(Backing::Map(m)),
                 range: lead..lead + len,

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Scale: does sigaudit keep its rate, and its memory, as the archive grows?
+
+    python3 profiling/scale.py [--sizes 1000,10000,100000] [--runs 3] [--out target/profiling]
+
+For each size N this generates (once; generation is deterministic, an existing corpus with the
+same manifest is reused) a national-profile corpus of N documents with the realistic attachment
+mix, as one tar archive (the documents' directory is deleted after the tar is written, to save
+disk), then verifies the tar `--runs` times with all cores and reports the median run:
+documents/s, signatures/s, MB/s, peak RSS (from /usr/bin/time), cache hit rates, and whether
+every document's status equals the generator's manifest (checked on every run before any speed
+is quoted). Before the timed runs the archive is read once, so that each size starts from the
+page cache as far as memory allows; the archive's size and a plain sequential read rate of the
+archive (`cat` into /dev/null, same run) are reported beside the rates, because an archive larger
+than the page cache makes the disk the limit.
+
+Writes OUT/scale.json and OUT/scale.md and prints the markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SIGAUDIT = os.path.join(ROOT, "target", "release", "sigaudit")
+GENERATOR = os.path.join(ROOT, "target", "release", "sigaudit-corpus")
+AT = "2026-07-01T00:00:00Z"  # the generator's validation time
+
+
+def generate(out_dir: str, docs: int, seed: int) -> None:
+    """Generates the corpus unless OUT_DIR already holds its tar and a manifest of DOCS lines."""
+    manifest = os.path.join(out_dir, "manifest.jsonl")
+    tar = os.path.join(out_dir, "archive.tar")
+    if os.path.exists(tar) and os.path.exists(manifest):
+        with open(manifest, encoding="utf-8") as fh:
+            if sum(1 for _ in fh) == docs:
+                return
+    subprocess.run(
+        [GENERATOR, "--out", out_dir, "--docs", str(docs), "--seed", str(seed), "--tar"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    subprocess.run(["rm", "-rf", os.path.join(out_dir, "docs")], check=True)
+
+
+def expected_statuses(out_dir: str) -> dict[str, str]:
+    """Document name (file name) -> status, from the manifest."""
+    out = {}
+    with open(os.path.join(out_dir, "manifest.jsonl"), encoding="utf-8") as fh:
+        for line in fh:
+            d = json.loads(line)
+            out[os.path.basename(d["name"])] = d["status"]
+    return out
+
+
+def read_rate(path: str) -> float:
+    """MB/s of one sequential read of PATH into /dev/null."""
+    start = time.perf_counter()
+    subprocess.run(["cat", path], check=True, stdout=subprocess.DEVNULL)
+    return os.path.getsize(path) / 1e6 / (time.perf_counter() - start)
+
+
+def verify_once(out_dir: str, expected: dict[str, str]) -> dict:
+    """One timed sigaudit run over the tar; returns its summary, peak RSS and mismatches."""
+    pki = os.path.join(out_dir, "pki")
+    with tempfile.TemporaryDirectory() as tmp:
+        report = os.path.join(tmp, "report.jsonl")
+        summary = os.path.join(tmp, "summary.json")
+        rss = os.path.join(tmp, "rss")
+        cmd = [
+            "/usr/bin/time", "-f", "%M", "-o", rss,
+            SIGAUDIT, "verify", os.path.join(out_dir, "archive.tar"),
+            "--trust", os.path.join(pki, "roots"),
+            "--certs", os.path.join(pki, "intermediates"),
+            "--crl", os.path.join(pki, "crls"),
+            "--at", AT,
+            "--report", report, "--summary", summary,
+        ]
+        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if proc.returncode not in (0, 1):
+            sys.exit(f"sigaudit failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
+        with open(summary, encoding="utf-8") as fh:
+            s = json.load(fh)
+        with open(rss, encoding="utf-8") as fh:
+            peak_kb = int(fh.read().split()[-1])
+        got = {}
+        with open(report, encoding="utf-8") as fh:
+            for line in fh:
+                d = json.loads(line)
+                got[os.path.basename(d["name"])] = d["status"]
+    mismatches = [
+        (name, want, got.get(name)) for name, want in expected.items() if got.get(name) != want
+    ]
+    extra = sorted(set(got) - set(expected))
+    return {
+        "seconds": s["seconds"],
+        "documents": s["documents"],
+        "signatures": s["signatures"],
+        "bytes": s["bytes"],
+        "documents_per_second": s["documents_per_second"],
+        "signatures_per_second": s["signatures_per_second"],
+        "mb_per_second": s["mb_per_second"],
+        "cache_hit_rates": s["cache_hit_rates"],
+        "peak_rss_mb": peak_kb / 1024,
+        "mismatches": mismatches[:20],
+        "mismatch_count": len(mismatches),
+        "unexpected_documents": extra[:20],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="1000,10000,100000")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--out", default=os.path.join(ROOT, "target", "profiling-runs"))
+    args = ap.parse_args()
+
+    rows = []
+    for n in (int(x) for x in args.sizes.split(",")):
+        out_dir = os.path.join(args.out, f"scale-{n}")
+        generate(out_dir, n, args.seed)
+        expected = expected_statuses(out_dir)
+        tar = os.path.join(out_dir, "archive.tar")
+        rate = read_rate(tar)
+        runs = [verify_once(out_dir, expected) for _ in range(args.runs)]
+        bad = [r for r in runs if r["mismatch_count"] or r["unexpected_documents"]]
+        if bad:
+            print(json.dumps(bad[0], indent=1))
+            sys.exit(f"{n} documents: sigaudit disagrees with the manifest; no speed reported")
+        med = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
+        rows.append(
+            {
+                "documents": n,
+                "archive_gb": os.path.getsize(tar) / 1e9,
+                "cat_mb_per_second": rate,
+                "runs": runs,
+                "median": med,
+                "peak_rss_mb_max": max(r["peak_rss_mb"] for r in runs),
+            }
+        )
+        print(f"{n}: {med['documents_per_second']:.0f} documents/s", file=sys.stderr)
+
+    machine = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "cpu": next(
+            (l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")),
+            platform.processor(),
+        ),
+        "cores": os.cpu_count(),
+        "memory_gb": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30,
+    }
+    md = [
+        f"Scale, {machine['date']}, {machine['cpu']}, {machine['cores']} cores, "
+        f"{machine['memory_gb']:.0f} GiB; national profile, realistic attachment mix, one tar; "
+        f"median of {args.runs} runs, every run's statuses equal to the manifest.",
+        "",
+        "| documents | archive GB | docs/s | sigs/s | MB/s | `cat` MB/s | peak RSS MB "
+        "| cache hits (certificates / paths / CRL signatures) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        m = r["median"]
+        h = m["cache_hit_rates"]
+        hits = " / ".join(
+            f"{100 * h[k]:.2f} %" if k in h else "–" for k in ("certificates", "paths", "crl_signatures")
+        )
+        md.append(
+            f"| {r['documents']:,} | {r['archive_gb']:.1f} | {m['documents_per_second']:,.0f} "
+            f"| {m['signatures_per_second']:,.0f} | {m['mb_per_second']:,.0f} "
+            f"| {r['cat_mb_per_second']:,.0f} | {r['peak_rss_mb_max']:.0f} | {hits} |"
+        )
+    text = "\n".join(md) + "\n"
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "scale.json"), "w", encoding="utf-8") as fh:
+        json.dump({"machine": machine, "rows": rows}, fh, indent=1)
+    with open(os.path.join(args.out, "scale.md"), "w", encoding="utf-8") as fh:
+        fh.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
