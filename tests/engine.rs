@@ -22,6 +22,7 @@ fn corpus(dir: &Path, docs: usize, seed: u64, tar: bool) {
         profile: Profile::Mixed,
         attachments: "0".parse::<Attachments>().unwrap(),
         tar,
+        tar_only: false,
         base_url: sigaudit_corpus::pki::DEFAULT_BASE_URL.to_string(),
     };
     generate(&config, |_| {}).unwrap();

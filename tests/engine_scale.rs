@@ -45,12 +45,15 @@ fn ten_thousand_national_documents_in_one_tar() {
         profile: Profile::National,
         attachments: "0".parse::<Attachments>().unwrap(),
         tar: true,
+        tar_only: true,
         base_url: sigaudit_corpus::pki::DEFAULT_BASE_URL.to_string(),
     };
     let mut manifest: Vec<Document> = Vec::new();
     generate(&config, |d| manifest.push(d.clone())).unwrap();
-    // The documents are in the tar; the directory copies are not needed.
-    std::fs::remove_dir_all(dir.path().join("docs")).unwrap();
+    assert!(
+        !dir.path().join("docs").exists(),
+        "the documents are only in the tar"
+    );
     let tar = dir.path().join("archive.tar").display().to_string();
 
     let (parallel, summary) = run(dir.path(), &tar, 2);

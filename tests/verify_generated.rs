@@ -21,6 +21,7 @@ fn corpus(dir: &Path, docs: usize, seed: u64, profile: Profile) -> Vec<Document>
         profile,
         attachments: "0".parse::<Attachments>().expect("attachments"),
         tar: false,
+        tar_only: false,
         base_url: sigaudit_corpus::pki::DEFAULT_BASE_URL.to_string(),
     };
     let mut lines = Vec::new();

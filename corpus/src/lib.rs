@@ -130,6 +130,9 @@ pub struct Config {
     pub attachments: Attachments,
     /// Also write `archive.tar`.
     pub tar: bool,
+    /// Write the documents only into `archive.tar`, never as files under `docs/` (archives
+    /// larger than the disk could hold twice). Implies `tar`.
+    pub tar_only: bool,
     /// Base URL of CRL distribution points, OCSP and caIssuers URLs.
     pub base_url: String,
 }
@@ -267,11 +270,20 @@ pub fn generate(config: &Config, mut progress: impl FnMut(&manifest::Document)) 
     let plans = plan(config);
     let mut manifest =
         BufWriter::new(fs::File::create(out.join("manifest.jsonl")).context("manifest.jsonl")?);
+    // With `tar_only`, each chunk's documents are appended to the archive in corpus order as
+    // soon as the chunk is built; otherwise they are written as files and archived at the end.
+    let mut streamed = match config.tar_only {
+        true => Some(tar::Builder::new(BufWriter::with_capacity(
+            1 << 20,
+            fs::File::create(out.join("archive.tar"))?,
+        ))),
+        false => None,
+    };
     let mut summary = Summary::default();
     for chunk in plans.chunks(CHUNK) {
-        let lines = chunk
+        let built = chunk
             .par_iter()
-            .map(|p| -> Result<manifest::Document> {
+            .map(|p| -> Result<(manifest::Document, Option<Vec<u8>>)> {
                 let Built {
                     bytes,
                     mut manifest,
@@ -282,12 +294,18 @@ pub fn generate(config: &Config, mut progress: impl FnMut(&manifest::Document)) 
                 };
                 manifest.bytes = bytes.len() as u64;
                 manifest.sha256 = sha256_hex(&bytes);
+                if config.tar_only {
+                    return Ok((manifest, Some(bytes)));
+                }
                 fs::write(out.join(&manifest.name), &bytes)
                     .with_context(|| format!("writing {}", manifest.name))?;
-                Ok(manifest)
+                Ok((manifest, None))
             })
             .collect::<Result<Vec<_>>>()?;
-        for line in lines {
+        for (line, bytes) in built {
+            if let (Some(tar), Some(bytes)) = (streamed.as_mut(), bytes) {
+                append_tar(tar, &line.name, bytes.len() as u64, &bytes[..])?;
+            }
             serde_json::to_writer(&mut manifest, &line)?;
             manifest.write_all(b"\n")?;
             summary.documents += 1;
@@ -302,7 +320,10 @@ pub fn generate(config: &Config, mut progress: impl FnMut(&manifest::Document)) 
         }
     }
     manifest.flush()?;
-    if config.tar {
+    if let Some(tar) = streamed {
+        tar.into_inner()?.flush()?;
+        fs::remove_dir(out.join("docs"))?;
+    } else if config.tar {
         write_tar(out, &plans)?;
     }
     summary.seconds = started.elapsed().as_secs_f64();
@@ -317,15 +338,26 @@ fn write_tar(out: &Path, plans: &[Plan]) -> Result<()> {
     for p in plans {
         let name = document::doc_name(p.index);
         let f = fs::File::open(out.join(&name))?;
-        let mut header = tar::Header::new_ustar();
-        header.set_size(f.metadata()?.len());
-        header.set_mode(0o644);
-        header.set_mtime(0);
-        header.set_uid(0);
-        header.set_gid(0);
-        header.set_entry_type(tar::EntryType::Regular);
-        tar.append_data(&mut header, &name, f)?;
+        append_tar(&mut tar, &name, f.metadata()?.len(), f)?;
     }
     tar.into_inner()?.flush()?;
+    Ok(())
+}
+
+/// Appends one document with the corpus' fixed metadata.
+fn append_tar<W: Write>(
+    tar: &mut tar::Builder<W>,
+    name: &str,
+    size: u64,
+    data: impl std::io::Read,
+) -> Result<()> {
+    let mut header = tar::Header::new_ustar();
+    header.set_size(size);
+    header.set_mode(0o644);
+    header.set_mtime(0);
+    header.set_uid(0);
+    header.set_gid(0);
+    header.set_entry_type(tar::EntryType::Regular);
+    tar.append_data(&mut header, name, data)?;
     Ok(())
 }

@@ -34,6 +34,10 @@ struct Cli {
     /// Also write DIR/archive.tar holding the documents.
     #[arg(long)]
     tar: bool,
+    /// Write the documents only into DIR/archive.tar, not as files under DIR/docs (for
+    /// archives larger than the disk could hold twice).
+    #[arg(long)]
+    tar_only: bool,
     /// Base URL of the certificates' CRL distribution points and OCSP/caIssuers URLs.
     #[arg(long, default_value = pki::DEFAULT_BASE_URL)]
     base_url: String,
@@ -85,7 +89,8 @@ fn main() -> ExitCode {
                 seed: cli.seed,
                 profile: cli.profile,
                 attachments: cli.attachments,
-                tar: cli.tar,
+                tar: cli.tar || cli.tar_only,
+                tar_only: cli.tar_only,
                 base_url,
             };
             let list = cli.list;

@@ -77,3 +77,20 @@ fn tar_holds_every_document_in_order() {
         lines.iter().map(|l| l.name.clone()).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_tar_only_corpus_is_the_same_archive_without_the_files() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let mut ca = common::config(a.path(), 70, 9, Profile::Mixed, "0,8K");
+    ca.tar = true;
+    let mut cb = common::config(b.path(), 70, 9, Profile::Mixed, "0,8K");
+    cb.tar = true;
+    cb.tar_only = true;
+    assert_eq!(common::generate_into(&ca), common::generate_into(&cb));
+    assert_eq!(
+        std::fs::read(a.path().join("archive.tar")).unwrap(),
+        std::fs::read(b.path().join("archive.tar")).unwrap()
+    );
+    assert!(!b.path().join("docs").exists());
+}

@@ -13,7 +13,6 @@
 //! where the entry says: in the file or inside an object stream (§7.5.7).
 
 use std::collections::{HashMap, HashSet};
-use std::io::Read;
 use std::rc::Rc;
 
 use memchr::memmem;
@@ -806,12 +805,7 @@ impl<'a> Resolver<'a> {
         let mut out = match filters.as_slice() {
             [] => raw.to_vec(),
             [f] if *f == b"FlateDecode" || *f == b"Fl" => {
-                let mut out = Vec::new();
-                flate2::read::ZlibDecoder::new(raw)
-                    .take(budget as u64 + 1)
-                    .read_to_end(&mut out)
-                    .map_err(|_| PdfError::Inflate { id })?;
-                out
+                super::inflate(raw, budget).map_err(|()| PdfError::Inflate { id })?
             }
             other => {
                 return Err(PdfError::UnsupportedFilter {

@@ -16,6 +16,7 @@ pub fn config(out: &Path, docs: usize, seed: u64, profile: Profile, attachments:
         profile,
         attachments: attachments.parse::<Attachments>().expect("attachment list"),
         tar: false,
+        tar_only: false,
         base_url: sigaudit_corpus::pki::DEFAULT_BASE_URL.to_string(),
     }
 }
