@@ -28,6 +28,16 @@ fn corpus(dir: &Path, docs: usize, seed: u64, tar: bool) {
     generate(&config, |_| {}).unwrap();
 }
 
+/// The generated documents of `dir`, in name order.
+fn docs_of(dir: &Path) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir.join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    paths
+}
+
 fn pki_args(dir: &Path) -> Vec<String> {
     let pki = dir.join("pki");
     vec![
@@ -179,11 +189,10 @@ fn directory_tar_zip_and_stdin_list_give_the_same_verdicts() {
     assert_eq!(verdicts(&from_zip), reference, "zip differs from directory");
 
     // A list of paths on standard input, through the binary.
-    let mut paths: Vec<String> = std::fs::read_dir(dir.path().join("docs"))
-        .unwrap()
-        .map(|e| e.unwrap().path().display().to_string())
+    let paths: Vec<String> = docs_of(dir.path())
+        .iter()
+        .map(|p| p.display().to_string())
         .collect();
-    paths.sort();
     let mut child = Command::new(env!("CARGO_BIN_EXE_sigaudit"))
         .arg("verify")
         .arg("-")
@@ -240,11 +249,7 @@ fn serial_and_parallel_runs_give_the_same_set_of_lines() {
 fn bad_members_are_each_reported_once_with_a_reason() {
     let dir = tempfile::tempdir().unwrap();
     corpus(dir.path(), 4, 503, false);
-    let mut valid: Vec<PathBuf> = std::fs::read_dir(dir.path().join("docs"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    valid.sort();
+    let valid = docs_of(dir.path());
     let good = std::fs::read(&valid[0]).unwrap();
     let tar_path = dir.path().join("bad.tar");
     {
@@ -410,11 +415,7 @@ fn a_trickled_document_list_is_answered_document_by_document() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
     corpus(dir.path(), 3, 505, false);
-    let mut names: Vec<PathBuf> = std::fs::read_dir(dir.path().join("docs"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    names.sort();
+    let names = docs_of(dir.path());
     let mut child = Command::new(env!("CARGO_BIN_EXE_sigaudit"))
         .args(["verify", "-"])
         .args(pki_args(dir.path()))
