@@ -38,6 +38,18 @@ fn docs_of(dir: &Path) -> Vec<PathBuf> {
     paths
 }
 
+/// `sigaudit verify -` on the corpus in `dir`, its list of documents and its report piped.
+fn verify_stdin_list(dir: &Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_sigaudit"))
+        .args(["verify", "-"])
+        .args(pki_args(dir))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 fn pki_args(dir: &Path) -> Vec<String> {
     let pki = dir.join("pki");
     vec![
@@ -193,15 +205,7 @@ fn directory_tar_zip_and_stdin_list_give_the_same_verdicts() {
         .iter()
         .map(|p| p.display().to_string())
         .collect();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sigaudit"))
-        .arg("verify")
-        .arg("-")
-        .args(pki_args(dir.path()))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = verify_stdin_list(dir.path());
     child
         .stdin
         .take()
@@ -416,14 +420,7 @@ fn a_trickled_document_list_is_answered_document_by_document() {
     let dir = tempfile::tempdir().unwrap();
     corpus(dir.path(), 3, 505, false);
     let names = docs_of(dir.path());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sigaudit"))
-        .args(["verify", "-"])
-        .args(pki_args(dir.path()))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = verify_stdin_list(dir.path());
     let mut stdin = child.stdin.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     let stdout = child.stdout.take().unwrap();

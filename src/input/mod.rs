@@ -365,18 +365,18 @@ fn directory_entry(input: &str, name: &str) -> Option<Item> {
     pdf_like.then(|| unreadable(input, name, "a directory, not a document".into()))
 }
 
+/// An archive opened for its members, with its length, or why it cannot be read.
+fn open_archive(path: &Path) -> Result<(Arc<File>, u64), String> {
+    let file = File::open(path).map_err(|e| format!("cannot read the archive: {e}"))?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    Ok((Arc::new(file), len))
+}
+
 fn tar_members(input: &str, path: &Path, emit: &mut dyn FnMut(Item) -> bool) -> bool {
-    let file = match File::open(path) {
-        Ok(f) => Arc::new(f),
-        Err(e) => {
-            return emit(missing(
-                input,
-                input,
-                format!("cannot read the archive: {e}"),
-            ))
-        }
+    let (file, archive_len) = match open_archive(path) {
+        Ok(f) => f,
+        Err(e) => return emit(missing(input, input, e)),
     };
-    let archive_len = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut archive = tar::Archive::new(io::BufReader::new(&*file));
     // Headers are read with seeks over the member data: enumerating never reads a document.
     let entries = match archive.entries_with_seek() {
@@ -441,17 +441,10 @@ fn tar_members(input: &str, path: &Path, emit: &mut dyn FnMut(Item) -> bool) -> 
 }
 
 fn zip_members(input: &str, path: &Path, emit: &mut dyn FnMut(Item) -> bool) -> bool {
-    let file = match File::open(path) {
-        Ok(f) => Arc::new(f),
-        Err(e) => {
-            return emit(missing(
-                input,
-                input,
-                format!("cannot read the archive: {e}"),
-            ))
-        }
+    let (file, archive_len) = match open_archive(path) {
+        Ok(f) => f,
+        Err(e) => return emit(missing(input, input, e)),
     };
-    let archive_len = file.metadata().map(|m| m.len()).unwrap_or(0);
     // The central directory is read with seeks; entry data is located, not read.
     let mut zip = match zip::ZipArchive::new(io::BufReader::new(&*file)) {
         Ok(z) => z,
