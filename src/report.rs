@@ -6,12 +6,13 @@
 //!  "covers_whole_file":…,"integrity":"ok|hash_mismatch|signature_invalid|unsupported|malformed",
 //!  "indication":…,"sub_indication":…,"reason":…,"signer":{"subject":…,"issuer":…,"serial":…,
 //!  "sha256":…},"signing_time":…,"timestamp":…,"revocation":"good|revoked|unknown|not_checked",
-//!  "chain":[…],"modifications":…}],"changes":[…]}
+//!  "chain":[…],"modifications":"none|permitted|forbidden","findings":[{"kind":…,"revision":…,
+//!  "objects":[…],"detail":…}]}],"findings":[…]}
 //! ```
 
 use serde::Serialize;
 
-use crate::pdf::RevisionChanges;
+use crate::pdf::ChangeFinding;
 use crate::verdict::{DocumentStatus, Indication, Modifications, SubIndication};
 
 /// One document's line.
@@ -29,9 +30,10 @@ pub struct DocumentReport {
     pub reason: Option<String>,
     /// The signatures, in file order.
     pub signatures: Vec<SignatureReport>,
-    /// Revisions whose changes are forbidden after a signature.
+    /// What the document's signatures found, each once: forbidden changes after signing
+    /// (with the attack class they match), parser differentials, signature wrapping.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub changes: Vec<RevisionChanges>,
+    pub findings: Vec<ChangeFinding>,
 }
 
 impl DocumentReport {
@@ -44,7 +46,7 @@ impl DocumentReport {
             error: Some(error),
             reason: None,
             signatures: Vec::new(),
-            changes: Vec::new(),
+            findings: Vec::new(),
         }
     }
 }
@@ -140,4 +142,7 @@ pub struct SignatureReport {
     pub chain: Vec<String>,
     /// What follows the signed revision.
     pub modifications: Modifications,
+    /// Forbidden changes after the signed revision, and attacks on the signature itself.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<ChangeFinding>,
 }

@@ -155,7 +155,7 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
         error: None,
         reason: None,
         signatures: Vec::new(),
-        changes: Vec::new(),
+        findings: Vec::new(),
     };
     let doc = match pdf::read(data) {
         Ok(d) => d,
@@ -360,25 +360,25 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
         outcomes[i] = Some(o);
     }
 
-    // Changes after each signature.
-    let forbidden_revisions: Vec<&pdf::RevisionChanges> = doc
-        .changes
-        .iter()
-        .filter(|c| c.class == Modifications::Forbidden)
-        .collect();
+    // Changes after each signature: the revisions' diffs are classified once, when the file
+    // is read; each signature judges those after its own revision against its permissions.
     for (i, sig) in doc.signatures.iter().enumerate() {
         let o = outcomes[i].take().expect("every signature decided");
         let check = &checks[i];
         let signed_rev = check.ends_revision.unwrap_or(sig.revision);
-        let modifications = if check.covers_whole_file {
-            Modifications::None
-        } else if forbidden_revisions.iter().any(|c| c.revision > signed_rev)
-            || trailing_update(&doc, data)
+        let (mut modifications, mut findings) = pdf::evaluate(&doc, signed_rev);
+        if check.covers_whole_file {
+            modifications = Modifications::None;
+        }
+        findings.extend(signature_findings(sig, check));
+        // Unsigned bytes inside the signature dictionary are a modification of what the
+        // signer signed, whatever follows the revision.
+        if findings
+            .iter()
+            .any(|f| f.kind == pdf::FindingKind::SignatureWrapping)
         {
-            Modifications::Forbidden
-        } else {
-            Modifications::Permitted
-        };
+            modifications = Modifications::Forbidden;
+        }
         let (indication, sub_indication, reason) = match o.verdict {
             None => (Indication::TotalPassed, None, None),
             Some((s, r)) => (s.indication(), Some(s), Some(r)),
@@ -405,25 +405,60 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
             revocation: o.revocation,
             chain: o.chain,
             modifications,
+            findings,
         });
     }
 
     // The document's verdict.
-    let first_signed = report
+    let intact = report
         .signatures
         .iter()
-        .zip(&checks)
-        .filter_map(|(s, c)| c.ends_revision.or(Some(s.revision)))
-        .min();
-    report.changes = forbidden_revisions
-        .iter()
-        .filter(|c| first_signed.is_some_and(|f| c.revision > f))
-        .map(|c| (*c).clone())
-        .collect();
-    if doc.recovered {
+        .any(|s| s.integrity == Integrity::Ok);
+    if doc.recovered && intact {
+        // Signed bytes verify, but what follows cannot be read through a cross-reference
+        // chain: a lenient reader rebuilds the structure from the objects it finds, a strict
+        // one refuses the file. Either way the signed revision is not what is displayed.
+        let finding = pdf::ChangeFinding {
+            kind: pdf::FindingKind::XrefDifferential,
+            revision: doc.revisions.len(),
+            objects: Vec::new(),
+            detail: doc
+                .findings
+                .iter()
+                .find_map(|f| match f {
+                    pdf::Finding::FallbackScan { reason } => Some(format!(
+                        "the cross-reference data is unusable ({reason}); the structure after \
+                         the signed revision exists only as a lenient reader rebuilds it"
+                    )),
+                    _ => None,
+                })
+                .unwrap_or_else(|| {
+                    "the cross-reference chain is broken; the structure is rebuilt by \
+                     scanning"
+                        .into()
+                }),
+        };
+        for s in report
+            .signatures
+            .iter_mut()
+            .filter(|s| !s.covers_whole_file)
+        {
+            s.modifications = Modifications::Forbidden;
+            s.findings.insert(0, finding.clone());
+        }
+    }
+    for s in &report.signatures {
+        for f in &s.findings {
+            if !report.findings.contains(f) {
+                report.findings.push(f.clone());
+            }
+        }
+    }
+    let cut_off = trailing_update(&doc, data);
+    if doc.recovered && !intact {
         report.error = Some("the cross-reference data is unusable; the file is damaged".into());
         report.status = DocumentStatus::Error;
-    } else if trailing_update(&doc, data) {
+    } else if cut_off {
         report.error = Some(
             "the file ends with an incomplete incremental update (truncated or damaged)".into(),
         );
@@ -447,34 +482,100 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
                 worst.sub_indication.map_or("", |s| s.as_str())
             ));
         }
-        if let Some(c) = report.changes.first() {
+        let changed = report
+            .signatures
+            .iter()
+            .filter(|s| s.modifications == Modifications::Forbidden)
+            .find_map(|s| s.findings.first());
+        if let Some(f) = changed {
             report.status = DocumentStatus::TotalFailed;
-            let what = c
-                .forbidden
-                .iter()
-                .take(3)
-                .map(|o| format!("object {} ({})", o.object, o.what))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let objects = if f.objects.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (object {})",
+                    f.objects
+                        .iter()
+                        .take(4)
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
             report.reason = Some(format!(
-                "changed after signing: revision {} {what}",
-                c.revision
+                "changed after signing: {} in revision {}{objects}: {}",
+                f.kind.as_str(),
+                f.revision,
+                f.detail
             ));
         }
     }
     report
 }
 
-/// Whether bytes after the last revision hold an update that never got its cross-reference
-/// section (a cut-off incremental save): the tail holds object syntax (`obj`, `xref`,
-/// `trailer`), not just junk.
+/// Attacks on a signature's own dictionary: a `/ByteRange` gap that holds more than the
+/// `/Contents` string (signature wrapping), and a dictionary without usable `/Contents` or
+/// `/ByteRange` (universal signature forgery).
+fn signature_findings(sig: &Signature, check: &digest::RangeCheck) -> Vec<pdf::ChangeFinding> {
+    use digest::RangeProblem as P;
+    let mut out = Vec::new();
+    let finding = |kind, detail: String| pdf::ChangeFinding {
+        kind,
+        revision: sig.revision,
+        objects: sig.object.map(|o| vec![o.num]).unwrap_or_default(),
+        detail,
+    };
+    if check
+        .problems
+        .iter()
+        .any(|p| matches!(p, P::GapNotContents | P::DuplicateContents))
+        || sig.contents_keys > 1
+    {
+        out.push(finding(
+            pdf::FindingKind::SignatureWrapping,
+            "the /ByteRange gap is not exactly the /Contents string: unsigned bytes sit in \
+             the signature dictionary"
+                .into(),
+        ));
+    }
+    let no_contents = sig
+        .contents
+        .as_ref()
+        .is_none_or(|c| c.bytes.is_empty() || c.bytes.iter().all(|&b| b == 0));
+    let no_range = check
+        .problems
+        .iter()
+        .any(|p| matches!(p, P::Missing | P::NotFourIntegers));
+    if no_contents || no_range {
+        out.push(finding(
+            pdf::FindingKind::UniversalForgery,
+            if no_contents {
+                "the signature dictionary has no signature value (/Contents missing, empty \
+                 or all zero)"
+                    .into()
+            } else {
+                "the signature dictionary has no usable /ByteRange".into()
+            },
+        ));
+    }
+    out
+}
+
+/// Whether the file was cut off inside an incremental update: bytes after the last revision
+/// hold object syntax but do not end with an `%%EOF` marker (an appended update that does
+/// is an attack, reported by the change analysis).
 fn trailing_update(doc: &Document, data: &[u8]) -> bool {
     doc.findings.iter().any(|f| match f {
         pdf::Finding::TrailingBytes { offset, .. } => {
             let tail = data.get(*offset..).unwrap_or_default();
-            [&b"obj"[..], b"xref", b"trailer"]
+            let ends_eof = tail
                 .iter()
-                .any(|kw| memchr::memmem::find(tail, kw).is_some())
+                .rposition(|b| !b.is_ascii_whitespace())
+                .is_some_and(|p| tail[..=p].ends_with(b"%%EOF"));
+            !ends_eof
+                && [&b"obj"[..], b"xref", b"trailer"]
+                    .iter()
+                    .any(|kw| memchr::memmem::find(tail, kw).is_some())
         }
         _ => false,
     })

@@ -1,177 +1,458 @@
-//! What each incremental update changes (ISO 32000-2, 7.5.6 and 12.8.2.2): a first, object-level
-//! classification used by the verdict. Each revision is classified once, whatever the number of
-//! signatures before it.
+//! What each incremental update changes (ISO 32000-2 §7.5.6, §12.8.2.2–12.8.2.4), and whether
+//! a signature permits it.
 //!
-//! An update is *permitted* when every object it replaces is structure (xref and object
-//! streams), signature material (signature dictionaries written for the first time, signature
-//! fields and widgets, the AcroForm dictionary, the DSS and its VRI entries), document metadata,
-//! or a catalog or page whose visible content entries are unchanged; it is *forbidden* when it
-//! replaces or frees anything else (page content, resources, the page tree, catalog actions).
+//! The analysis has two halves:
+//!
+//! * [`analyse`] diffs every revision against the one before it, **once per revision pair**,
+//!   and classifies each changed object ([`ChangeClass`]): structure, metadata, long-term
+//!   validation material, signing, form filling, annotations, or a forbidden change named by
+//!   the attack class it matches ([`FindingKind`]). It also checks each update's bytes against
+//!   its cross-reference section, the parser differential behind the incremental saving
+//!   attacks: an object defined in an update that no entry reaches, or an entry that lands on
+//!   another object, past the file, or back in already-signed bytes, means a strict reader
+//!   and a lenient one (which rebuilds the table by scanning `n g obj`) see different
+//!   documents.
+//! * [`evaluate`] judges those classified changes for one signature: every revision after the
+//!   signed one, against the certification signature's DocMDP level (§12.8.2.2 Table 254:
+//!   1 no changes; 2 form filling and signing; 3 also annotations) and every earlier
+//!   signature's FieldMDP locks (§12.8.2.4). Document timestamps and the DSS are permitted at
+//!   every level (ISO 32000-2 §12.8.4.3 and ETSI EN 319 142-1 §5.4). Without a certification
+//!   signature the document is held to level 2, as pyHanko does: annotations added after
+//!   signing overlay signed content (the shadow and evil-annotation attacks) and are
+//!   reported.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
+use super::lexer::{is_white, Lexer};
 use super::object::{Dictionary, Object, ObjectId, Value};
-use super::xref::Resolver;
-use super::{PdfError, Revision};
+use super::xref::{scan_objects, Entry, Resolver};
+use super::{Document, Revision, SignatureType};
 use crate::verdict::Modifications;
 
-/// The classification of one revision's changes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct RevisionChanges {
-    /// The revision (1-based).
-    pub revision: usize,
-    /// `permitted` or `forbidden` (`none` is not used here).
-    pub class: Modifications,
-    /// The changed objects that make the update forbidden, with what they are.
-    pub forbidden: Vec<ChangedObject>,
+/// The attack class (or rule) a forbidden change matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FindingKind {
+    /// An incremental update after signing changes what a reader sees (page content, pages,
+    /// catalog actions, added annotations in an uncertified document…) and fits no shadow
+    /// pattern: the incremental saving attack (ISA) with a valid cross-reference section.
+    IncrementalSaving,
+    /// Bytes after the signed revision define objects that no cross-reference section
+    /// reaches, but a lenient reader that rebuilds the table would use (ISA with a parser
+    /// differential).
+    UnreachableUpdate,
+    /// A cross-reference entry of an update points at another object's definition or past
+    /// the end of the file, or the table is unusable: strict and lenient readers resolve the
+    /// object differently.
+    XrefDifferential,
+    /// An object drawn at signing time (an overlay XObject, an annotation or its appearance)
+    /// is removed, emptied or hidden, revealing what it covered (shadow attack, hide).
+    ShadowHide,
+    /// An object that existed at signing and affects rendering (a font, an XObject, an
+    /// appearance, resources) is replaced by different content (shadow attack, replace).
+    ShadowReplace,
+    /// Pages or page content are redirected to objects that already existed, undisplayed,
+    /// in the signed bytes (shadow attack, hide-and-replace).
+    ShadowHideAndReplace,
+    /// The `/ByteRange` gap holds more than the `/Contents` string (signature wrapping).
+    SignatureWrapping,
+    /// The signature dictionary has no usable `/Contents` or `/ByteRange` (universal
+    /// signature forgery).
+    UniversalForgery,
+    /// A change the certification signature's DocMDP level does not permit (including the
+    /// evil annotation attack: annotations on a level-2 document).
+    CertificationViolation,
+    /// A form field locked by an earlier signature's FieldMDP changed.
+    FieldLockViolation,
 }
 
-/// One changed object.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ChangedObject {
-    /// Object number.
-    pub object: u32,
-    /// What changed, e.g. `page content`, `freed`.
-    pub what: String,
-}
-
-/// Keys of a page (§7.7.3.3 Table 31) whose change alters what is displayed.
-const PAGE_VISIBLE: [&[u8]; 6] = [
-    b"Contents",
-    b"Resources",
-    b"MediaBox",
-    b"CropBox",
-    b"Rotate",
-    b"UserUnit",
-];
-/// Page tree node keys (§7.7.3.2 Table 30, with the inheritable page attributes).
-const PAGES_VISIBLE: [&[u8]; 6] = [
-    b"Kids",
-    b"Count",
-    b"Resources",
-    b"MediaBox",
-    b"CropBox",
-    b"Rotate",
-];
-/// Catalog keys (§7.7.2 Table 29) whose change alters the document or its behaviour.
-const CATALOG_VISIBLE: [&[u8]; 6] = [
-    b"Pages",
-    b"OpenAction",
-    b"AA",
-    b"Names",
-    b"Outlines",
-    b"Collection",
-];
-
-/// Classifies revisions 2.. of the file (the first revision has nothing before it).
-pub(super) fn analyse(r: &mut Resolver<'_>, revisions: &[Revision]) -> Vec<RevisionChanges> {
-    let mut out = Vec::new();
-    for (i, rev) in revisions.iter().enumerate().skip(1) {
-        let mut forbidden = Vec::new();
-        for &num in &rev.freed {
-            forbidden.push(ChangedObject {
-                object: num,
-                what: "freed".into(),
-            });
+impl FindingKind {
+    /// The name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::IncrementalSaving => "incremental_saving",
+            FindingKind::UnreachableUpdate => "unreachable_update",
+            FindingKind::XrefDifferential => "xref_differential",
+            FindingKind::ShadowHide => "shadow_hide",
+            FindingKind::ShadowReplace => "shadow_replace",
+            FindingKind::ShadowHideAndReplace => "shadow_hide_and_replace",
+            FindingKind::SignatureWrapping => "signature_wrapping",
+            FindingKind::UniversalForgery => "universal_forgery",
+            FindingKind::CertificationViolation => "certification_violation",
+            FindingKind::FieldLockViolation => "field_lock_violation",
         }
-        for &num in &rev.replaced {
-            match classify(r, num, i) {
-                Ok(None) => {}
-                Ok(Some(what)) => forbidden.push(ChangedObject { object: num, what }),
-                Err(e) => forbidden.push(ChangedObject {
-                    object: num,
-                    what: format!("unreadable: {e}"),
-                }),
+    }
+}
+
+/// What one changed object is, as far as permissions go.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "class", rename_all = "snake_case")]
+pub enum ChangeClass {
+    /// Document metadata, the information dictionary, the logical structure tree.
+    Metadata,
+    /// The DSS, its VRI entries and validation data (permitted at every level).
+    Dss,
+    /// Signature fields, their widgets and values, the AcroForm bookkeeping (DocMDP ≥ 2).
+    Signing,
+    /// A form field's value and its appearance (DocMDP ≥ 2, unless a FieldMDP lock holds
+    /// the field).
+    FormFill {
+        /// The field's fully qualified name.
+        field: String,
+    },
+    /// An annotation added or changed (DocMDP 3 only).
+    Annotation,
+    /// Never permitted after signing.
+    Forbidden {
+        /// The attack class it matches.
+        kind: FindingKind,
+    },
+}
+
+/// One classified change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// The object changed, if the change is an object's.
+    pub object: Option<u32>,
+    /// What it is.
+    #[serde(flatten)]
+    pub class: ChangeClass,
+    /// In words.
+    pub detail: String,
+}
+
+/// The classified changes one revision makes to the one before it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RevisionDiff {
+    /// The revision (1-based) that makes the changes; one past the last revision for bytes
+    /// after the final `%%EOF`.
+    pub revision: usize,
+    /// Its changes; structure (cross-reference and object streams) is left out.
+    pub changes: Vec<Change>,
+}
+
+/// A finding about the changes after one signature, as reports show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ChangeFinding {
+    /// The attack class.
+    pub kind: FindingKind,
+    /// The revision (1-based) that makes the change.
+    pub revision: usize,
+    /// The objects involved.
+    pub objects: Vec<u32>,
+    /// What was found, in words.
+    pub detail: String,
+}
+
+/// Keys of a page (§7.7.3.3 Table 31) whose change alters what is displayed, besides
+/// `/Contents`, `/Resources` and `/Annots`, which are looked at in detail.
+const PAGE_VISIBLE: [&[u8]; 4] = [b"MediaBox", b"CropBox", b"Rotate", b"UserUnit"];
+/// Page tree node keys (§7.7.3.2 Table 30, with the inheritable page attributes).
+const PAGES_VISIBLE: [&[u8]; 5] = [b"Resources", b"MediaBox", b"CropBox", b"Rotate", b"Kids"];
+/// Catalog keys (§7.7.2 Table 29) that signing and long-term validation updates write; any
+/// other catalog change alters the document or its behaviour.
+const CATALOG_PERMITTED: [&[u8]; 9] = [
+    b"Type",
+    b"AcroForm",
+    b"DSS",
+    b"Metadata",
+    b"Extensions",
+    b"Version",
+    b"StructTreeRoot",
+    b"MarkInfo",
+    b"Lang",
+];
+/// Annotation flags (§12.5.3 Table 165) that stop an annotation being drawn: Hidden (2) and
+/// NoView (32); Invisible (1) only matters for unknown annotation types.
+const HIDING_FLAGS: i64 = 2 | 32;
+/// Largest appearance or XObject stream inflated to tell an emptied one from a replaced one
+/// (an empty form XObject is a few bytes; real appearances are far smaller than this).
+const MAX_EMPTINESS_PROBE: usize = 64 << 10;
+
+/// The classified changes of revisions 2.. of the file, and of bytes after the last one.
+pub(super) fn analyse<'a>(r: &mut Resolver<'a>, revisions: &[Revision]) -> Vec<RevisionDiff> {
+    let data = r.data;
+    let mut out = Vec::new();
+    for i in 1..revisions.len() {
+        let mut changes = Vec::new();
+        let mut settled: HashSet<u32> = HashSet::new();
+        differential(r, revisions, i, &mut changes, &mut settled);
+        let rev = &revisions[i];
+        for &num in &rev.freed {
+            if settled.contains(&num) {
+                continue;
+            }
+            if let Some(c) = freed(r, num, i) {
+                changes.push(c);
             }
         }
-        out.push(RevisionChanges {
+        let replaced: Vec<u32> = rev
+            .replaced
+            .iter()
+            .copied()
+            .filter(|n| !settled.contains(n))
+            .collect();
+        let mut ctx = Pass::default();
+        let mut pending = Vec::new();
+        for num in replaced {
+            match classify(r, num, i, &mut ctx) {
+                Ok(Some(c)) => changes.push(c),
+                Ok(None) => {}
+                Err(Deferred) => pending.push(num),
+            }
+        }
+        // Appearance streams last: whether one belongs to a field filled in this revision
+        // is known once every field is classified.
+        for num in pending {
+            if let Some(c) = classify_xobject(r, num, i, &ctx) {
+                changes.push(c);
+            }
+        }
+        out.push(RevisionDiff {
             revision: rev.index,
-            class: if forbidden.is_empty() {
-                Modifications::Permitted
-            } else {
-                Modifications::Forbidden
-            },
-            forbidden,
+            changes,
         });
+    }
+    // Bytes after the last revision that hold object syntax: an update a lenient reader
+    // applies and the cross-reference chain does not reach (ISA without its own section).
+    if let Some(last) = revisions.last() {
+        let tail = data.get(last.end..).unwrap_or_default();
+        let objects = scan_objects(tail);
+        let syntax = [&b"xref"[..], b"trailer", b"startxref"]
+            .iter()
+            .any(|k| memchr::memmem::find(tail, k).is_some());
+        if !objects.is_empty() || syntax {
+            let nums: Vec<String> = objects.iter().take(8).map(|o| o.0.to_string()).collect();
+            out.push(RevisionDiff {
+                revision: last.index + 1,
+                changes: vec![Change {
+                    object: objects.first().map(|o| o.0),
+                    class: ChangeClass::Forbidden {
+                        kind: FindingKind::UnreachableUpdate,
+                    },
+                    detail: if objects.is_empty() {
+                        format!(
+                            "{} bytes after the last %%EOF hold cross-reference syntax that no \
+                             startxref reaches",
+                            tail.len()
+                        )
+                    } else {
+                        format!(
+                            "{} bytes after the last %%EOF define object(s) {} that no \
+                             cross-reference section reaches: a lenient reader applies them",
+                            tail.len(),
+                            nums.join(", ")
+                        )
+                    },
+                }],
+            });
+        }
     }
     out
 }
 
-/// `None` when replacing object `num` in revision `rev` (0-based) is permitted, else what it is.
-fn classify(r: &mut Resolver<'_>, num: u32, rev: usize) -> Result<Option<String>, PdfError> {
-    let id = ObjectId { num, gen: 0 };
-    let Some(new) = r.get(id, rev, 0)? else {
-        return Ok(None);
-    };
-    let old = r.get(id, rev - 1, 0)?;
-    let new_dict = new.object.as_dict();
-    let old_dict = old.as_ref().and_then(|o| o.object.as_dict());
-    let Some(d) = new_dict else {
-        // An indirect array that only grows (a /Fields, /Annots or DSS /Certs list gaining
-        // entries) is what signing and LTV updates write. (An appended page /Contents array
-        // also grows; telling the two apart needs reachability, left to the full analysis.)
-        if let (Value::Array(n), Some(Value::Array(o))) =
-            (&new.object.value, old.as_ref().map(|o| &o.object.value))
-        {
-            if o.len() <= n.len() && o.iter().zip(n).all(|(a, b)| same(a, b)) {
-                return Ok(None);
+/// The update's bytes against its cross-reference section (revision `i`, 0-based).
+fn differential<'a>(
+    r: &mut Resolver<'a>,
+    revisions: &[Revision],
+    i: usize,
+    changes: &mut Vec<Change>,
+    settled: &mut HashSet<u32>,
+) {
+    let data = r.data;
+    let start = revisions[i - 1].end.min(data.len());
+    let end = revisions[i].end.clamp(start, data.len());
+    let mut entries: HashMap<u32, Entry> = HashMap::new();
+    for s in r.sections.iter().rev().filter(|s| s.revision == i) {
+        if s.kind == super::SectionKind::Scan {
+            return; // a scanned pseudo-revision has no table to compare with
+        }
+        entries.extend(s.entries.iter().map(|(&n, &e)| (n, e)));
+    }
+    let xref_offsets: HashSet<usize> = revisions[i].xref.iter().map(|x| x.0).collect();
+    let mut nums: Vec<u32> = entries.keys().copied().collect();
+    nums.sort_unstable();
+    for num in nums {
+        let Entry::InFile { offset, .. } = entries[&num] else {
+            continue;
+        };
+        let before = r.entry(num, i - 1);
+        if before == Some(entries[&num]) {
+            settled.insert(num); // listed again, unchanged
+            continue;
+        }
+        let forbid = |kind, detail: String| Change {
+            object: Some(num),
+            class: ChangeClass::Forbidden { kind },
+            detail,
+        };
+        if offset >= data.len() {
+            settled.insert(num);
+            changes.push(forbid(
+                FindingKind::XrefDifferential,
+                format!(
+                    "the entry for object {num} points past the end of the file (byte {offset})"
+                ),
+            ));
+            continue;
+        }
+        let header = Lexer::new(data, offset, 0).read_object_header();
+        match header {
+            Some(h) if h.num == num => {}
+            other => {
+                settled.insert(num);
+                changes.push(forbid(
+                    FindingKind::XrefDifferential,
+                    match other {
+                        Some(h) => format!(
+                            "the entry for object {num} points at object {}'s definition \
+                             (byte {offset}): strict and lenient readers disagree",
+                            h.num
+                        ),
+                        None => format!(
+                            "the entry for object {num} points at byte {offset}, where no \
+                             object starts"
+                        ),
+                    },
+                ));
+                continue;
             }
         }
-        return Ok(Some(format!("{} replaced", new.object.type_name())));
-    };
-    let ty = d.name(b"Type");
-    let is_sig = |d: &Dictionary<'_>| {
-        matches!(d.name(b"Type"), Some(b"Sig" | b"DocTimeStamp")) || d.get(b"ByteRange").is_some()
-    };
-    if matches!(
-        ty,
-        Some(b"XRef" | b"ObjStm" | b"Metadata" | b"DSS" | b"VRI")
-    ) {
-        return Ok(None);
+        if offset < start {
+            settled.insert(num);
+            let was = revisions
+                .iter()
+                .position(|rv| offset < rv.end)
+                .map_or(0, |p| p + 1);
+            changes.push(forbid(
+                FindingKind::ShadowHideAndReplace,
+                format!(
+                    "object {num} is redirected to a definition already in revision {was}'s \
+                     bytes (byte {offset})"
+                ),
+            ));
+        }
     }
-    if is_sig(d) {
-        return Ok(if old_dict.is_some_and(is_sig) {
-            Some("signature dictionary overwritten".into())
-        } else {
-            None
+    // Definitions in the update's bytes that no entry reaches.
+    let reached: HashSet<usize> = entries
+        .values()
+        .filter_map(|e| match e {
+            Entry::InFile { offset, .. } => Some(*offset),
+            _ => None,
+        })
+        .collect();
+    let mut unreached: BTreeMap<u32, usize> = BTreeMap::new();
+    for (num, _gen, off) in scan_objects(&data[start..end]) {
+        let at = start + off;
+        if reached.contains(&at) || xref_offsets.contains(&at) {
+            continue;
+        }
+        // The scan may land inside a stream's data: only a definition that is not inside
+        // another object reached from this section counts.
+        if inside_reached_object(data, &reached, at) {
+            continue;
+        }
+        unreached.entry(num).or_insert(at);
+    }
+    for (num, at) in unreached {
+        settled.insert(num);
+        changes.push(Change {
+            object: Some(num),
+            class: ChangeClass::Forbidden {
+                kind: FindingKind::UnreachableUpdate,
+            },
+            detail: format!(
+                "object {num} is defined at byte {at} in this update but its cross-reference \
+                 section does not reach it: a lenient reader would use it"
+            ),
         });
     }
-    if d.name(b"FT") == Some(b"Sig")
-        || ty == Some(b"Annot") && d.name(b"Subtype") == Some(b"Widget")
-    {
-        return Ok(None);
-    }
-    if d.get(b"Fields").is_some()
-        || [
-            "Certs", "CRLs", "OCSPs", "VRI", "Cert", "CRL", "OCSP", "TU", "TS",
-        ]
-        .iter()
-        .any(|k| d.get(k.as_bytes()).is_some())
-        || d.get(b"Producer").is_some()
-        || d.get(b"ModDate").is_some()
-    {
-        return Ok(None);
-    }
-    let changed = |keys: &[&[u8]]| -> Option<String> {
-        let old = old_dict?;
-        keys.iter()
-            .find(|k| !same_opt(d.get(k), old.get(k)))
-            .map(|k| String::from_utf8_lossy(k).into_owned())
+}
+
+/// Whether `at` lies inside the `obj … endobj` of an object starting at one of `reached`.
+fn inside_reached_object(data: &[u8], reached: &HashSet<usize>, at: usize) -> bool {
+    // The nearest reached definition before `at`, and whether its `endobj` comes after.
+    let Some(&start) = reached.iter().filter(|&&o| o < at).max() else {
+        return false;
     };
-    match ty {
-        Some(b"Catalog") => Ok(changed(&CATALOG_VISIBLE).map(|k| format!("catalog /{k} changed"))),
-        Some(b"Page") => Ok(changed(&PAGE_VISIBLE).map(|k| format!("page /{k} changed"))),
-        Some(b"Pages") => Ok(changed(&PAGES_VISIBLE).map(|k| format!("page tree /{k} changed"))),
-        Some(b"Annot") => Ok(None),
-        Some(t) => Ok(Some(format!(
-            "/{} object replaced",
-            String::from_utf8_lossy(t)
-        ))),
-        None if new.stream.is_some() => {
-            Ok(Some("stream replaced (page content or resource)".into()))
+    memchr::memmem::find(&data[start..at], b"endobj").is_none()
+}
+
+/// Classification still to come: an XObject whose fate depends on the form fields.
+struct Deferred;
+
+/// What the first pass over a revision learns for the second.
+#[derive(Default)]
+struct Pass {
+    /// Appearance streams of fields whose value changes in this revision.
+    filled_appearances: HashSet<u32>,
+    /// The widgets filled or signed in this revision: they may reference those appearance
+    /// streams.
+    widgets: HashSet<u32>,
+    /// Their indirect `/AP` dictionaries: they may too, if nothing else references them.
+    ap_dicts: HashSet<u32>,
+}
+
+fn dict<'o, 'a>(o: &'o Object<'a>) -> Option<&'o Dictionary<'a>> {
+    o.as_dict()
+}
+
+fn is_sig_dict(d: &Dictionary<'_>) -> bool {
+    matches!(d.name(b"Type"), Some(b"Sig" | b"DocTimeStamp"))
+        || (d.get(b"ByteRange").is_some() && d.get(b"Contents").is_some())
+}
+
+fn is_annotation(d: &Dictionary<'_>) -> bool {
+    d.name(b"Type") == Some(b"Annot") || (d.get(b"Subtype").is_some() && d.get(b"Rect").is_some())
+}
+
+fn is_field(d: &Dictionary<'_>) -> bool {
+    d.get(b"FT").is_some() || (d.get(b"T").is_some() && d.get(b"Parent").is_none())
+}
+
+/// `/FT`, inherited through `/Parent` (§12.7.4.1).
+fn field_type<'a>(r: &mut Resolver<'a>, d: &Dictionary<'a>, rev: usize) -> Option<Vec<u8>> {
+    let mut cur = d.clone().into_owned();
+    for _ in 0..super::limits::MAX_FIELD_DEPTH {
+        if let Some(ft) = cur.name(b"FT") {
+            return Some(ft.to_vec());
         }
-        None => Ok(Some("dictionary replaced".into())),
+        let parent = cur.get(b"Parent")?.as_reference()?;
+        cur = r
+            .get(parent, rev, 0)
+            .ok()??
+            .object
+            .as_dict()?
+            .clone()
+            .into_owned();
     }
+    None
+}
+
+/// The fully qualified field name (§12.7.3.2): partial names joined with `.`.
+fn field_name<'a>(r: &mut Resolver<'a>, d: &Dictionary<'a>, rev: usize) -> String {
+    let mut parts = Vec::new();
+    let mut cur = d.clone().into_owned();
+    for _ in 0..super::limits::MAX_FIELD_DEPTH {
+        if let Some(t) = cur.get(b"T").and_then(Object::as_string) {
+            parts.push(t.text());
+        }
+        let Some(parent) = cur.get(b"Parent").and_then(Object::as_reference) else {
+            break;
+        };
+        match r.get(parent, rev, 0).ok().flatten() {
+            Some(p) => match p.object.as_dict() {
+                Some(pd) => cur = pd.clone().into_owned(),
+                None => break,
+            },
+            None => break,
+        }
+    }
+    parts.reverse();
+    parts.join(".")
 }
 
 fn same_opt(a: Option<&Object<'_>>, b: Option<&Object<'_>>) -> bool {
@@ -196,6 +477,1128 @@ fn same(a: &Object<'_>, b: &Object<'_>) -> bool {
                     .all(|((k1, v1), (k2, v2))| k1 == k2 && same(v1, v2))
         }
         (Value::String(x), Value::String(y)) => x.decode() == y.decode(),
+        (Value::Integer(x), Value::Real(y)) | (Value::Real(y), Value::Integer(x)) => {
+            (*x as f64 - y).abs() < 1e-6
+        }
         (x, y) => x == y,
     }
+}
+
+/// The references an object holds directly (an array's elements, or one reference).
+fn refs(o: Option<&Object<'_>>) -> Vec<ObjectId> {
+    match o.map(|o| &o.value) {
+        Some(Value::Array(a)) => a.iter().filter_map(Object::as_reference).collect(),
+        Some(Value::Reference(id)) => vec![*id],
+        _ => Vec::new(),
+    }
+}
+
+/// An array value, following one indirection, as of revision `rev`.
+fn array_refs<'a>(r: &mut Resolver<'a>, o: Option<&Object<'a>>, rev: usize) -> Vec<ObjectId> {
+    match o {
+        Some(o) if o.as_reference().is_some() => match r.resolve(o, rev) {
+            Ok((v, _)) => refs(Some(&v)),
+            Err(_) => Vec::new(),
+        },
+        other => refs(other),
+    }
+}
+
+/// Whether object `num` was in use in revision `rev`.
+fn existed<'a>(r: &Resolver<'a>, num: u32, rev: usize) -> bool {
+    !matches!(r.entry(num, rev), None | Some(Entry::Free))
+}
+
+fn forbidden(num: u32, kind: FindingKind, detail: impl Into<String>) -> Option<Change> {
+    Some(Change {
+        object: Some(num),
+        class: ChangeClass::Forbidden { kind },
+        detail: detail.into(),
+    })
+}
+
+fn change(num: u32, class: ChangeClass, detail: impl Into<String>) -> Option<Change> {
+    Some(Change {
+        object: Some(num),
+        class,
+        detail: detail.into(),
+    })
+}
+
+/// An object the update marks free.
+fn freed<'a>(r: &mut Resolver<'a>, num: u32, i: usize) -> Option<Change> {
+    let old = r.get(ObjectId { num, gen: 0 }, i - 1, 0).ok().flatten()?;
+    let what = match dict(&old.object) {
+        Some(d) if is_sig_dict(d) => {
+            return forbidden(
+                num,
+                FindingKind::IncrementalSaving,
+                format!("signature dictionary {num} deleted"),
+            )
+        }
+        Some(d) => d
+            .name(b"Subtype")
+            .or_else(|| d.name(b"Type"))
+            .map(|t| format!("/{}", String::from_utf8_lossy(t)))
+            .unwrap_or_else(|| old.object.type_name().to_string()),
+        None => old.object.type_name().to_string(),
+    };
+    forbidden(
+        num,
+        FindingKind::ShadowHide,
+        format!("object {num} ({what}) deleted: whatever it drew disappears"),
+    )
+}
+
+/// A replaced object, when its class does not wait for the second pass.
+fn classify<'a>(
+    r: &mut Resolver<'a>,
+    num: u32,
+    i: usize,
+    ctx: &mut Pass,
+) -> Result<Option<Change>, Deferred> {
+    let id = ObjectId { num, gen: 0 };
+    let new = match r.get(id, i, 0) {
+        Ok(Some(n)) => n,
+        Ok(None) => return Ok(None),
+        Err(e) => {
+            return Ok(forbidden(
+                num,
+                FindingKind::XrefDifferential,
+                format!("object {num} of the update cannot be read: {e}"),
+            ))
+        }
+    };
+    let old = r.get(id, i - 1, 0).ok().flatten();
+    let old_dict = old.as_ref().and_then(|o| dict(&o.object)).cloned();
+    let Some(d) = dict(&new.object).cloned() else {
+        return Ok(classify_array(
+            r,
+            num,
+            i,
+            &new.object,
+            old.as_ref().map(|o| &o.object),
+        ));
+    };
+    let ty = d.name(b"Type").map(<[u8]>::to_vec);
+    let subtype = d.name(b"Subtype").map(<[u8]>::to_vec);
+    let was_sig = old_dict.as_ref().is_some_and(is_sig_dict);
+    if is_sig_dict(&d) || was_sig {
+        return Ok(if was_sig {
+            forbidden(
+                num,
+                FindingKind::IncrementalSaving,
+                format!("signature dictionary {num} overwritten"),
+            )
+        } else {
+            change(num, ChangeClass::Signing, "signature dictionary written")
+        });
+    }
+    match ty.as_deref() {
+        Some(b"XRef" | b"ObjStm") => return Ok(None),
+        Some(b"Metadata" | b"StructTreeRoot" | b"StructElem" | b"MCR" | b"OBJR") => {
+            return Ok(change(num, ChangeClass::Metadata, "metadata or structure"))
+        }
+        Some(b"DSS" | b"VRI") => return Ok(change(num, ChangeClass::Dss, "DSS")),
+        _ => {}
+    }
+    let old_drawn = old_dict
+        .as_ref()
+        .is_some_and(|o| is_field(o) || is_annotation(o));
+    if old_drawn && !is_field(&d) && !is_annotation(&d) {
+        return Ok(forbidden(
+            num,
+            FindingKind::ShadowHide,
+            format!("annotation or field {num} emptied: what it drew disappears"),
+        ));
+    }
+    if is_field(&d) || is_annotation(&d) {
+        return Ok(field_or_annotation(r, num, i, &d, old_dict.as_ref(), ctx));
+    }
+    // ETSI EN 319 142-1 §5.4.2.2–3: DSS (/Certs, /CRLs, /OCSPs, /VRI) and VRI entries
+    // (/Cert, /CRL, /OCSP, /TU, /TS), checked after fields, whose /TU is a tooltip.
+    if [
+        "Certs", "CRLs", "OCSPs", "VRI", "Cert", "CRL", "OCSP", "TU", "TS",
+    ]
+    .iter()
+    .any(|k| d.get(k.as_bytes()).is_some())
+    {
+        return Ok(change(num, ChangeClass::Dss, "DSS or VRI"));
+    }
+    if ty.is_none()
+        && d.get(b"Fields").is_none()
+        && [
+            "Producer",
+            "ModDate",
+            "CreationDate",
+            "Creator",
+            "Title",
+            "Author",
+        ]
+        .iter()
+        .any(|k| d.get(k.as_bytes()).is_some())
+    {
+        return Ok(change(num, ChangeClass::Metadata, "document information"));
+    }
+    // §7.12 developer extensions: `/ADBE << /BaseVersion … /ExtensionLevel … >>`, which
+    // PAdES updates extend (ESIC).
+    let extension = |o: &Object<'_>| {
+        o.as_dict().is_some_and(|x| x.get(b"BaseVersion").is_some())
+            || o.as_array().is_some_and(|a| {
+                a.iter()
+                    .all(|e| e.as_dict().is_some_and(|x| x.get(b"BaseVersion").is_some()))
+            })
+    };
+    if !d.entries.is_empty()
+        && d.entries
+            .iter()
+            .all(|(k, v)| k.as_ref() == b"Type" || extension(v))
+    {
+        return Ok(change(num, ChangeClass::Metadata, "developer extensions"));
+    }
+    if d.get(b"Nums").is_some() || d.get(b"ParentTreeNextKey").is_some() {
+        return Ok(change(num, ChangeClass::Metadata, "structure tree"));
+    }
+    if d.get(b"Fields").is_some() && ty.as_deref() != Some(b"Catalog") {
+        return Ok(acroform(r, num, i, Some(&d), old_dict.as_ref()));
+    }
+    match ty.as_deref() {
+        Some(b"Catalog") => return Ok(catalog(r, num, i, &d, old_dict.as_ref())),
+        Some(b"Pages") => return Ok(pages(r, num, i, &d, old_dict.as_ref())),
+        Some(b"Page") => return Ok(page(r, num, i, &d, old_dict.as_ref())),
+        Some(b"Font" | b"FontDescriptor" | b"Encoding" | b"CMap") => {
+            return Ok(forbidden(
+                num,
+                FindingKind::ShadowReplace,
+                format!(
+                    "font object {num} (/{}) replaced: signed text may render as other glyphs",
+                    String::from_utf8_lossy(ty.as_deref().unwrap_or_default())
+                ),
+            ))
+        }
+        _ => {}
+    }
+    if new.stream.is_some() {
+        if ["Length1", "Length2", "Length3"]
+            .iter()
+            .any(|k| d.get(k.as_bytes()).is_some())
+            || matches!(
+                subtype.as_deref(),
+                Some(b"Type1C" | b"CIDFontType0C" | b"OpenType")
+            )
+        {
+            return Ok(forbidden(
+                num,
+                FindingKind::ShadowReplace,
+                format!("embedded font program {num} replaced"),
+            ));
+        }
+        if ty.as_deref() == Some(b"XObject") || subtype.is_some() {
+            return Err(Deferred);
+        }
+        return Ok(forbidden(
+            num,
+            FindingKind::IncrementalSaving,
+            format!("stream {num} replaced (page content)"),
+        ));
+    }
+    if [
+        "Font",
+        "XObject",
+        "ExtGState",
+        "ColorSpace",
+        "Pattern",
+        "Shading",
+    ]
+    .iter()
+    .any(|k| d.get(k.as_bytes()).is_some())
+    {
+        if old_dict.as_ref().is_some_and(|o| only_grows(o, &d, 0)) {
+            return Ok(change(num, ChangeClass::Metadata, "resources gain entries"));
+        }
+        return Ok(forbidden(
+            num,
+            FindingKind::ShadowReplace,
+            format!("resource dictionary {num} replaced: fonts or images change"),
+        ));
+    }
+    if old_dict.as_ref().is_some_and(|o| same_dicts(o, &d)) {
+        return Ok(None);
+    }
+    Ok(forbidden(
+        num,
+        FindingKind::IncrementalSaving,
+        format!("dictionary {num} replaced"),
+    ))
+}
+
+/// Whether `new` keeps every entry of `old` (sub-dictionaries compared the same way, to a
+/// small depth) and only adds: names a signed content stream uses still mean the same
+/// fonts and images, so new entries cannot change what it draws.
+fn only_grows(old: &Dictionary<'_>, new: &Dictionary<'_>, depth: usize) -> bool {
+    old.entries
+        .iter()
+        .all(|(k, v)| match (new.get(k), &v.value) {
+            (Some(n), Value::Dictionary(od)) if depth < 3 => match &n.value {
+                Value::Dictionary(nd) => only_grows(od, nd, depth + 1),
+                _ => false,
+            },
+            (Some(n), _) => same(n, v),
+            (None, _) => false,
+        })
+}
+
+/// [`only_grows`] for `/Resources` values, direct or indirect.
+fn resources_only_grow<'a>(
+    r: &mut Resolver<'a>,
+    i: usize,
+    new: Option<&Object<'a>>,
+    old: Option<&Object<'a>>,
+) -> bool {
+    let (Some(new), Some(old)) = (new, old) else {
+        return old.is_none();
+    };
+    let (Ok((n, _)), Ok((o, _))) = (r.resolve(new, i), r.resolve(old, i - 1)) else {
+        return false;
+    };
+    match (n.as_dict(), o.as_dict()) {
+        (Some(nd), Some(od)) => only_grows(od, nd, 0),
+        _ => false,
+    }
+}
+
+fn same_dicts(a: &Dictionary<'_>, b: &Dictionary<'_>) -> bool {
+    a.entries.len() == b.entries.len()
+        && a.entries
+            .iter()
+            .zip(&b.entries)
+            .all(|((k1, v1), (k2, v2))| k1 == k2 && same(v1, v2))
+}
+
+/// An indirect array (or other non-dictionary object) replaced.
+fn classify_array<'a>(
+    r: &mut Resolver<'a>,
+    num: u32,
+    i: usize,
+    new: &Object<'a>,
+    old: Option<&Object<'a>>,
+) -> Option<Change> {
+    if old.is_some_and(|o| same(o, new)) {
+        return None;
+    }
+    let (Value::Array(_), Some(Value::Array(_))) = (&new.value, old.map(|o| &o.value)) else {
+        return forbidden(
+            num,
+            FindingKind::IncrementalSaving,
+            format!("{} {num} replaced", new.type_name()),
+        );
+    };
+    let new_refs = refs(Some(new));
+    let old_refs = refs(old);
+    let removed: Vec<&ObjectId> = old_refs.iter().filter(|x| !new_refs.contains(x)).collect();
+    if !removed.is_empty() {
+        return forbidden(
+            num,
+            FindingKind::ShadowHide,
+            format!(
+                "array {num} loses {} (annotations, fields or content no longer shown)",
+                removed
+                    .iter()
+                    .map(|x| x.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    }
+    let added: Vec<ObjectId> = new_refs
+        .iter()
+        .filter(|x| !old_refs.contains(x))
+        .copied()
+        .collect();
+    added_elements(r, num, i, &added, "array")
+}
+
+/// Judges the references an array gains.
+fn added_elements<'a>(
+    r: &mut Resolver<'a>,
+    num: u32,
+    i: usize,
+    added: &[ObjectId],
+    what: &str,
+) -> Option<Change> {
+    let mut worst: Option<Change> = None;
+    for id in added {
+        let Some(el) = r.get(*id, i, 0).ok().flatten() else {
+            continue;
+        };
+        let c = match dict(&el.object) {
+            Some(d) if matches!(d.name(b"Type"), Some(b"Page" | b"Pages")) => forbidden(
+                num,
+                if existed(r, id.num, i - 1) {
+                    FindingKind::ShadowHideAndReplace
+                } else {
+                    FindingKind::IncrementalSaving
+                },
+                format!("{what} {num} gains page {id}"),
+            ),
+            Some(d) if is_field(d) || is_annotation(d) => {
+                let ft = field_type(r, d, i);
+                let orphan_widget = ft.is_none()
+                    && d.name(b"Subtype") == Some(b"Widget")
+                    && signing_widget(r, *id, i);
+                if ft.as_deref() == Some(b"Sig") || orphan_widget {
+                    change(num, ChangeClass::Signing, "signature field added")
+                } else {
+                    change(
+                        num,
+                        ChangeClass::Annotation,
+                        format!("{what} {num} gains annotation or field {id}"),
+                    )
+                }
+            }
+            Some(d) if d.get(b"Length").is_some() && el.stream.is_some() => {
+                // A stream added to an array: DSS material, or content appended to a page.
+                if d.name(b"Type").is_some()
+                    || d.name(b"Subtype").is_some()
+                    || dss_array(r, num, i)
+                    || der_stream(r.data, &el)
+                {
+                    change(num, ChangeClass::Dss, "validation data added")
+                } else {
+                    forbidden(
+                        num,
+                        FindingKind::IncrementalSaving,
+                        format!("{what} {num} gains stream {id} (page content appended?)"),
+                    )
+                }
+            }
+            _ => change(num, ChangeClass::Dss, "entries added"),
+        };
+        if let Some(c) = c {
+            let rank = |c: &Change| match c.class {
+                ChangeClass::Forbidden { .. } => 3,
+                ChangeClass::Annotation => 2,
+                _ => 1,
+            };
+            if worst.as_ref().is_none_or(|w| rank(&c) > rank(w)) {
+                worst = Some(c);
+            }
+        }
+    }
+    worst.or_else(|| change(num, ChangeClass::Signing, format!("{what} {num} grows")))
+}
+
+/// Whether widget `id`, which names no field, is a kid of a signature field of revision
+/// `i`'s form (a field may list its widgets in an indirect `/Kids` array without the widgets
+/// pointing back, §12.7.4.1).
+fn signing_widget<'a>(r: &mut Resolver<'a>, id: ObjectId, i: usize) -> bool {
+    let Some(root) = r.trailer(i).and_then(|t| t.get(b"Root")).cloned() else {
+        return false;
+    };
+    let Ok((root, _)) = r.resolve(&root, i) else {
+        return false;
+    };
+    let Some(af) = root.as_dict().and_then(|d| d.get(b"AcroForm")).cloned() else {
+        return false;
+    };
+    let Ok((af, _)) = r.resolve(&af, i) else {
+        return false;
+    };
+    let fields = array_refs(r, af.as_dict().and_then(|d| d.get(b"Fields")), i);
+    for f in fields.into_iter().take(super::limits::MAX_FIELDS) {
+        let Some(fd) = r.get(f, i, 0).ok().flatten() else {
+            continue;
+        };
+        let Some(fd) = fd.object.as_dict().cloned() else {
+            continue;
+        };
+        if fd.name(b"FT") == Some(b"Sig") && array_refs(r, fd.get(b"Kids"), i).contains(&id) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether a stream holds a DER object (a certificate, CRL or OCSP response of the DSS or a
+/// VRI entry): `SEQUENCE` with a long-form length. Page content cannot start that way
+/// (operators and operands are text).
+fn der_stream(data: &[u8], el: &super::xref::Indirect<'_>) -> bool {
+    let Some(raw) = el.stream.and_then(|s| data.get(s.start..s.end)) else {
+        return false;
+    };
+    let filtered = el
+        .object
+        .as_dict()
+        .is_some_and(|d| d.get(b"Filter").is_some());
+    let head = if filtered {
+        match super::inflate(raw, 16) {
+            Ok(v) => v,
+            Err(()) => return false,
+        }
+    } else {
+        raw.iter().take(2).copied().collect()
+    };
+    head.first() == Some(&0x30) && head.get(1).is_some_and(|b| (0x81..=0x84).contains(b))
+}
+
+/// Whether array `num` is one of the DSS arrays of revision `i`'s catalog.
+fn dss_array<'a>(r: &mut Resolver<'a>, num: u32, i: usize) -> bool {
+    let Some(root) = r.trailer(i).and_then(|t| t.get(b"Root")).cloned() else {
+        return false;
+    };
+    let Ok((root, _)) = r.resolve(&root, i) else {
+        return false;
+    };
+    let Some(dss) = root.as_dict().and_then(|d| d.get(b"DSS")).cloned() else {
+        return false;
+    };
+    let Ok((dss, _)) = r.resolve(&dss, i) else {
+        return false;
+    };
+    dss.as_dict().is_some_and(|d| {
+        ["Certs", "CRLs", "OCSPs"].iter().any(|k| {
+            d.get(k.as_bytes())
+                .and_then(Object::as_reference)
+                .is_some_and(|id| id.num == num)
+        })
+    })
+}
+
+fn catalog<'a>(
+    r: &mut Resolver<'a>,
+    num: u32,
+    i: usize,
+    d: &Dictionary<'a>,
+    old: Option<&Dictionary<'a>>,
+) -> Option<Change> {
+    let Some(old) = old else {
+        return forbidden(num, FindingKind::IncrementalSaving, "catalog replaced");
+    };
+    let mut keys: Vec<&[u8]> = d.entries.iter().map(|(k, _)| k.as_ref()).collect();
+    keys.extend(old.entries.iter().map(|(k, _)| k.as_ref()));
+    keys.sort_unstable();
+    keys.dedup();
+    for k in keys {
+        if same_opt(d.get(k), old.get(k)) {
+            continue;
+        }
+        if k == b"AcroForm" {
+            // Inline or replaced by another object: judge the dictionaries.
+            let new_af = d.get(k).and_then(|o| r.resolve(o, i).ok()).map(|x| x.0);
+            let old_af = old
+                .get(k)
+                .and_then(|o| r.resolve(o, i - 1).ok())
+                .map(|x| x.0);
+            let (Some(n), o) = (new_af, old_af) else {
+                return forbidden(num, FindingKind::IncrementalSaving, "form removed");
+            };
+            if let Some(nd) = n.as_dict() {
+                if let Some(c) = acroform(r, num, i, Some(nd), o.as_ref().and_then(|o| o.as_dict()))
+                {
+                    if matches!(
+                        c.class,
+                        ChangeClass::Forbidden { .. } | ChangeClass::Annotation
+                    ) {
+                        return Some(c);
+                    }
+                }
+            }
+            continue;
+        }
+        if CATALOG_PERMITTED.contains(&k) {
+            continue;
+        }
+        if k == b"Pages" {
+            let target = d.get(k).and_then(Object::as_reference);
+            return forbidden(
+                num,
+                if target.is_some_and(|t| existed(r, t.num, i - 1)) {
+                    FindingKind::ShadowHideAndReplace
+                } else {
+                    FindingKind::IncrementalSaving
+                },
+                "catalog /Pages redirected: another page tree is displayed",
+            );
+        }
+        return forbidden(
+            num,
+            FindingKind::IncrementalSaving,
+            format!("catalog /{} changed", String::from_utf8_lossy(k)),
+        );
+    }
+    change(num, ChangeClass::Signing, "catalog: form or DSS entries")
+}
+
+fn acroform<'a>(
+    r: &mut Resolver<'a>,
+    num: u32,
+    i: usize,
+    d: Option<&Dictionary<'a>>,
+    old: Option<&Dictionary<'a>>,
+) -> Option<Change> {
+    let d = d?;
+    let new_fields = array_refs(r, d.get(b"Fields"), i);
+    let old_fields = old.map_or_else(Vec::new, |o| array_refs(r, o.get(b"Fields"), i - 1));
+    let removed: Vec<String> = old_fields
+        .iter()
+        .filter(|x| !new_fields.contains(x))
+        .map(ToString::to_string)
+        .collect();
+    if !removed.is_empty() {
+        return forbidden(
+            num,
+            FindingKind::ShadowHide,
+            format!("form fields {} removed", removed.join(", ")),
+        );
+    }
+    let added: Vec<ObjectId> = new_fields
+        .iter()
+        .filter(|x| !old_fields.contains(x))
+        .copied()
+        .collect();
+    if added.is_empty() {
+        return change(num, ChangeClass::Signing, "form dictionary updated");
+    }
+    added_elements(r, num, i, &added, "form")
+}
+
+fn pages<'a>(
+    r: &mut Resolver<'a>,
+    num: u32,
+    i: usize,
+    d: &Dictionary<'a>,
+    old: Option<&Dictionary<'a>>,
+) -> Option<Change> {
+    let old = old?;
+    let k = PAGES_VISIBLE
+        .iter()
+        .find(|k| !same_opt(d.get(k), old.get(k)))?;
+    if *k == b"Kids" {
+        let new_kids = refs(d.get(b"Kids"));
+        let old_kids = refs(old.get(b"Kids"));
+        let gained: Vec<&ObjectId> = new_kids.iter().filter(|x| !old_kids.contains(x)).collect();
+        let kind = if gained.iter().any(|x| existed(r, x.num, i - 1)) {
+            FindingKind::ShadowHideAndReplace
+        } else if gained.is_empty() {
+            FindingKind::ShadowHide
+        } else {
+            FindingKind::IncrementalSaving
+        };
+        return forbidden(
+            num,
+            kind,
+            format!("page tree {num} /Kids changed: pages replaced, added or removed"),
+        );
+    }
+    forbidden(
+        num,
+        FindingKind::IncrementalSaving,
+        format!("page tree {num} /{} changed", String::from_utf8_lossy(k)),
+    )
+}
+
+fn page<'a>(
+    r: &mut Resolver<'a>,
+    num: u32,
+    i: usize,
+    d: &Dictionary<'a>,
+    old: Option<&Dictionary<'a>>,
+) -> Option<Change> {
+    let old = old?;
+    if !same_opt(d.get(b"Contents"), old.get(b"Contents")) {
+        let new_c = refs(d.get(b"Contents"));
+        let old_c = refs(old.get(b"Contents"));
+        let gained: Vec<&ObjectId> = new_c.iter().filter(|x| !old_c.contains(x)).collect();
+        let redirected = gained.iter().any(|x| existed(r, x.num, i - 1));
+        return forbidden(
+            num,
+            if redirected {
+                FindingKind::ShadowHideAndReplace
+            } else {
+                FindingKind::IncrementalSaving
+            },
+            if redirected {
+                format!(
+                    "page {num} /Contents redirected to {} already in the signed bytes but not \
+                     displayed",
+                    gained
+                        .iter()
+                        .map(|x| x.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            } else {
+                format!("page {num} /Contents changed")
+            },
+        );
+    }
+    if !same_opt(d.get(b"Resources"), old.get(b"Resources"))
+        && !resources_only_grow(r, i, d.get(b"Resources"), old.get(b"Resources"))
+    {
+        return forbidden(
+            num,
+            FindingKind::ShadowReplace,
+            format!("page {num} /Resources changed: fonts or images swapped"),
+        );
+    }
+    if let Some(k) = PAGE_VISIBLE
+        .iter()
+        .find(|k| !same_opt(d.get(k), old.get(k)))
+    {
+        return forbidden(
+            num,
+            FindingKind::IncrementalSaving,
+            format!("page {num} /{} changed", String::from_utf8_lossy(k)),
+        );
+    }
+    if !same_opt(d.get(b"Annots"), old.get(b"Annots")) {
+        let new_a = array_refs(r, d.get(b"Annots"), i);
+        let old_a = array_refs(r, old.get(b"Annots"), i - 1);
+        let removed: Vec<String> = old_a
+            .iter()
+            .filter(|x| !new_a.contains(x))
+            .map(ToString::to_string)
+            .collect();
+        if !removed.is_empty() {
+            return forbidden(
+                num,
+                FindingKind::ShadowHide,
+                format!("page {num} loses annotations {}", removed.join(", ")),
+            );
+        }
+        let added: Vec<ObjectId> = new_a
+            .iter()
+            .filter(|x| !old_a.contains(x))
+            .copied()
+            .collect();
+        return added_elements(r, num, i, &added, "page");
+    }
+    change(
+        num,
+        ChangeClass::Metadata,
+        format!("page {num}: no visible entry changed"),
+    )
+}
+
+/// A form field, widget or other annotation replaced.
+fn field_or_annotation<'a>(
+    r: &mut Resolver<'a>,
+    num: u32,
+    i: usize,
+    d: &Dictionary<'a>,
+    old: Option<&Dictionary<'a>>,
+    ctx: &mut Pass,
+) -> Option<Change> {
+    let Some(old) = old else {
+        return forbidden(
+            num,
+            FindingKind::ShadowReplace,
+            format!("object {num} replaced by an annotation or field"),
+        );
+    };
+    if same_dicts(d, old) {
+        return None;
+    }
+    let ft = field_type(r, d, i).or_else(|| field_type(r, old, i - 1));
+    let widget = d.name(b"Subtype") == Some(b"Widget");
+    let ap_refs = |r: &mut Resolver<'a>, x: &Dictionary<'a>| -> Vec<u32> {
+        let mut v = vec![num];
+        if let Some(id) = x.get(b"AP").and_then(Object::as_reference) {
+            v.push(id.num);
+            // The dictionary itself as of the signed revision, when this one replaces it.
+            if let Some(old) = r.get(id, i - 1, 0).ok().flatten() {
+                if let Some(n) = old
+                    .object
+                    .as_dict()
+                    .and_then(|d| d.get(b"N"))
+                    .and_then(Object::as_reference)
+                {
+                    v.push(n.num);
+                }
+            }
+        }
+        let ap = x.get(b"AP").and_then(|o| r.resolve(o, i).ok()).map(|x| x.0);
+        if let Some(ap) = ap.as_ref().and_then(Object::as_dict) {
+            for (_, o) in &ap.entries {
+                match &o.value {
+                    Value::Reference(id) => v.push(id.num),
+                    Value::Dictionary(states) => v.extend(
+                        states
+                            .entries
+                            .iter()
+                            .filter_map(|(_, s)| s.as_reference().map(|x| x.num)),
+                    ),
+                    _ => {}
+                }
+            }
+        }
+        v
+    };
+    let hidden_now = |x: &Dictionary<'_>| {
+        x.get(b"F")
+            .and_then(Object::as_i64)
+            .is_some_and(|f| f & HIDING_FLAGS != 0)
+    };
+    let appearance_lost =
+        (old.get(b"AP").is_some() && d.get(b"AP").is_none()) || (hidden_now(d) && !hidden_now(old));
+    if ft.as_deref() == Some(b"Sig") {
+        let (nv, ov) = (d.get(b"V"), old.get(b"V"));
+        return match (ov, nv) {
+            (None, Some(_)) => {
+                {
+                    let refs = ap_refs(r, d);
+                    ctx.widgets.insert(num);
+                    if let Some(id) = d.get(b"AP").and_then(Object::as_reference) {
+                        ctx.ap_dicts.insert(id.num);
+                    }
+                    ctx.filled_appearances.extend(refs);
+                }
+                change(num, ChangeClass::Signing, "signature field signed")
+            }
+            (Some(a), Some(b)) if same(a, b) => forbidden(
+                num,
+                FindingKind::ShadowReplace,
+                format!("signed signature field {num}'s widget or appearance changed"),
+            ),
+            (None, None) if !appearance_lost => forbidden(
+                num,
+                FindingKind::ShadowReplace,
+                format!(
+                    "signature field {num}'s appearance changed without a signature \
+                     (sneaky signature)"
+                ),
+            ),
+            (None, None) => forbidden(
+                num,
+                FindingKind::ShadowHide,
+                format!("signature field {num}'s appearance removed or hidden"),
+            ),
+            _ => forbidden(
+                num,
+                FindingKind::IncrementalSaving,
+                format!("signature field {num}'s value replaced or removed"),
+            ),
+        };
+    }
+    if ft.is_some() && (is_field(d) || widget) {
+        let name = field_name(r, d, i);
+        let read_only = old
+            .get(b"Ff")
+            .and_then(Object::as_i64)
+            .is_some_and(|f| f & 1 != 0);
+        let value_changed = !same_opt(d.get(b"V"), old.get(b"V"));
+        let parent_changed = d
+            .get(b"Parent")
+            .and_then(Object::as_reference)
+            .is_some_and(|p| {
+                let a = r.get(p, i, 0).ok().flatten();
+                let b = r.get(p, i - 1, 0).ok().flatten();
+                match (a, b) {
+                    (Some(a), Some(b)) => !same_opt(
+                        a.object.as_dict().and_then(|x| x.get(b"V")),
+                        b.object.as_dict().and_then(|x| x.get(b"V")),
+                    ),
+                    _ => false,
+                }
+            });
+        if appearance_lost {
+            return forbidden(
+                num,
+                FindingKind::ShadowHide,
+                format!("field {name} ({num}): appearance removed or hidden"),
+            );
+        }
+        if read_only && (value_changed || parent_changed || !same_opt(d.get(b"AP"), old.get(b"AP")))
+        {
+            return forbidden(
+                num,
+                FindingKind::ShadowReplace,
+                format!("read-only field {name} ({num}) changed"),
+            );
+        }
+        if value_changed || parent_changed {
+            {
+                let refs = ap_refs(r, d);
+                ctx.widgets.insert(num);
+                if let Some(id) = d.get(b"AP").and_then(Object::as_reference) {
+                    ctx.ap_dicts.insert(id.num);
+                }
+                ctx.filled_appearances.extend(refs);
+            }
+            return change(
+                num,
+                ChangeClass::FormFill {
+                    field: name.clone(),
+                },
+                format!("field {name} ({num}) filled"),
+            );
+        }
+        let moved = ["Rect", "MK", "DA", "Q", "Ff", "Kids", "Opt"]
+            .iter()
+            .any(|k| !same_opt(d.get(k.as_bytes()), old.get(k.as_bytes())));
+        if moved || !same_opt(d.get(b"AP"), old.get(b"AP")) {
+            return forbidden(
+                num,
+                FindingKind::ShadowReplace,
+                format!("field {name} ({num}): appearance or layout changed, value unchanged"),
+            );
+        }
+        return change(
+            num,
+            ChangeClass::FormFill { field: name },
+            "field bookkeeping",
+        );
+    }
+    if appearance_lost {
+        return forbidden(
+            num,
+            FindingKind::ShadowHide,
+            format!("annotation {num} hidden or its appearance removed"),
+        );
+    }
+    change(
+        num,
+        ChangeClass::Annotation,
+        format!("annotation {num} changed"),
+    )
+}
+
+/// An XObject (or other typed stream) replaced: the appearance of a field filled in this
+/// revision, an overlay emptied (hide), or other content (replace).
+fn classify_xobject<'a>(r: &mut Resolver<'a>, num: u32, i: usize, ctx: &Pass) -> Option<Change> {
+    let id = ObjectId { num, gen: 0 };
+    let new = r.get(id, i, 0).ok().flatten()?;
+    if ctx.filled_appearances.contains(&num) {
+        // An appearance that something else in the signed revision also uses (pyHanko's
+        // "sneaky" form updates): overwriting it changes more than the field.
+        let mut check = vec![num];
+        let mut seen = HashSet::new();
+        while let Some(x) = check.pop() {
+            if !seen.insert(x) || seen.len() > 8 {
+                break;
+            }
+            for by in referrers(r, x, i) {
+                if ctx.ap_dicts.contains(&by) {
+                    check.push(by);
+                } else if !ctx.widgets.contains(&by) {
+                    return forbidden(
+                        num,
+                        FindingKind::ShadowReplace,
+                        format!(
+                            "appearance stream {num} is overwritten while object {by} of the \
+                             signed revision also uses it"
+                        ),
+                    );
+                }
+            }
+        }
+        return change(
+            num,
+            ChangeClass::FormFill {
+                field: String::new(),
+            },
+            format!("appearance {num} of a filled field"),
+        );
+    }
+    let data = r.data;
+    let raw = new
+        .stream
+        .and_then(|s| data.get(s.start..s.end))
+        .unwrap_or_default();
+    let filtered = new
+        .object
+        .as_dict()
+        .is_some_and(|d| d.get(b"Filter").is_some());
+    let decoded = if !filtered {
+        Some(raw.to_vec())
+    } else if raw.len() <= MAX_EMPTINESS_PROBE {
+        super::inflate(raw, MAX_EMPTINESS_PROBE).ok()
+    } else {
+        None
+    };
+    let empty = decoded.is_some_and(|b| {
+        b.iter()
+            .all(|&c| is_white(c) || matches!(c, b'q' | b'Q' | b'n'))
+    });
+    if empty {
+        forbidden(
+            num,
+            FindingKind::ShadowHide,
+            format!("XObject {num} replaced by an empty one: the overlay it drew disappears"),
+        )
+    } else {
+        forbidden(
+            num,
+            FindingKind::ShadowReplace,
+            format!("XObject {num} replaced by other content"),
+        )
+    }
+}
+
+/// The objects of revision `i - 1` (their current definitions in the file) whose text holds a
+/// reference `num 0 R`. Objects inside object streams are not searched.
+fn referrers(r: &Resolver<'_>, num: u32, i: usize) -> Vec<u32> {
+    let data = r.data;
+    let Some(end) = r
+        .sections
+        .iter()
+        .filter(|s| s.revision == i - 1)
+        .filter_map(|s| s.eof.map(|e| e.1))
+        .max()
+    else {
+        return Vec::new();
+    };
+    let prefix = &data[..end.min(data.len())];
+    let headers = scan_objects(prefix);
+    let needle = format!("{num} 0 R");
+    let mut out = Vec::new();
+    for p in memchr::memmem::find_iter(prefix, needle.as_bytes()) {
+        if p > 0 && prefix[p - 1].is_ascii_digit() {
+            continue;
+        }
+        if prefix
+            .get(p + needle.len())
+            .is_some_and(|&b| super::lexer::is_regular(b))
+        {
+            continue;
+        }
+        let k = headers.partition_point(|h| h.2 < p);
+        let Some(&(owner, _, at)) = k.checked_sub(1).and_then(|k| headers.get(k)) else {
+            continue;
+        };
+        let current =
+            matches!(r.entry(owner, i - 1), Some(Entry::InFile { offset, .. }) if offset == at);
+        if current && owner != num && !out.contains(&owner) {
+            out.push(owner);
+        }
+    }
+    out
+}
+
+/// The certification signature's DocMDP level (§12.8.2.2; `/P` defaults to 2) and the
+/// revision holding it.
+fn certification(doc: &Document) -> Option<(i64, usize)> {
+    doc.signatures.iter().find(|s| s.certification).map(|s| {
+        let p = s
+            .references
+            .iter()
+            .find(|x| x.method == "DocMDP")
+            .and_then(|x| x.p)
+            .unwrap_or(2);
+        (p.clamp(1, 3), s.revision)
+    })
+}
+
+/// FieldMDP locks: (revision holding the signature, action, fields).
+fn locks(doc: &Document) -> Vec<(usize, String, Vec<String>)> {
+    let mut out = Vec::new();
+    for s in &doc.signatures {
+        for x in s.references.iter().filter(|x| x.method == "FieldMDP") {
+            out.push((
+                s.revision,
+                x.action.clone().unwrap_or_else(|| "All".into()),
+                x.fields.clone(),
+            ));
+        }
+        if let Some(l) = &s.lock {
+            out.push((
+                s.revision,
+                l.action.clone().unwrap_or_else(|| "All".into()),
+                l.fields.clone(),
+            ));
+        }
+    }
+    out
+}
+
+fn locked(action: &str, fields: &[String], field: &str) -> bool {
+    let listed = fields
+        .iter()
+        .any(|f| f == field || field.starts_with(&format!("{f}.")));
+    match action {
+        "Include" => listed,
+        "Exclude" => !listed,
+        _ => true,
+    }
+}
+
+/// The modifications after a signature whose signed bytes end with revision `signed_rev`
+/// (1-based), and what is forbidden among them.
+pub fn evaluate(doc: &Document, signed_rev: usize) -> (Modifications, Vec<ChangeFinding>) {
+    let cert = certification(doc);
+    let locks = locks(doc);
+    let mut any = false;
+    let mut found: BTreeMap<(FindingKind, usize), ChangeFinding> = BTreeMap::new();
+    for diff in doc.changes.iter().filter(|d| d.revision > signed_rev) {
+        let k = diff.revision;
+        let timestamp_only = doc
+            .signatures
+            .iter()
+            .any(|s| s.revision == k && s.sig_type == SignatureType::DocTimeStamp);
+        let level = cert.filter(|c| c.1 < k).map(|c| c.0);
+        for c in &diff.changes {
+            any = true;
+            let verdict = match &c.class {
+                ChangeClass::Metadata | ChangeClass::Dss => None,
+                ChangeClass::Signing if level == Some(1) && !timestamp_only => {
+                    Some(FindingKind::CertificationViolation)
+                }
+                ChangeClass::Signing => None,
+                ChangeClass::FormFill { field } => {
+                    if level == Some(1) {
+                        Some(FindingKind::CertificationViolation)
+                    } else if !field.is_empty()
+                        && locks
+                            .iter()
+                            .any(|(rv, a, f)| *rv < k && locked(a, f, field))
+                    {
+                        Some(FindingKind::FieldLockViolation)
+                    } else {
+                        None
+                    }
+                }
+                ChangeClass::Annotation => match level {
+                    Some(3) => None,
+                    Some(_) => Some(FindingKind::CertificationViolation),
+                    None => Some(FindingKind::IncrementalSaving),
+                },
+                ChangeClass::Forbidden { kind } => Some(*kind),
+            };
+            if let Some(kind) = verdict {
+                let f = found.entry((kind, k)).or_insert_with(|| ChangeFinding {
+                    kind,
+                    revision: k,
+                    objects: Vec::new(),
+                    detail: match (kind, &c.class) {
+                        (FindingKind::CertificationViolation, _) => format!(
+                            "certification level {} does not permit: {}",
+                            level.unwrap_or(2),
+                            c.detail
+                        ),
+                        (FindingKind::FieldLockViolation, _) => {
+                            format!("locked by an earlier signature: {}", c.detail)
+                        }
+                        (FindingKind::IncrementalSaving, ChangeClass::Annotation) => {
+                            format!("added after signing: {}", c.detail)
+                        }
+                        _ => c.detail.clone(),
+                    },
+                });
+                if let Some(o) = c.object {
+                    if !f.objects.contains(&o) {
+                        f.objects.push(o);
+                    }
+                }
+            }
+        }
+    }
+    let findings: Vec<ChangeFinding> = found.into_values().collect();
+    let m = if !findings.is_empty() {
+        Modifications::Forbidden
+    } else if any || doc.revisions.len() > signed_rev {
+        Modifications::Permitted
+    } else {
+        Modifications::None
+    };
+    (m, findings)
 }

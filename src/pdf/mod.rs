@@ -22,7 +22,7 @@ mod xref;
 
 use serde::Serialize;
 
-pub use changes::{ChangedObject, RevisionChanges};
+pub use changes::{evaluate, Change, ChangeClass, ChangeFinding, FindingKind, RevisionDiff};
 pub use error::{Finding, PdfError};
 pub use object::{Dictionary, Object, ObjectId, Origin, PdfString, Span, Value};
 
@@ -53,8 +53,9 @@ pub struct Document {
     pub dss: Option<Dss>,
     /// Anomalies met on the way.
     pub findings: Vec<Finding>,
-    /// What each revision after the first changes, classified once per revision.
-    pub changes: Vec<RevisionChanges>,
+    /// What each revision after the first changes, classified once per revision pair (and
+    /// the bytes after the last revision, when they hold object syntax).
+    pub changes: Vec<RevisionDiff>,
 }
 
 /// One revision: the original document or an incremental update (§7.5.6).

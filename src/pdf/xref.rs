@@ -549,7 +549,7 @@ impl<'a> Resolver<'a> {
         any
     }
 
-    fn entry(&self, num: u32, rev: usize) -> Option<Entry> {
+    pub(crate) fn entry(&self, num: u32, rev: usize) -> Option<Entry> {
         // The final revision (what the signature walk reads) has its own merged table, so a
         // lookup costs one hash probe however many sections a file has.
         if let Some(merged) = &self.merged {
