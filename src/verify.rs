@@ -410,10 +410,13 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
     }
 
     // The document's verdict.
+    // A file cut short (it does not end with an end-of-file marker) is damaged; one that
+    // ends properly but needs the fallback scan was written that way.
     let intact = report
         .signatures
         .iter()
-        .any(|s| s.integrity == Integrity::Ok);
+        .any(|s| s.integrity == Integrity::Ok)
+        && ends_with_eof(data);
     if doc.recovered && intact {
         // Signed bytes verify, but what follows cannot be read through a cross-reference
         // chain: a lenient reader rebuilds the structure from the objects it finds, a strict
@@ -561,6 +564,13 @@ fn signature_findings(sig: &Signature, check: &digest::RangeCheck) -> Vec<pdf::C
     out
 }
 
+/// Whether the last non-white bytes of `data` are `%%EOF` (§7.5.5).
+fn ends_with_eof(data: &[u8]) -> bool {
+    data.iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .is_some_and(|p| data[..=p].ends_with(b"%%EOF"))
+}
+
 /// Whether the file was cut off inside an incremental update: bytes after the last revision
 /// hold object syntax but do not end with an `%%EOF` marker (an appended update that does
 /// is an attack, reported by the change analysis).
@@ -568,11 +578,7 @@ fn trailing_update(doc: &Document, data: &[u8]) -> bool {
     doc.findings.iter().any(|f| match f {
         pdf::Finding::TrailingBytes { offset, .. } => {
             let tail = data.get(*offset..).unwrap_or_default();
-            let ends_eof = tail
-                .iter()
-                .rposition(|b| !b.is_ascii_whitespace())
-                .is_some_and(|p| tail[..=p].ends_with(b"%%EOF"));
-            !ends_eof
+            !ends_with_eof(tail)
                 && [&b"obj"[..], b"xref", b"trailer"]
                     .iter()
                     .any(|kw| memchr::memmem::find(tail, kw).is_some())
