@@ -978,11 +978,13 @@ fn catalog<'a>(
     keys.extend(old.entries.iter().map(|(k, _)| k.as_ref()));
     keys.sort_unstable();
     keys.dedup();
+    let mut form_changed = false;
     for k in keys {
         if same_opt(d.get(k), old.get(k)) {
             continue;
         }
         if k == b"AcroForm" {
+            form_changed = true;
             // Inline or replaced by another object: judge the dictionaries.
             let new_af = d.get(k).and_then(|o| r.resolve(o, i).ok()).map(|x| x.0);
             let old_af = old
@@ -1026,7 +1028,16 @@ fn catalog<'a>(
             format!("catalog /{} changed", String::from_utf8_lossy(k)),
         );
     }
-    change(num, ChangeClass::Signing, "catalog: form or DSS entries")
+    if form_changed {
+        change(num, ChangeClass::Signing, "catalog: form entries")
+    } else {
+        // DSS, metadata, extensions: long-term validation updates, permitted at every level.
+        change(
+            num,
+            ChangeClass::Dss,
+            "catalog: DSS, metadata or extensions",
+        )
+    }
 }
 
 fn acroform<'a>(
