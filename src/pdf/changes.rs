@@ -415,19 +415,21 @@ fn is_field(d: &Dictionary<'_>) -> bool {
 
 /// `/FT`, inherited through `/Parent` (§12.7.4.1).
 fn field_type<'a>(r: &mut Resolver<'a>, d: &Dictionary<'a>, rev: usize) -> Option<Vec<u8>> {
-    let mut cur = d.clone().into_owned();
+    if let Some(ft) = d.name(b"FT") {
+        return Some(ft.to_vec());
+    }
+    let mut cur = r
+        .get(d.get(b"Parent")?.as_reference()?, rev, 0)
+        .ok()??
+        .object
+        .as_dict()?
+        .clone();
     for _ in 0..super::limits::MAX_FIELD_DEPTH {
         if let Some(ft) = cur.name(b"FT") {
             return Some(ft.to_vec());
         }
         let parent = cur.get(b"Parent")?.as_reference()?;
-        cur = r
-            .get(parent, rev, 0)
-            .ok()??
-            .object
-            .as_dict()?
-            .clone()
-            .into_owned();
+        cur = r.get(parent, rev, 0).ok()??.object.as_dict()?.clone();
     }
     None
 }
