@@ -69,7 +69,9 @@ pub enum Case {
     /// Incremental saving attack with a parser differential: after the signatures, page 1's
     /// content stream is redefined by bytes no cross-reference section reaches (no xref at
     /// all, or a table that the last `startxref` does not point to); a reader rebuilding the
-    /// xref by scanning would show them (finding `unreachable_update`).
+    /// xref by scanning would show them (finding `unreachable_update`). Documents with an odd
+    /// 0-based index get the table, the others `%%EOF` only, so the `attacks` cycle (27 long)
+    /// alternates between the two.
     UnreachableUpdate,
     /// Signature wrapping: the last signature's `/ByteRange` gap holds its `/Contents` (the DER
     /// without its zero padding) followed by ` /Wrapped <00…>`; every signed byte unchanged
