@@ -86,6 +86,7 @@ SIG_KEYS = {
     "indication": ("indication",),
     "sub_indication": ("sub_indication", "subindication"),
     "modifications": ("modifications", "modification"),
+    "findings": ("findings",),
 }
 # Without these a signature cannot be judged at all: their absence fails both checks.
 REQUIRED_SIG_KEYS = ("field", "covers_whole_file", "indication", "sub_indication", "modifications")
@@ -270,6 +271,32 @@ def _enum_name(v):
     return None if v is None else getattr(v, "name", str(v))
 
 
+def acrobat_diff_policy():
+    """pyHanko's default diff policy, except that new visible signature fields after a
+    certification signature are allowed, as Acrobat allows them (pyHanko's default is, in its
+    own words, "stricter than Acrobat"): the manifest's certified documents add a visible
+    signature field with each later signature, which DocMDP P=2 permits (signing)."""
+    from pyhanko.sign.diff_analysis import (
+        DEFAULT_DIFF_POLICY,
+        FormUpdatingRule,
+        GenericFieldModificationRule,
+        SigFieldCreationRule,
+        SigFieldModificationRule,
+        StandardDiffPolicy,
+    )
+
+    return StandardDiffPolicy(
+        global_rules=DEFAULT_DIFF_POLICY.global_rules,
+        form_rule=FormUpdatingRule(
+            field_rules=[
+                SigFieldCreationRule(allow_new_visible_after_certify=True),
+                SigFieldModificationRule(),
+                GenericFieldModificationRule(),
+            ],
+        ),
+    )
+
+
 async def _pyhanko_document(path):
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.diff_analysis import SuspiciousModification
@@ -278,6 +305,7 @@ async def _pyhanko_document(path):
     from pyhanko_certvalidator import ValidationContext
 
     log = _W["log"]
+    policy = acrobat_diff_policy()
     result = {"read_error": None, "signatures": []}
     with open(path, "rb") as fh:
         try:
@@ -305,7 +333,7 @@ async def _pyhanko_document(path):
                 revocation_mode="require",
             )
             try:
-                st = await async_validate_pdf_signature(emb, signer_validation_context=vc)
+                st = await async_validate_pdf_signature(emb, signer_validation_context=vc, diff_policy=policy)
                 cert = st.signing_cert
                 diff = st.diff_result
                 sig["status"] = {
@@ -335,7 +363,7 @@ async def _pyhanko_document(path):
                 # Coverage and modification analysis do not depend on the signer's
                 # certificate: still ask pyHanko for them.
                 try:
-                    emb.compute_integrity_info()
+                    emb.compute_integrity_info(diff_policy=policy)
                     info = ModificationInfo(**emb.summarise_integrity_info())
                     sig["integrity"] = {
                         "coverage": _enum_name(info.coverage),
@@ -412,6 +440,44 @@ def cn_of(dn):
     return m.group(1).strip() if m else None
 
 
+def sig_findings(ms):
+    """The manifest's finding kinds of a signature ([] when absent)."""
+    f = mget(ms, SIG_KEYS, "findings")
+    return f if isinstance(f, list) else []
+
+
+def attacked(ms):
+    """'signature_wrapping' or 'universal_forgery' when this signature's own dictionary is the
+    attack, else None."""
+    for kind in ("signature_wrapping", "universal_forgery"):
+        if kind in sig_findings(ms):
+            return kind
+    return None
+
+
+def pyhanko_modifications(entry, index, ms):
+    """The modification verdict expected of pyHanko, which differs from the manifest's where
+    pyHanko reads the document differently (by design, not by mistake):
+
+    * unreachable_update: pyHanko follows the startxref chain strictly, so it never sees the
+      bytes appended after the signed revision; it shows the signed document and reports the
+      modifications of a document without them;
+    * field_lock_violation: pyHanko applies a FieldMDP lock to the locking signature only; for
+      the later signatures the locked field's change is form filling;
+    * signature_wrapping: the gap holds more than /Contents, which pyHanko judges a
+      nonstandard coverage (an illegal modification)."""
+    mods = mget(ms, SIG_KEYS, "modifications")
+    case = doc_case(entry)
+    last = index + 1 == len(doc_sigs(entry))
+    if case == "unreachable_update":
+        return "none" if last else "permitted"
+    if case == "field_lock_violation" and index > 0:
+        return "permitted"
+    if attacked(ms) == "signature_wrapping":
+        return "forbidden"
+    return mods
+
+
 def common_sig_assertions(chk, field, ms, got):
     """Identity assertions shared by both tools. `got` maps item -> observed value."""
     br = mget(ms, SIG_KEYS, "byte_range")
@@ -473,17 +539,26 @@ def assert_pdfsig(chk, entry, obs):
             continue
         sub = mget(ms, SIG_KEYS, "sub_indication")
         ind = mget(ms, SIG_KEYS, "indication")
+        attack = attacked(ms)
         common_sig_assertions(chk, field, ms, {
             "byte_range": pdfsig_ranges(b.get("Signed Ranges")),
             "subfilter": b.get("Signature Type"),
-            "digest": b.get("Signing Hash Algorithm"),
+            # an all-zero /Contents has no CMS to take these from
+            "digest": None if attack == "universal_forgery" else b.get("Signing Hash Algorithm"),
             # there is no certificate to name when the CMS carries none
-            "cn": None if sub == "NO_SIGNING_CERTIFICATE_FOUND" else b.get("Signer Certificate Common Name"),
+            "cn": None if sub == "NO_SIGNING_CERTIFICATE_FOUND" or attack == "universal_forgery"
+            else b.get("Signer Certificate Common Name"),
         })
         cov = mget(ms, SIG_KEYS, "covers_whole_file")
         want_cov = "Total document signed" if cov else "Not total document signed"
         got_cov = {True: "Total document signed", False: "Not total document signed"}.get(b.get("total"), "no coverage line")
-        chk.expect(field, "coverage", got_cov == want_cov, want_cov, got_cov)
+        if attack == "signature_wrapping":
+            # pdfsig counts /Contents, not the gap: a gap holding more is not total.
+            want_cov = "Not total document signed"
+        if attack == "universal_forgery":
+            chk.note(field, f"coverage not asserted for an all-zero /Contents (pdfsig: {got_cov})")
+        else:
+            chk.expect(field, "coverage", got_cov == want_cov, want_cov, got_cov)
 
         sv = b.get("Signature Validation")
         cb = cby_field.get(field, {})
@@ -516,6 +591,12 @@ def assert_pdfsig(chk, entry, obs):
             chk.note(field, f"SHA-1 outcome recorded: {sv!r} / {cv!r}")
         elif sub == "NO_SIGNING_CERTIFICATE_FOUND":
             sig_rule = (lambda v: v != PDFSIG_VALID, "anything but " + PDFSIG_VALID)
+        elif attack == "universal_forgery":
+            sig_rule = (lambda v: v != PDFSIG_VALID, "anything but " + PDFSIG_VALID)
+        elif attack == "signature_wrapping":
+            # The DER in /Contents is the genuine signature over the genuine ranges: pdfsig
+            # verifies it and does not judge what else the gap holds.
+            chk.note(field, f"wrapped signature: pdfsig says {sv!r} (it does not judge the gap's extra bytes)")
         else:
             chk.note(field, f"validation line not asserted: no rule for indication={ind} sub_indication={sub} "
                             f"(pdfsig said {sv!r} / {cv!r})")
@@ -552,6 +633,13 @@ def assert_pyhanko(chk, entry, obs):
         return
 
     if res["read_error"]:
+        forged = [mget(s, SIG_KEYS, "field") for s in msigs if attacked(s) == "universal_forgery"]
+        if forged:
+            # pyHanko parses every /Contents when listing signatures: an all-zero one stops it
+            # before any signature is validated, which never passes the forgery.
+            chk.expect(None, "document with an all-zero /Contents refused", True,
+                       f"refused or {forged} not validated", res["read_error"])
+            return
         chk.expect(None, "document readable", False, "readable (strict mode)", res["read_error"])
         return
     by_field = {s["field"]: s for s in psigs}
@@ -559,8 +647,9 @@ def assert_pyhanko(chk, entry, obs):
     chk.expect(None, "signed fields", sorted(map(str, by_field)) == sorted(map(str, mfields)),
                sorted(map(str, mfields)), sorted(map(str, by_field)))
 
-    for ms in msigs:
+    for index, ms in enumerate(msigs):
         field = mget(ms, SIG_KEYS, "field")
+        attack = attacked(ms)
         ps = by_field.get(field)
         if ps is None:
             chk.expect(field, "signature reported", False, "embedded signature", "absent")
@@ -588,9 +677,14 @@ def assert_pyhanko(chk, entry, obs):
         integ = st or ps.get("integrity") or {}
         cov = mget(ms, SIG_KEYS, "covers_whole_file")
         want_cov = "ENTIRE_FILE" if cov else "ENTIRE_REVISION"
+        if attack == "signature_wrapping":
+            want_cov = "UNCLEAR"  # the gap holds more than /Contents
         got_cov = integ.get("coverage", integ.get("error", "unavailable"))
         chk.expect(field, "coverage", got_cov == want_cov, want_cov, got_cov)
-        mods = mget(ms, SIG_KEYS, "modifications")
+        mods = pyhanko_modifications(entry, index, ms)
+        if mods != mget(ms, SIG_KEYS, "modifications"):
+            chk.note(field, f"{doc_case(entry)}: modifications asserted as {mods!r} for pyHanko, "
+                            f"{mget(ms, SIG_KEYS, 'modifications')!r} in the manifest (see pyhanko_modifications)")
         lvl, docmdp = integ.get("modification_level"), integ.get("docmdp_ok")
         got_mod = f"{lvl}, docmdp_ok={docmdp}"
         if mods == "none":
@@ -648,6 +742,10 @@ def assert_pyhanko(chk, entry, obs):
             ok = (err is not None and err["ades_subindication"] == "NO_SIGNING_CERTIFICATE_FOUND") or (
                 st is not None and not st["bottom_line"] and st["trust_problem_indic"] == "NO_SIGNING_CERTIFICATE_FOUND")
             chk.expect(field, "outcome", ok, "not validated, NO_SIGNING_CERTIFICATE_FOUND", got)
+        elif attack is not None:
+            # FORMAT_FAILURE of an attacked signature dictionary: never a passing signature.
+            ok = err is not None or (st is not None and not st["bottom_line"])
+            chk.expect(field, "outcome", ok, f"{attack}: refused or not passing", got)
         else:
             chk.note(field, f"outcome not asserted: no rule for indication={ind} sub_indication={sub} (pyHanko: {got})")
 

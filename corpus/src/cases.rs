@@ -53,11 +53,51 @@ pub enum Case {
     /// An LTV document where one signer was revoked in 2024 and its DSS OCSP response says so;
     /// no signature timestamp (REVOKED_NO_POE).
     OcspRevokedSigner,
+    /// Shadow attack, hide variant: page 1's content ends by drawing a form XObject (`/Ov0 Do`)
+    /// that paints an opaque white box with a benign amount over the page's real amount line;
+    /// after the signatures an unsigned update replaces that XObject by an empty one (same
+    /// `/BBox`), revealing the amount beneath (finding `shadow_hide`).
+    ShadowHide,
+    /// Shadow attack, replace variant: after the signatures an unsigned update replaces the font
+    /// page 1 uses by one whose `/Differences [49 /nine]` renders every `1` as `9` (finding
+    /// `shadow_replace`).
+    ShadowReplace,
+    /// Shadow attack, hide-and-replace variant: the original revision also holds a content
+    /// stream no page uses (page 1's text with another amount); after the signatures an unsigned
+    /// update points page 1's `/Contents` at it (finding `shadow_hide_and_replace`).
+    ShadowHideAndReplace,
+    /// Incremental saving attack with a parser differential: after the signatures, page 1's
+    /// content stream is redefined by bytes no cross-reference section reaches (no xref at
+    /// all, or a table that the last `startxref` does not point to); a reader rebuilding the
+    /// xref by scanning would show them (finding `unreachable_update`). Documents with an odd
+    /// 0-based index get the table, the others `%%EOF` only, so the `attacks` cycle (27 long)
+    /// alternates between the two.
+    UnreachableUpdate,
+    /// Signature wrapping: the last signature's `/ByteRange` gap holds its `/Contents` (the DER
+    /// without its zero padding) followed by ` /Wrapped <00…>`; every signed byte unchanged
+    /// (INDETERMINATE/FORMAT_FAILURE, finding `signature_wrapping`).
+    SignatureWrapping,
+    /// Universal signature forgery: the last signature's `/Contents` is all zeros, every other
+    /// byte unchanged (INDETERMINATE/FORMAT_FAILURE, finding `universal_forgery`).
+    UniversalForgery,
+    /// Evil annotation attack: the first signature certifies the document (DocMDP, P=2: form
+    /// filling and signing allowed), later ones approve it; after them an unsigned update adds a
+    /// FreeText annotation to page 1 (finding `certification_violation`).
+    CertificationViolation,
+    /// A text field (`SoVanBan`, the document number) locked by the first signature's FieldMDP
+    /// (`/Lock` on its field, `/Reference` in its dictionary) changes value and appearance in
+    /// an unsigned update after the signatures (finding `field_lock_violation`).
+    FieldLockViolation,
+    /// Positive: the first signature certifies the document (DocMDP, P=2), later signatures
+    /// approve it (signing is permitted at P=2); no unsigned update (TOTAL_PASSED).
+    CertifiedValid,
 }
 
 impl Case {
-    /// Every negative case, in the order profiles cycle through them.
-    pub const NEGATIVE: [Case; 18] = [
+    /// Every negative case, in the order profiles cycle through them. The published PDF
+    /// signature attacks come last, so that the first eighteen entries of the cycle (and the
+    /// 32-document sample, which reaches only the first thirteen) stay what they were.
+    pub const NEGATIVE: [Case; 26] = [
         Case::TamperedSignedByte,
         Case::BadSignatureValue,
         Case::RevokedSigner,
@@ -76,7 +116,28 @@ impl Case {
         Case::ForgedSignatureTimestamp,
         Case::TamperedDocumentTimestamp,
         Case::OcspRevokedSigner,
+        Case::ShadowHide,
+        Case::ShadowReplace,
+        Case::ShadowHideAndReplace,
+        Case::UnreachableUpdate,
+        Case::SignatureWrapping,
+        Case::UniversalForgery,
+        Case::CertificationViolation,
+        Case::FieldLockViolation,
     ];
+
+    /// What the `attacks` and `mixed` profiles cycle through: every negative case, then one
+    /// positive certified document ([`Case::CertifiedValid`]), the benign counterpart of
+    /// [`Case::CertificationViolation`] (one labelled document in 27).
+    pub const LABELLED: [Case; 27] = {
+        let mut out = [Case::CertifiedValid; 27];
+        let mut i = 0;
+        while i < Case::NEGATIVE.len() {
+            out[i] = Case::NEGATIVE[i];
+            i += 1;
+        }
+        out
+    };
 
     /// The negative cases of the `national` profile (one document in ten): the first nine of
     /// [`Case::NEGATIVE`], then the timestamp and LTV cases.
@@ -127,6 +188,15 @@ impl Case {
             Case::ForgedSignatureTimestamp => "forged_signature_timestamp",
             Case::TamperedDocumentTimestamp => "tampered_document_timestamp",
             Case::OcspRevokedSigner => "ocsp_revoked_signer",
+            Case::ShadowHide => "shadow_hide",
+            Case::ShadowReplace => "shadow_replace",
+            Case::ShadowHideAndReplace => "shadow_hide_and_replace",
+            Case::UnreachableUpdate => "unreachable_update",
+            Case::SignatureWrapping => "signature_wrapping",
+            Case::UniversalForgery => "universal_forgery",
+            Case::CertificationViolation => "certification_violation",
+            Case::FieldLockViolation => "field_lock_violation",
+            Case::CertifiedValid => "certified_valid",
         }
     }
 
@@ -145,6 +215,11 @@ impl Case {
         )
     }
 
+    /// Whether the first signature is a certification signature (DocMDP, P=2).
+    pub fn certifies(self) -> bool {
+        matches!(self, Case::CertificationViolation | Case::CertifiedValid)
+    }
+
     /// Whether the document always ends with the LTV updates (DSS, document timestamp).
     pub fn always_ltv(self) -> bool {
         matches!(
@@ -160,9 +235,10 @@ pub enum Profile {
     /// Modelled on Vietnamese government e-documents: one document in ten is a labelled
     /// negative case.
     National,
-    /// Every document is a negative case, cycling through all kinds.
+    /// Every document is labelled, cycling through all negative kinds (the published PDF
+    /// signature attacks included) and, one document in 27, a certified valid document.
     Attacks,
-    /// Both: about 60 % valid documents, the rest cycling through all negative kinds.
+    /// Both: about 60 % valid documents, the rest cycling as in `attacks`.
     Mixed,
     /// The profiling classes (`profiling/`): exactly six signatures per document (four by an
     /// organisation's RSA-2048 key, two by people's ECDSA P-256 keys), no timestamps, no DSS;
@@ -198,8 +274,8 @@ impl CasePicker {
     pub fn pick(&mut self, u: f64) -> Case {
         let (negative_share, list): (f64, &[Case]) = match self.profile {
             Profile::National => (0.10, Case::NATIONAL_NEGATIVE),
-            Profile::Attacks => (1.0, &Case::NEGATIVE),
-            Profile::Mixed => (0.40, &Case::NEGATIVE),
+            Profile::Attacks => (1.0, &Case::LABELLED),
+            Profile::Mixed => (0.40, &Case::LABELLED),
             Profile::Benchmark => (0.05, Case::BENCHMARK_NEGATIVE),
         };
         if u < negative_share {

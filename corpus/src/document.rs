@@ -103,6 +103,67 @@ fn page_text(rng: &mut ChaCha8Rng, header: &[String], lines: usize) -> Vec<u8> {
     s.into_bytes()
 }
 
+/// Size of the overlay form XObject of [`Case::ShadowHide`].
+const OVERLAY_W: u32 = 300;
+const OVERLAY_H: u32 = 18;
+
+/// The verdict on a signature whose dictionary was attacked ([`Case::SignatureWrapping`],
+/// [`Case::UniversalForgery`]): its /Contents is not what its /ByteRange gap holds, or holds no
+/// signature at all, so it cannot be validated (INDETERMINATE, FORMAT_FAILURE — note that
+/// `SubIndication::indication` puts FORMAT_FAILURE under TOTAL_FAILED).
+const DAMAGED_SIGNATURE: (Indication, Option<SubIndication>) = (
+    Indication::Indeterminate,
+    Some(SubIndication::FormatFailure),
+);
+
+/// The text field of [`Case::FieldLockViolation`].
+const TEXT_FIELD: &str = "SoVanBan";
+
+/// The DocMDP permission level of certification signatures: form filling and signing.
+const DOCMDP_P: u32 = 2;
+
+/// One line of text at `y` on the page text's left margin.
+fn amount_line(y: i64, text: &str) -> String {
+    format!("BT\n/F1 11 Tf\n56 {y} Td\n{} Tj\nET\n", literal(text))
+}
+
+/// `N 0 R` for each object, space-separated.
+fn refs(ids: &[u32]) -> String {
+    ids.iter()
+        .map(|id| format!("{id} 0 R"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The text field's widget rectangle, right of the document number on page 1.
+const TEXT_FIELD_RECT: (f64, f64, f64, f64) = (380.0, 756.0, 540.0, 772.0);
+
+fn text_field_ap_dict(font: u32) -> String {
+    let (x0, y0, x1, y1) = TEXT_FIELD_RECT;
+    format!(
+        "/Type /XObject /Subtype /Form /BBox [0 0 {:.1} {:.1}] /Resources << /Font << /F1 {font} 0 R >> >>",
+        x1 - x0,
+        y1 - y0
+    )
+}
+
+fn text_field_ap(value: &str) -> String {
+    format!(
+        "/Tx BMC q BT /F1 10 Tf 0 g 2 4 Td {} Tj ET Q EMC",
+        literal(value)
+    )
+}
+
+/// The text field merged with its widget (ISO 32000-1, 12.7.4.3).
+fn text_field_dict(value: &str, ap: u32, page: u32) -> String {
+    let (x0, y0, x1, y1) = TEXT_FIELD_RECT;
+    format!(
+        "<< /FT /Tx /T {} /V {} /DA (/F1 10 Tf 0 g) /Type /Annot /Subtype /Widget /Rect [{x0:.1} {y0:.1} {x1:.1} {y1:.1}] /F 4 /P {page} 0 R /AP << /N {ap} 0 R >> >>",
+        literal(TEXT_FIELD),
+        literal(value)
+    )
+}
+
 fn status_pick<'a>(
     pool: impl Iterator<Item = &'a Signer>,
     rng: &mut ChaCha8Rng,
@@ -365,6 +426,10 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
     let font = w.alloc();
     let page_ids: Vec<u32> = (0..total_pages).map(|_| w.alloc()).collect();
     let content_ids: Vec<u32> = (0..total_pages).map(|_| w.alloc()).collect();
+    // Objects of the attack cases, numbered after the pages' (other cases allocate none).
+    let overlay = (plan.case == Case::ShadowHide).then(|| w.alloc());
+    let shadow_content = (plan.case == Case::ShadowHideAndReplace).then(|| w.alloc());
+    let text_field = (plan.case == Case::FieldLockViolation).then(|| (w.alloc(), w.alloc()));
     let mut header_of_page = Vec::new();
     let mut appendix_of_page = vec![None; total_pages];
     {
@@ -396,10 +461,69 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
         }
         header_of_page.push(header);
     }
+    // The shadow cases give page 1 an amount line: one a signer approves, and one an attacker
+    // wants shown.
+    let amounts = matches!(
+        plan.case,
+        Case::ShadowHide | Case::ShadowReplace | Case::ShadowHideAndReplace
+    )
+    .then(|| {
+        let a = rng.gen_range(100..1000);
+        let b = rng.gen_range(100..1000);
+        (
+            format!("So tien thanh toan: 1.{a:03}.000.000 dong"),
+            format!("So tien thanh toan: 9.{b:03}.000.000 dong"),
+        )
+    });
+    let overlay_dict = format!(
+        "/Type /XObject /Subtype /Form /BBox [0 0 {OVERLAY_W} {OVERLAY_H}] /Resources << /Font << /F1 {font} 0 R >> >>"
+    );
     for p in 0..total_pages {
         let lines = rng.gen_range(20..46);
-        let text = page_text(&mut rng, &header_of_page[p], lines);
+        let mut text = page_text(&mut rng, &header_of_page[p], lines);
+        if let (0, Some((approved, forged))) = (p, &amounts) {
+            // The next line after the page text.
+            let y = 790 - 14 * (header_of_page[p].len() + 1 + lines) as i64;
+            let shadow = text.clone();
+            match (overlay, shadow_content) {
+                (Some(ov), _) => {
+                    // The forged amount, hidden under an opaque box showing the approved one.
+                    text.extend_from_slice(amount_line(y, forged).as_bytes());
+                    text.extend_from_slice(
+                        format!("q 1 0 0 1 50 {} cm /Ov0 Do Q\n", y - 5).as_bytes(),
+                    );
+                    let box_text = format!(
+                        "1 g 0 0 {OVERLAY_W} {OVERLAY_H} re f 0 g BT /F1 11 Tf 6 5 Td {} Tj ET",
+                        literal(approved)
+                    );
+                    w.stream(ov, &overlay_dict, box_text.as_bytes(), true);
+                }
+                (None, Some(s)) => {
+                    text.extend_from_slice(amount_line(y, approved).as_bytes());
+                    // The same page with the forged amount, which no page uses (yet).
+                    let mut shadow = shadow;
+                    shadow.extend_from_slice(amount_line(y, forged).as_bytes());
+                    w.stream(s, "", &shadow, true);
+                }
+                (None, None) => text.extend_from_slice(amount_line(y, approved).as_bytes()),
+            }
+        }
         w.stream(content_ids[p], "", &text, true);
+    }
+    // The text field a signature's FieldMDP locks: the document number, on page 1.
+    let text_field_value = format!("{doc_no}/QD-{agency_code}");
+    if let Some((tx, ap)) = text_field {
+        w.stream(
+            ap,
+            &text_field_ap_dict(font),
+            text_field_ap(&text_field_value).as_bytes(),
+            false,
+        );
+        w.dict_object(
+            tx,
+            &text_field_dict(&text_field_value, ap, page_ids[0]),
+            true,
+        );
     }
     // Embedded file attachments (ISO 32000-1, 7.11.4), incompressible, stored unfiltered.
     let mut names = String::new();
@@ -441,6 +565,9 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         true,
     );
+    let page1_xobjects = overlay
+        .map(|ov| format!(" /XObject << /Ov0 {ov} 0 R >>"))
+        .unwrap_or_default();
     let page_dict = |p: usize, annots: &[u32]| -> String {
         let annots = if annots.is_empty() {
             String::new()
@@ -455,12 +582,22 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
             )
         };
         format!(
-            "<< /Type /Page /Parent {pages_root} 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 {font} 0 R >> >> /Contents {} 0 R{annots} >>",
+            "<< /Type /Page /Parent {pages_root} 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 {font} 0 R >>{} >> /Contents {} 0 R{annots} >>",
+            if p == 0 { page1_xobjects.as_str() } else { "" },
             content_ids[p]
         )
     };
+    // Page 1's annotations and the AcroForm fields as of the original revision.
+    let first_annots: Vec<u32> = text_field.map(|(tx, _)| tx).into_iter().collect();
+    // What the AcroForm holds besides /Fields and /SigFlags.
+    let acroform_extra = if text_field.is_some() {
+        format!(" /DR << /Font << /F1 {font} 0 R >> >> /DA (/F1 0 Tf 0 g)")
+    } else {
+        String::new()
+    };
     for (p, &id) in page_ids.iter().enumerate() {
-        w.dict_object(id, &page_dict(p, &[]), true);
+        let annots: &[u32] = if p == 0 { &first_annots } else { &[] };
+        w.dict_object(id, &page_dict(p, annots), true);
     }
     let kids = page_ids
         .iter()
@@ -472,7 +609,15 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
         &format!("<< /Type /Pages /Kids [{kids}] /Count {total_pages} >>"),
         true,
     );
-    w.dict_object(acroform, "<< /Fields [] >>", true);
+    if first_annots.is_empty() {
+        w.dict_object(acroform, "<< /Fields [] >>", true);
+    } else {
+        w.dict_object(
+            acroform,
+            &format!("<< /Fields [{}]{acroform_extra} >>", refs(&first_annots)),
+            true,
+        );
+    }
     w.dict_object(
         catalog,
         &format!(
@@ -508,8 +653,13 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
     if let Some(c) = ctx1.as_mut() {
         c.update(&w.buf);
     }
-    let mut fields: Vec<u32> = Vec::new();
+    let mut fields: Vec<u32> = first_annots.clone();
     let mut annots: Vec<Vec<u32>> = vec![Vec::new(); total_pages];
+    annots[0] = first_annots.clone();
+    // The catalog's entries after /AcroForm (a certification signature adds /Perms).
+    let mut catalog_extra = names_entry.clone();
+    // Length of each signature's DER in hex digits (the rest of its /Contents is padding).
+    let mut der_hex_lens: Vec<usize> = Vec::new();
     let mut t = t0;
     let mut byte_ranges = Vec::new();
     let mut timestamps: Vec<Option<u64>> = Vec::new();
@@ -545,8 +695,19 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
             "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /{} /ByteRange {placeholder} /Contents <",
             s.subfilter.name()
         );
+        // The first signature certifies the document, or locks the text field.
+        let reference = match n {
+            0 if plan.case.certifies() => format!(
+                " /Reference [<< /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P {DOCMDP_P} /V /1.2 >> >>]"
+            ),
+            0 if text_field.is_some() => format!(
+                " /Reference [<< /TransformMethod /FieldMDP /TransformParams << /Type /TransformParams /Action /Include /Fields [{}] /V /1.2 >> >>]",
+                literal(TEXT_FIELD)
+            ),
+            _ => String::new(),
+        };
         let tail = format!(
-            "> /M ({}) /Name {} /Reason {} /Location {} >>",
+            "> /M ({}) /Name {} /Reason {} /Location {}{reference} >>",
             pdf_date(t),
             text_string(&s.signer.common_name),
             literal(reason),
@@ -583,10 +744,18 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
             ap_text.as_bytes(),
             false,
         );
+        let lock = if n == 0 && text_field.is_some() {
+            format!(
+                " /Lock << /Type /SigFieldLock /Action /Include /Fields [{}] >>",
+                literal(TEXT_FIELD)
+            )
+        } else {
+            String::new()
+        };
         w.object(
             field,
             format!(
-                "<< /FT /Sig /T {} /V {sig} 0 R /Type /Annot /Subtype /Widget /Rect [{x:.1} {y:.1} {:.1} {:.1}] /F 132 /P {} 0 R /AP << /N {ap} 0 R >> >>",
+                "<< /FT /Sig /T {} /V {sig} 0 R /Type /Annot /Subtype /Widget /Rect [{x:.1} {y:.1} {:.1} {:.1}] /F 132 /P {} 0 R /AP << /N {ap} 0 R >>{lock} >>",
                 literal(&name),
                 x + wd,
                 y + ht,
@@ -603,12 +772,24 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
             .join(" ");
         w.object(
             acroform,
-            format!("<< /Fields [{field_refs}] /SigFlags 3 >>").as_bytes(),
+            format!("<< /Fields [{field_refs}] /SigFlags 3{acroform_extra} >>").as_bytes(),
         );
         w.object(
             page_ids[s.page],
             page_dict(s.page, &annots[s.page]).as_bytes(),
         );
+        if n == 0 && plan.case.certifies() {
+            // ISO 32000-1, 12.8.4: the catalog's /Perms /DocMDP names the certification
+            // signature's dictionary.
+            write!(catalog_extra, " /Perms << /DocMDP {sig} 0 R >>").expect("String");
+            w.object(
+                catalog,
+                format!(
+                    "<< /Type /Catalog /Pages {pages_root} 0 R /AcroForm {acroform} 0 R{catalog_extra} >>"
+                )
+                .as_bytes(),
+            );
+        }
         rng.fill_bytes(&mut id1);
         w.end_revision(&trailer, id1);
 
@@ -655,6 +836,7 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
         );
         let hex: String = der.iter().map(|b| format!("{b:02x}")).collect();
         w.buf[lt + 1..lt + 1 + hex.len()].copy_from_slice(hex.as_bytes());
+        der_hex_lens.push(hex.len());
         ctx256.update(&w.buf[rev_start..]);
         if let Some(c1) = ctx1.as_mut() {
             c1.update(&w.buf[rev_start..]);
@@ -667,7 +849,7 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
         let ltv_trailer = LtvParts {
             trailer: &trailer,
             catalog: format!(
-                "<< /Type /Catalog /Pages {pages_root} 0 R /AcroForm {acroform} 0 R{names_entry}"
+                "<< /Type /Catalog /Pages {pages_root} 0 R /AcroForm {acroform} 0 R{catalog_extra}"
             ),
             catalog_id: catalog,
             acroform,
@@ -693,6 +875,10 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
     let n_sigs = sigs.len();
     let mut hash_broken_from: Option<usize> = None; // first signature index whose range breaks
     let mut forbidden_after = false;
+    // The finding every signature gets from the unsigned update after them.
+    let mut finding_after: Option<&'static str> = None;
+    // A signature whose own dictionary was attacked, and the finding it gets.
+    let mut damaged: Option<(usize, &'static str)> = None;
     let mut truncated = false;
     let reason: Option<String>;
     match plan.case {
@@ -720,9 +906,167 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
             rng.fill_bytes(&mut id1);
             w.end_revision(&trailer, id1);
             forbidden_after = true;
+            finding_after = Some("incremental_saving");
             reason = Some(format!(
                 "page 1 content (object {}) replaced by an unsigned incremental update",
                 content_ids[p]
+            ));
+        }
+        Case::ShadowHide => {
+            let ov = overlay.expect("overlay");
+            w.stream(ov, &overlay_dict, b"", false);
+            rng.fill_bytes(&mut id1);
+            w.end_revision(&trailer, id1);
+            forbidden_after = true;
+            finding_after = Some("shadow_hide");
+            let (approved, forged) = amounts.as_ref().expect("amounts");
+            reason = Some(format!(
+                "shadow attack (hide): an unsigned incremental update replaces the form XObject {ov} (/Ov0, drawn by page 1's content over its last line, showing \"{approved}\") by an empty one, revealing \"{forged}\" beneath"
+            ));
+        }
+        Case::ShadowReplace => {
+            w.object(
+                font,
+                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences [49 /nine] >> >>",
+            );
+            rng.fill_bytes(&mut id1);
+            w.end_revision(&trailer, id1);
+            forbidden_after = true;
+            finding_after = Some("shadow_replace");
+            let (approved, _) = amounts.as_ref().expect("amounts");
+            reason = Some(format!(
+                "shadow attack (replace): an unsigned incremental update replaces page 1's font (object {font}, /F1) by one whose /Differences [49 /nine] shows every 1 as 9: \"{approved}\" reads \"{}\"",
+                approved.replace('1', "9")
+            ));
+        }
+        Case::ShadowHideAndReplace => {
+            let sc = shadow_content.expect("shadow content");
+            let page = page_dict(0, &annots[0]);
+            let old = format!("/Contents {} 0 R", content_ids[0]);
+            anyhow::ensure!(page.matches(&old).count() == 1, "page 1 /Contents");
+            w.object(
+                page_ids[0],
+                page.replace(&old, &format!("/Contents {sc} 0 R"))
+                    .as_bytes(),
+            );
+            rng.fill_bytes(&mut id1);
+            w.end_revision(&trailer, id1);
+            forbidden_after = true;
+            finding_after = Some("shadow_hide_and_replace");
+            let (approved, forged) = amounts.as_ref().expect("amounts");
+            reason = Some(format!(
+                "shadow attack (hide and replace): an unsigned incremental update rewrites page 1 (object {}) so that its /Contents is object {sc}, a content stream already in the signed original revision but not displayed (\"{forged}\" instead of \"{approved}\")",
+                page_ids[0]
+            ));
+        }
+        Case::UnreachableUpdate => {
+            // A short, unfiltered redefinition (the page's header and a new amount), so that the
+            // signed revision's `startxref` stays within the last 1024 bytes, where readers
+            // look for it.
+            let p = 0;
+            let mut header = header_of_page[p].clone();
+            header.push("(SUA DOI) So tien: 9.999.000.000 dong".to_string());
+            let text = page_text(&mut rng, &header, 0);
+            w.stream(content_ids[p], "", &text, false);
+            let table = plan.index % 2 == 1;
+            rng.fill_bytes(&mut id1);
+            w.end_unreachable(&trailer, id1, table);
+            forbidden_after = true;
+            finding_after = Some("unreachable_update");
+            reason = Some(format!(
+                "incremental saving attack: page 1 content (object {}) redefined after the last signature by bytes no cross-reference section reaches ({}); a reader rebuilding the xref by scanning shows them",
+                content_ids[p],
+                if table {
+                    "their xref table is not the one the last startxref names, which is still the signed revision's"
+                } else {
+                    "no xref section, no startxref"
+                }
+            ));
+        }
+        Case::SignatureWrapping | Case::UniversalForgery => {
+            let last = n_sigs - 1;
+            let [_, b, c, _] = byte_ranges[last];
+            let (lt, gt) = (b as usize, c as usize - 1);
+            anyhow::ensure!(
+                w.buf[lt] == b'<' && w.buf[gt] == b'>',
+                "/ByteRange gap is the /Contents string"
+            );
+            let kind = if plan.case == Case::SignatureWrapping {
+                // <DER> /Wrapped <00…>: the same gap, holding more than /Contents.
+                const WRAP: &[u8] = b"> /Wrapped <";
+                let at = lt + 1 + der_hex_lens[last];
+                anyhow::ensure!(at + WRAP.len() + 2 <= gt, "no room to wrap");
+                w.buf[at..at + WRAP.len()].copy_from_slice(WRAP);
+                reason = Some(format!(
+                    "signature wrapping: the /ByteRange gap of signature Sig{}_{} ([{b}, {c})) holds its /Contents and a further entry /Wrapped <00…>",
+                    last + 1,
+                    sigs[last].role
+                ));
+                "signature_wrapping"
+            } else {
+                w.buf[lt + 1..gt].fill(b'0');
+                reason = Some(format!(
+                    "universal signature forgery: signature Sig{}_{} has /Contents all zeros",
+                    last + 1,
+                    sigs[last].role
+                ));
+                "universal_forgery"
+            };
+            sigs[last].expected = DAMAGED_SIGNATURE;
+            damaged = Some((last, kind));
+        }
+        Case::CertificationViolation => {
+            let annot = w.alloc();
+            let ap = w.alloc();
+            let note = "Da duyet - dieu chinh so tien: 9.999.000.000 dong";
+            let (wd, ht) = (260.0, 30.0);
+            w.stream(
+                ap,
+                &format!("/Type /XObject /Subtype /Form /BBox [0 0 {wd:.1} {ht:.1}] /Resources << /Font << /F1 {font} 0 R >> >>"),
+                format!("1 1 0.8 rg 0 0 {wd:.1} {ht:.1} re f BT 0.8 0 0 rg /F1 10 Tf 4 11 Td {} Tj ET", literal(note)).as_bytes(),
+                false,
+            );
+            w.object(
+                annot,
+                format!(
+                    "<< /Type /Annot /Subtype /FreeText /Rect [300 700 {:.1} {:.1}] /Contents {} /DA (/F1 10 Tf 0.8 0 0 rg) /F 4 /P {} 0 R /AP << /N {ap} 0 R >> >>",
+                    300.0 + wd,
+                    700.0 + ht,
+                    literal(note),
+                    page_ids[0]
+                )
+                .as_bytes(),
+            );
+            let mut page_annots = annots[0].clone();
+            page_annots.push(annot);
+            w.object(page_ids[0], page_dict(0, &page_annots).as_bytes());
+            rng.fill_bytes(&mut id1);
+            w.end_revision(&trailer, id1);
+            forbidden_after = true;
+            finding_after = Some("certification_violation");
+            reason = Some(format!(
+                "evil annotation attack: Sig1_{} certifies the document with DocMDP P={DOCMDP_P} (form filling and signing only); an unsigned incremental update adds a FreeText annotation (object {annot}) to page 1 (object {})",
+                sigs[0].role, page_ids[0]
+            ));
+        }
+        Case::FieldLockViolation => {
+            let (tx, _) = text_field.expect("text field");
+            let forged = format!("{}/QD-{agency_code}", (doc_no + 700) % 2000 + 1);
+            let ap = w.alloc();
+            w.stream(
+                ap,
+                &text_field_ap_dict(font),
+                text_field_ap(&forged).as_bytes(),
+                false,
+            );
+            w.object(tx, text_field_dict(&forged, ap, page_ids[0]).as_bytes());
+            rng.fill_bytes(&mut id1);
+            w.end_revision(&trailer, id1);
+            forbidden_after = true;
+            finding_after = Some("field_lock_violation");
+            reason = Some(format!(
+                "field lock violation: the text field {TEXT_FIELD} (object {tx}), locked by Sig1_{}'s FieldMDP, changes from ({text_field_value}) to ({forged}) with a new appearance (object {ap}) in an unsigned incremental update",
+                sigs[0].role
             ));
         }
         Case::Truncated => {
@@ -740,7 +1084,7 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
             truncated = true;
             reason = Some(format!("file truncated at byte {cut} of {len}"));
         }
-        Case::Valid => reason = None,
+        Case::Valid | Case::CertifiedValid => reason = None,
         Case::RevokedAfterTimestamp => {
             reason = Some(format!(
                 "signature Sig{}_{}: signer certificate revoked {}, after its signature timestamp {}: the timestamp proves the signature existed before the revocation",
@@ -820,6 +1164,12 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
             } else {
                 Modifications::Permitted
             };
+            let mut findings: Vec<String> = finding_after.iter().map(|k| k.to_string()).collect();
+            if let Some((_, kind)) = damaged.filter(|&(d, _)| d == n) {
+                findings.push(kind.to_string());
+            }
+            findings.sort();
+            findings.dedup();
             signatures.push(manifest::Signature {
                 field: format!("Sig{}_{}", n + 1, s.role),
                 subfilter: s.subfilter.name().to_string(),
@@ -833,6 +1183,7 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
                 sub_indication: expected.1,
                 modifications,
                 timestamp: timestamps[n].map(rfc3339),
+                findings,
             });
         }
         if let Some(ts) = &doc_ts {
@@ -853,6 +1204,7 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
                 sub_indication: ts.tampered.then_some(SubIndication::HashFailure),
                 modifications: Modifications::None,
                 timestamp: None,
+                findings: Vec::new(),
             });
         }
     }

@@ -68,4 +68,12 @@ pub struct Signature {
     /// its imprint matches; `null` when there is none (and for document timestamps).
     #[serde(default)]
     pub timestamp: Option<String>,
+    /// What the change analysis must find about this signature, as the sorted, distinct `kind`s
+    /// of its findings: `incremental_saving`, `unreachable_update`, `shadow_hide`,
+    /// `shadow_replace`, `shadow_hide_and_replace`, `signature_wrapping`, `universal_forgery`,
+    /// `certification_violation`, `field_lock_violation`. Attacks made by an update after the
+    /// signatures are found on every signature before it; `signature_wrapping` and
+    /// `universal_forgery` on the damaged signature only. Absent when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<String>,
 }

@@ -288,4 +288,44 @@ impl Writer {
         self.prev_xref = Some(xref_at);
         self.revision_ends.push(self.buf.len());
     }
+
+    /// Offset of the last cross-reference section (what the last `startxref` says).
+    pub fn last_xref(&self) -> Option<usize> {
+        self.prev_xref
+    }
+
+    /// Ends an update that no cross-reference chain reaches (an incremental saving attack
+    /// aimed at lenient readers, not a revision): after the objects written since the last
+    /// revision, either just `%%EOF` (`table` false), or (`table` true) a classic `xref` table
+    /// listing them, a trailer with `/Prev` the last section, and `startxref` naming the last
+    /// *real* section, not this table, then `%%EOF`. A reader following `startxref` never sees
+    /// the objects; one rebuilding the cross-reference by scanning for `N G obj` does. The
+    /// writer's own chain is unchanged (a later [`Writer::end_revision`] would ignore them).
+    pub fn end_unreachable(&mut self, trailer: &str, id1: [u8; 16], table: bool) {
+        let entries = std::mem::take(&mut self.entries);
+        let last = self.prev_xref.expect("an earlier revision");
+        if table {
+            let hex = |b: &[u8; 16]| b.iter().map(|x| format!("{x:02X}")).collect::<String>();
+            let mut entries = entries;
+            entries.sort_by_key(|e| e.0);
+            let mut out = String::from("xref\n");
+            for (num, e) in &entries {
+                let Entry::InFile(off) = e else {
+                    unreachable!("unreachable updates write plain objects")
+                };
+                write!(out, "{num} 1\n{off:010} 00000 n\r\n").expect("String");
+            }
+            write!(
+                out,
+                "trailer\n<< /Size {} {trailer} /Prev {last} /ID [<{}> <{}>] >>\nstartxref\n{last}\n",
+                self.size,
+                hex(&self.id0),
+                hex(&id1)
+            )
+            .expect("String");
+            self.buf.extend_from_slice(out.as_bytes());
+        }
+        self.buf.extend_from_slice(b"%%EOF\n");
+        self.revision_ends.push(self.buf.len());
+    }
 }
