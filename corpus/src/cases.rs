@@ -75,10 +75,10 @@ pub enum Case {
     UnreachableUpdate,
     /// Signature wrapping: the last signature's `/ByteRange` gap holds its `/Contents` (the DER
     /// without its zero padding) followed by ` /Wrapped <00…>`; every signed byte unchanged
-    /// (INDETERMINATE/FORMAT_FAILURE, finding `signature_wrapping`).
+    /// (TOTAL_FAILED/FORMAT_FAILURE, finding `signature_wrapping`, modifications forbidden).
     SignatureWrapping,
     /// Universal signature forgery: the last signature's `/Contents` is all zeros, every other
-    /// byte unchanged (INDETERMINATE/FORMAT_FAILURE, finding `universal_forgery`).
+    /// byte unchanged (TOTAL_FAILED/FORMAT_FAILURE, finding `universal_forgery`).
     UniversalForgery,
     /// Evil annotation attack: the first signature certifies the document (DocMDP, P=2: form
     /// filling and signing allowed), later ones approve it; after them an unsigned update adds a

@@ -109,12 +109,10 @@ const OVERLAY_H: u32 = 18;
 
 /// The verdict on a signature whose dictionary was attacked ([`Case::SignatureWrapping`],
 /// [`Case::UniversalForgery`]): its /Contents is not what its /ByteRange gap holds, or holds no
-/// signature at all, so it cannot be validated (INDETERMINATE, FORMAT_FAILURE — note that
-/// `SubIndication::indication` puts FORMAT_FAILURE under TOTAL_FAILED).
-const DAMAGED_SIGNATURE: (Indication, Option<SubIndication>) = (
-    Indication::Indeterminate,
-    Some(SubIndication::FormatFailure),
-);
+/// signature at all: the signature is not conformant to its format (ETSI EN 319 102-1
+/// §5.1.3: TOTAL_FAILED, FORMAT_FAILURE).
+const DAMAGED_SIGNATURE: (Indication, Option<SubIndication>) =
+    (Indication::TotalFailed, Some(SubIndication::FormatFailure));
 
 /// The text field of [`Case::FieldLockViolation`].
 const TEXT_FIELD: &str = "SoVanBan";
@@ -1157,7 +1155,9 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
                 expected = (Indication::TotalFailed, Some(SubIndication::HashFailure));
             }
             let covers_whole_file = br[2] + br[3] == file_len;
-            let modifications = if forbidden_after {
+            // Unsigned bytes inside a wrapped signature's gap modify what its signer signed.
+            let wrapped = damaged.is_some_and(|(d, k)| d == n && k == "signature_wrapping");
+            let modifications = if forbidden_after || wrapped {
                 Modifications::Forbidden
             } else if covers_whole_file {
                 Modifications::None
