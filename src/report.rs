@@ -145,4 +145,29 @@ pub struct SignatureReport {
     /// Forbidden changes after the signed revision, and attacks on the signature itself.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<ChangeFinding>,
+    /// What the signature declares about later changes (absent when nothing).
+    #[serde(skip_serializing_if = "Permissions::is_empty")]
+    pub permissions: Permissions,
+}
+
+/// What a signature's transform methods declare (ISO 32000-1 §12.8.2, Table 253).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Permissions {
+    /// DocMDP level `P` (1–3) when the signature certifies the document (`/Perms /DocMDP`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certification: Option<i64>,
+    /// FieldMDP: `/Action` (`All`, `Include`, `Exclude`) and `/Fields`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field_lock: Option<(String, Vec<String>)>,
+    /// Usage rights (`UR` or `UR3`, §12.8.2.3): reported, not enforced (they enable viewer
+    /// features; they do not restrict changes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage_rights: Option<String>,
+}
+
+impl Permissions {
+    /// Whether the signature declares nothing.
+    pub fn is_empty(&self) -> bool {
+        self.certification.is_none() && self.field_lock.is_none() && self.usage_rights.is_none()
+    }
 }

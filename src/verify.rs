@@ -406,6 +406,7 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
             chain: o.chain,
             modifications,
             findings,
+            permissions: permissions(sig),
         });
     }
 
@@ -514,6 +515,32 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
         }
     }
     report
+}
+
+/// What a signature's `/Reference` transforms (and its field's `/Lock`) declare.
+fn permissions(sig: &Signature) -> crate::report::Permissions {
+    let by = |m: &str| sig.references.iter().find(|r| r.method == m);
+    crate::report::Permissions {
+        certification: sig
+            .certification
+            .then(|| by("DocMDP").and_then(|r| r.p).unwrap_or(2)),
+        field_lock: by("FieldMDP")
+            .map(|r| {
+                (
+                    r.action.clone().unwrap_or_else(|| "All".into()),
+                    r.fields.clone(),
+                )
+            })
+            .or_else(|| {
+                sig.lock.as_ref().map(|l| {
+                    (
+                        l.action.clone().unwrap_or_else(|| "All".into()),
+                        l.fields.clone(),
+                    )
+                })
+            }),
+        usage_rights: by("UR3").or_else(|| by("UR")).map(|r| r.method.clone()),
+    }
 }
 
 /// Attacks on a signature's own dictionary: a `/ByteRange` gap that holds more than the

@@ -285,3 +285,28 @@ fn modifications_agree_with_pyhanko_where_it_judges_them() {
     );
     assert!(agree >= 150, "{agree} agreeing rows");
 }
+
+#[test]
+fn certification_field_locks_and_usage_rights_are_reported() {
+    let Some(dir) = real_dir() else { return };
+    let reports = verify_all(&dir);
+    let perms =
+        |p: &str| serde_json::to_value(&reports[p].signatures[0].permissions).expect("serialises");
+    assert_eq!(
+        perms("pdf-tester/PDFSigner/signed_ur3.pdf"),
+        serde_json::json!({"usage_rights": "UR3"})
+    );
+    assert_eq!(
+        perms("pdf-tester/PDFSigner/signed_fieldmdp.pdf"),
+        serde_json::json!({"field_lock": ["Exclude", ["Text1", "Text2"]]})
+    );
+    assert_eq!(
+        perms("pdf-tester/PDFSigner/shadowed-certified-visible.pdf"),
+        serde_json::json!({"certification": 3})
+    );
+    // Usage rights enable viewer features and restrict nothing: the UR3 file passes.
+    assert_eq!(
+        reports["pdf-tester/PDFSigner/signed_ur3.pdf"].status,
+        DocumentStatus::TotalPassed
+    );
+}
