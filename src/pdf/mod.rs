@@ -373,3 +373,36 @@ mod inflate_tests {
         }
     }
 }
+
+/// Entry points for the fuzz targets (`fuzz/`), not part of the API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::xref::Resolver;
+
+    /// Reads the cross-reference chain of `data` (tables, streams, hybrids, `/Prev`, the
+    /// fallback scan) and then resolves every object it names as of the final revision, which
+    /// decodes every object stream referred to, all within the reader's budgets. Returns how
+    /// many objects resolved; never panics.
+    ///
+    /// At most [`super::limits::MAX_FIELDS`] objects are resolved: the reader itself never
+    /// visits more objects than that per walk, and an xref claiming millions of entries would
+    /// otherwise make each fuzz input cost seconds without reaching any new code.
+    pub fn xref_and_objstm(data: &[u8]) -> usize {
+        let Ok(mut r) = Resolver::open(data) else {
+            return 0;
+        };
+        let last = r.revision_count().saturating_sub(1);
+        let mut resolved = 0;
+        for num in r
+            .object_numbers()
+            .into_iter()
+            .take(super::limits::MAX_FIELDS)
+        {
+            let id = super::ObjectId { num, gen: 0 };
+            if let Ok(Some(_)) = r.get(id, last, 0) {
+                resolved += 1;
+            }
+        }
+        resolved
+    }
+}

@@ -532,6 +532,14 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// Every object number the final revision's cross-reference data names (in use, free or
+    /// compressed), sorted: for the fuzzing entry point, which resolves each one.
+    pub(crate) fn object_numbers(&self) -> Vec<u32> {
+        let mut nums: Vec<u32> = self.merged.iter().flat_map(|m| m.keys().copied()).collect();
+        nums.sort_unstable();
+        nums
+    }
+
     /// Number of revisions.
     pub(crate) fn revision_count(&self) -> usize {
         self.sections.first().map_or(0, |s| s.revision + 1)
