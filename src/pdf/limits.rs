@@ -27,6 +27,13 @@ pub const MAX_DECODED_STREAM: usize = 64 << 20;
 /// Decoded bytes over all streams of one document: four full-size streams.
 pub const MAX_DECODED_TOTAL: usize = 256 << 20;
 
+/// Inflated bytes over all DSS streams of one document (`/Certs`, `/CRLs`, `/OCSPs`), decoded
+/// by [`super::dss_data`] and held while the document is verified. Each stream alone may fill
+/// [`MAX_DECODED_STREAM`] (a national CA's CRL can run to tens of MB); without a sum a few
+/// kilobytes of Flate bombs per stream would multiply it. The same as the reader's own total
+/// budget, [`MAX_DECODED_TOTAL`]: four full-size CRLs.
+pub const MAX_DSS_DECODED: usize = MAX_DECODED_TOTAL;
+
 /// Form fields visited while walking `/AcroForm /Fields` and `/Kids`.
 pub const MAX_FIELDS: usize = 100_000;
 
