@@ -634,6 +634,38 @@ fn tiny_objects_cost_linear_time() {
     }
 }
 
+/// A file whose chain is unusable, so it is scanned, holding a 100,000-key trailer and then
+/// `markers` `%%EOF` lines: each marker ends a scanned segment (a revision). Up to
+/// `MAX_XREF_SECTIONS` are read, in linear time and with the one trailer shared by every
+/// segment after it (not copied per segment: 4,000 copies of 100,000 entries would take
+/// gigabytes); more is `TooManyRevisions`, as for a chain.
+fn eof_markers(markers: usize) -> Vec<u8> {
+    let mut w = Pdf::new();
+    w.form("5 0 R", "").sig();
+    let keys: String = (0..100_000).map(|i| format!("/K{i} 0")).collect();
+    write!(w.buf, "trailer\n<< /Root 1 0 R {keys} >>\nstartxref\n1\n").unwrap();
+    w.buf.extend(b"%%EOF\n".repeat(markers));
+    std::mem::take(&mut w.buf)
+}
+
+#[test]
+fn scanned_eof_markers_are_bounded_revisions() {
+    let within = limits::MAX_XREF_SECTIONS - 1;
+    let bytes = eof_markers(within);
+    let doc = timed(Duration::from_secs(30), || pdf::read(&bytes).unwrap());
+    assert!(doc.recovered);
+    assert_eq!(doc.revisions.len(), within);
+    assert_eq!(doc.signatures.len(), 1);
+    assert_eq!(verify(&bytes).signatures.len(), 1);
+
+    for markers in [limits::MAX_XREF_SECTIONS + 1, 200_000] {
+        let bytes = eof_markers(markers);
+        let err = timed(Duration::from_secs(30), || pdf::read(&bytes).unwrap_err());
+        assert_eq!(err, PdfError::TooManyRevisions, "{markers} markers");
+        assert_error_report(&verify(&bytes), &err);
+    }
+}
+
 /// Claims past the entry budget: a table subsection of 10^9 entries (more than the file could
 /// hold: a lie, the chain is unusable and the file scanned), a cross-reference stream whose
 /// `/Size` is 10^9 (fewer entry bytes than announced) and one whose one-byte rows really
