@@ -12,7 +12,8 @@ pub const MAX_INDIRECTION: usize = 32;
 
 /// Cross-reference sections followed through `startxref`, `/Prev` and `/XRefStm`: one or
 /// two per revision. A national document has about ten revisions, the largest real ones a
-/// few hundred; 4096 bounds a crafted chain.
+/// few hundred; 4096 bounds a crafted chain. It bounds the `%%EOF`-terminated segments of the
+/// fallback scan too: each is a revision, and per-revision work grows with their number.
 pub const MAX_XREF_SECTIONS: usize = 4096;
 
 /// Cross-reference entries over all sections. ISO 32000-1 Annex C.2 gives 8,388,607 as the
