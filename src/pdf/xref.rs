@@ -936,7 +936,8 @@ impl<'a> Resolver<'a> {
         objects.sort_by_key(|o| o.2);
         let mut ends: Vec<(usize, usize)> = Vec::new();
         for p in memmem::find_iter(&data[..upto], b"%%EOF") {
-            // One more than the budget is kept: a missing final `%%EOF` adds none then.
+            // Past the budget already: stop, rather than list every marker of a file made of
+            // millions of them (the check after the loop counts a missing final marker too).
             if ends.len() > MAX_XREF_SECTIONS {
                 return Err(PdfError::TooManyRevisions);
             }
