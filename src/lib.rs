@@ -19,6 +19,8 @@ pub mod cache;
 pub mod cms;
 pub mod digest;
 pub mod engine;
+#[doc(hidden)]
+pub mod fuzz_targets;
 pub mod input;
 pub mod inspect;
 pub mod pdf;

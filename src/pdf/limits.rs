@@ -12,7 +12,8 @@ pub const MAX_INDIRECTION: usize = 32;
 
 /// Cross-reference sections followed through `startxref`, `/Prev` and `/XRefStm`: one or
 /// two per revision. A national document has about ten revisions, the largest real ones a
-/// few hundred; 4096 bounds a crafted chain.
+/// few hundred; 4096 bounds a crafted chain. It bounds the `%%EOF`-terminated segments of the
+/// fallback scan too: each is a revision, and per-revision work grows with their number.
 pub const MAX_XREF_SECTIONS: usize = 4096;
 
 /// Cross-reference entries over all sections. ISO 32000-1 Annex C.2 gives 8,388,607 as the
@@ -26,6 +27,13 @@ pub const MAX_DECODED_STREAM: usize = 64 << 20;
 
 /// Decoded bytes over all streams of one document: four full-size streams.
 pub const MAX_DECODED_TOTAL: usize = 256 << 20;
+
+/// Inflated bytes over all DSS streams of one document (`/Certs`, `/CRLs`, `/OCSPs`), decoded
+/// by [`super::dss_data`] and held while the document is verified. Each stream alone may fill
+/// [`MAX_DECODED_STREAM`] (a national CA's CRL can run to tens of MB); without a sum a few
+/// kilobytes of Flate bombs per stream would multiply it. The same as the reader's own total
+/// budget, [`MAX_DECODED_TOTAL`]: four full-size CRLs.
+pub const MAX_DSS_DECODED: usize = MAX_DECODED_TOTAL;
 
 /// Form fields visited while walking `/AcroForm /Fields` and `/Kids`.
 pub const MAX_FIELDS: usize = 100_000;

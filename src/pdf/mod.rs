@@ -245,7 +245,59 @@ pub fn read(data: &[u8]) -> Result<Document, PdfError> {
         .take_while(|b| b.is_ascii_digit() || **b == b'.')
         .map(|&b| char::from(b))
         .collect();
-    form::read_document(data, version)
+    form::read_document(data, version).map(dss_streams_once)
+}
+
+/// A stream listed twice in one DSS array is one stream: it is kept once, in its first place.
+/// Otherwise one stream that inflates to the per-stream budget, referred to thousands of times
+/// for six bytes each (`7 0 R `), would be decoded and held as many times.
+fn dss_streams_once(mut doc: Document) -> Document {
+    if let Some(dss) = &mut doc.dss {
+        for list in [&mut dss.certs, &mut dss.crls, &mut dss.ocsps] {
+            let mut seen = std::collections::HashSet::new();
+            list.retain(|s| seen.insert(s.object));
+        }
+    }
+    doc
+}
+
+/// The decoded DSS material of one document ([`dss_data`]).
+#[derive(Debug, Default)]
+pub struct DssData<'a> {
+    /// `/Certs` streams, decoded (borrowed from the file when unfiltered).
+    pub certs: Vec<std::borrow::Cow<'a, [u8]>>,
+    /// `/CRLs` streams, decoded.
+    pub crls: Vec<std::borrow::Cow<'a, [u8]>>,
+    /// `/OCSPs` streams, decoded.
+    pub ocsps: Vec<std::borrow::Cow<'a, [u8]>>,
+    /// Why each stream that is missing above could not be had.
+    pub refused: Vec<PdfError>,
+}
+
+/// Decodes every stream of `dss` as [`stream_data`] does, within
+/// [`limits::MAX_DSS_DECODED`] inflated bytes over all of them: the decoded material is held
+/// while the document is verified, so its sum, not only each stream, must be bounded.
+pub fn dss_data<'a>(data: &'a [u8], dss: &Dss) -> DssData<'a> {
+    let mut out = DssData::default();
+    let mut left = limits::MAX_DSS_DECODED;
+    for (streams, slot) in [
+        (&dss.certs, &mut out.certs),
+        (&dss.crls, &mut out.crls),
+        (&dss.ocsps, &mut out.ocsps),
+    ] {
+        for s in streams {
+            match stream_data_within(data, s, left.min(limits::MAX_DECODED_STREAM)) {
+                Ok(b) => {
+                    if let std::borrow::Cow::Owned(v) = &b {
+                        left -= v.len();
+                    }
+                    slot.push(b);
+                }
+                Err(e) => out.refused.push(e),
+            }
+        }
+    }
+    out
 }
 
 /// The decoded data of a DSS stream (`/Certs`, `/CRLs`, `/OCSPs` entries): unfiltered or
@@ -254,6 +306,15 @@ pub fn read(data: &[u8]) -> Result<Document, PdfError> {
 pub fn stream_data<'a>(
     data: &'a [u8],
     s: &StreamLocation,
+) -> Result<std::borrow::Cow<'a, [u8]>, PdfError> {
+    stream_data_within(data, s, limits::MAX_DECODED_STREAM)
+}
+
+/// [`stream_data`] with a decoded-size budget of `limit` bytes.
+fn stream_data_within<'a>(
+    data: &'a [u8],
+    s: &StreamLocation,
+    limit: usize,
 ) -> Result<std::borrow::Cow<'a, [u8]>, PdfError> {
     let raw = data
         .get(s.data.start..s.data.end)
@@ -264,12 +325,11 @@ pub fn stream_data<'a>(
     match s.filters.as_slice() {
         [] => Ok(std::borrow::Cow::Borrowed(raw)),
         [f] if f == "FlateDecode" || f == "Fl" => {
-            let out = inflate(raw, limits::MAX_DECODED_STREAM)
-                .map_err(|()| PdfError::Inflate { id: s.object })?;
-            if out.len() > limits::MAX_DECODED_STREAM {
+            let out = inflate(raw, limit).map_err(|()| PdfError::Inflate { id: s.object })?;
+            if out.len() > limit {
                 return Err(PdfError::DecodeBudget {
                     id: s.object,
-                    limit: limits::MAX_DECODED_STREAM,
+                    limit,
                 });
             }
             Ok(std::borrow::Cow::Owned(out))
@@ -372,5 +432,38 @@ mod inflate_tests {
                 );
             }
         }
+    }
+}
+
+/// Entry points for the fuzz targets (`fuzz/`), not part of the API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::xref::Resolver;
+
+    /// Reads the cross-reference chain of `data` (tables, streams, hybrids, `/Prev`, the
+    /// fallback scan) and then resolves every object it names as of the final revision, which
+    /// decodes every object stream referred to, all within the reader's budgets. Returns how
+    /// many objects resolved; never panics.
+    ///
+    /// At most [`super::limits::MAX_FIELDS`] objects are resolved: the reader itself never
+    /// visits more objects than that per walk, and an xref claiming millions of entries would
+    /// otherwise make each fuzz input cost seconds without reaching any new code.
+    pub fn xref_and_objstm(data: &[u8]) -> usize {
+        let Ok(mut r) = Resolver::open(data) else {
+            return 0;
+        };
+        let last = r.revision_count().saturating_sub(1);
+        let mut resolved = 0;
+        for num in r
+            .object_numbers()
+            .into_iter()
+            .take(super::limits::MAX_FIELDS)
+        {
+            let id = super::ObjectId { num, gen: 0 };
+            if let Ok(Some(_)) = r.get(id, last, 0) {
+                resolved += 1;
+            }
+        }
+        resolved
     }
 }

@@ -55,7 +55,8 @@ pub(crate) struct Section<'a> {
     pub offset: usize,
     pub kind: SectionKind,
     pub entries: HashMap<u32, Entry>,
-    pub trailer: Dictionary<'a>,
+    /// Shared: the fallback scan gives every segment after a trailer that trailer.
+    pub trailer: Rc<Dictionary<'a>>,
     /// End of the `%%EOF` marker that closes this section, and of its end-of-line.
     pub eof: Option<(usize, usize)>,
     /// Index (0-based, oldest first) of the revision the section belongs to.
@@ -159,7 +160,7 @@ impl<'a> Resolver<'a> {
                 reason: reason.to_string(),
             });
             r.recovered = true;
-            let sections = r.scan_sections(data.len());
+            let sections = r.scan_sections(data.len())?;
             if sections.iter().all(|s| s.trailer.get(b"Root").is_none()) {
                 return Err(PdfError::NoTrailer);
             }
@@ -174,7 +175,7 @@ impl<'a> Resolver<'a> {
                 .last()
                 .map(|p| p + 5 + eol_len(data, p + 5));
             if let Some(b) = boundary {
-                let mut older = r.scan_sections(b);
+                let mut older = r.scan_sections(b)?;
                 older.reverse();
                 r.sections.extend(older);
                 r.recovered = true;
@@ -348,7 +349,7 @@ impl<'a> Resolver<'a> {
                 offset: off,
                 kind: SectionKind::Table,
                 entries,
-                trailer,
+                trailer: Rc::new(trailer),
                 eof: eof_after(data, t.span.end),
                 revision: 0,
             })
@@ -363,7 +364,7 @@ impl<'a> Resolver<'a> {
                 offset: off,
                 kind: SectionKind::Stream,
                 entries,
-                trailer,
+                trailer: Rc::new(trailer),
                 eof: eof_after(data, end),
                 revision: 0,
             })
@@ -532,6 +533,14 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// Every object number the final revision's cross-reference data names (in use, free or
+    /// compressed), sorted: for the fuzzing entry point, which resolves each one.
+    pub(crate) fn object_numbers(&self) -> Vec<u32> {
+        let mut nums: Vec<u32> = self.merged.iter().flat_map(|m| m.keys().copied()).collect();
+        nums.sort_unstable();
+        nums
+    }
+
     /// Number of revisions.
     pub(crate) fn revision_count(&self) -> usize {
         self.sections.first().map_or(0, |s| s.revision + 1)
@@ -542,9 +551,9 @@ impl<'a> Resolver<'a> {
         let mut any = None;
         for s in self.sections.iter().filter(|s| s.revision == rev) {
             if s.trailer.get(b"Root").is_some() {
-                return Some(&s.trailer);
+                return Some(&*s.trailer);
             }
-            any.get_or_insert(&s.trailer);
+            any.get_or_insert(&*s.trailer);
         }
         any
     }
@@ -914,15 +923,26 @@ impl<'a> Resolver<'a> {
     /// Sections rebuilt by scanning `[0, upto)`: one pseudo-section per `%%EOF`-terminated
     /// segment, holding the objects defined in it and the last trailer (or cross-reference
     /// stream dictionary with `/Root`) seen so far. Oldest first.
-    fn scan_sections(&mut self, upto: usize) -> Vec<Section<'a>> {
+    ///
+    /// More than [`MAX_XREF_SECTIONS`] segments is [`PdfError::TooManyRevisions`], as for the
+    /// chain: each segment is a revision, and the work per revision grows with their number.
+    fn scan_sections(&mut self, upto: usize) -> Result<Vec<Section<'a>>, PdfError> {
         let data = self.data;
-        let objects: Vec<_> = scan_objects(data)
+        let mut objects: Vec<_> = scan_objects(data)
             .into_iter()
             .filter(|o| o.2 < upto)
             .collect();
-        let mut ends: Vec<(usize, usize)> = memmem::find_iter(&data[..upto], b"%%EOF")
-            .map(|p| (p + 5, p + 5 + eol_len(data, p + 5)))
-            .collect();
+        // By offset (the scan's order already), so each segment's objects are one slice.
+        objects.sort_by_key(|o| o.2);
+        let mut ends: Vec<(usize, usize)> = Vec::new();
+        for p in memmem::find_iter(&data[..upto], b"%%EOF") {
+            // Past the budget already: stop, rather than list every marker of a file made of
+            // millions of them (the check after the loop counts a missing final marker too).
+            if ends.len() > MAX_XREF_SECTIONS {
+                return Err(PdfError::TooManyRevisions);
+            }
+            ends.push((p + 5, p + 5 + eol_len(data, p + 5)));
+        }
         let last_obj = objects.iter().map(|o| o.2).max();
         if let Some(last_obj) = last_obj {
             if ends.last().is_none_or(|&(e, _)| e < last_obj) {
@@ -931,12 +951,18 @@ impl<'a> Resolver<'a> {
                     .push(Finding::MissingEof { xref_offset: upto });
             }
         }
+        if ends.len() > MAX_XREF_SECTIONS {
+            return Err(PdfError::TooManyRevisions);
+        }
         let mut sections: Vec<Section<'a>> = Vec::new();
         let mut start = 0;
-        let mut trailer: Option<Dictionary<'a>> = None;
+        let mut trailer: Option<Rc<Dictionary<'a>>> = None;
         for (rev, &(eof, end)) in ends.iter().enumerate() {
+            let from = objects.partition_point(|o| o.2 < start);
+            let to = objects.partition_point(|o| o.2 < eof);
+            let segment = &objects[from..to.max(from)];
             let mut entries = HashMap::new();
-            for &(num, gen, off) in objects.iter().filter(|o| o.2 >= start && o.2 < eof) {
+            for &(num, gen, off) in segment {
                 entries.insert(num, Entry::InFile { offset: off, gen });
             }
             for p in memmem::find_iter(&data[start..eof], b"trailer") {
@@ -947,17 +973,17 @@ impl<'a> Resolver<'a> {
                 }) = lx.parse_object(0)
                 {
                     if d.get(b"Root").is_some() {
-                        trailer = Some(d);
+                        trailer = Some(scanned_trailer(d));
                     }
                 }
             }
-            for &(num, gen, off) in objects.iter().filter(|o| o.2 >= start && o.2 < eof) {
+            for &(num, gen, off) in segment {
                 let window = &data[off..data.len().min(off + 512)];
                 if memmem::find(window, b"/XRef").is_some() {
                     if let Ok(ind) = self.parse_at(off, ObjectId { num, gen }, 0) {
                         if let Value::Dictionary(d) = ind.object.value {
                             if d.name(b"Type") == Some(b"XRef") && d.get(b"Root").is_some() {
-                                trailer = Some(d);
+                                trailer = Some(scanned_trailer(d));
                             }
                         }
                     }
@@ -973,8 +999,26 @@ impl<'a> Resolver<'a> {
             });
             start = end;
         }
-        sections
+        Ok(sections)
     }
+}
+
+/// What a scanned segment keeps of the trailer it found (or inherited): the first `/Root`, and
+/// `/Encrypt` and `/ID` for decryption, the only entries the reader reads from a scanned
+/// trailer. Every later segment shares it and each revision's walk copies it, so the rest of a
+/// hostile trailer (any number of keys) must not come along.
+fn scanned_trailer(mut d: Dictionary<'_>) -> Rc<Dictionary<'_>> {
+    let mut kept = [false; 3];
+    d.entries.retain(|(k, _)| {
+        let slot = match k.as_ref() {
+            b"Root" => 0,
+            b"Encrypt" => 1,
+            b"ID" => 2,
+            _ => return false,
+        };
+        !std::mem::replace(&mut kept[slot], true)
+    });
+    Rc::new(d)
 }
 
 /// Every `n g obj` header in the file that starts a line or follows white space:

@@ -1,0 +1,131 @@
+//! The bodies of the cargo-fuzz targets in `fuzz/`, shared with `tests/fuzz_replay.rs` so that
+//! `cargo test` replays the committed corpus and every crash artifact through exactly the code
+//! the fuzzer ran. Not part of the API: each function only drives the library and panics where
+//! the library broke a promise (for `verify`, one report of the right size).
+
+use std::sync::OnceLock;
+
+use crate::cache::Caches;
+use crate::cms;
+use crate::digest::{self, DigestAlgorithm, Request};
+use crate::pdf;
+use crate::pki::TrustStore;
+use crate::report::DocumentReport;
+use crate::revocation::{Crl, OcspResponse};
+use crate::verify::{verify_document, Context, Policy};
+
+/// `pdf::read`, then every signature's `/Contents` and `/ByteRange`: the range checks and one
+/// pass of SHA-256 over each well-formed range, compared with the naive digests.
+pub fn pdf_read(data: &[u8]) {
+    let Ok(doc) = pdf::read(data) else { return };
+    let mut requests = Vec::new();
+    for sig in &doc.signatures {
+        if let Some(c) = &sig.contents {
+            assert_eq!(c.bytes.len(), c.len, "Contents::len is bytes.len()");
+            assert!(c.span.end <= data.len(), "/Contents span inside the file");
+        }
+        if let Some(ranges) = digest::check(&doc, sig).ranges {
+            assert!(ranges.end <= data.len(), "signed ranges inside the file");
+            requests.push(Request {
+                algorithm: DigestAlgorithm::Sha256,
+                ranges,
+            });
+        }
+    }
+    let (one, _) = digest::one_pass(data, &requests);
+    let (naive, _) = digest::naive(data, &requests);
+    assert!(one
+        .iter()
+        .map(AsRef::as_ref)
+        .eq(naive.iter().map(AsRef::as_ref)));
+}
+
+/// The cross-reference chain and object streams, every object resolved.
+pub fn xref(data: &[u8]) {
+    pdf::fuzzing::xref_and_objstm(data);
+}
+
+/// `cms::parse` and, when it parses, every accessor the verifier uses: signed attributes,
+/// unsigned values (timestamp tokens parsed as CMS in turn) and the TSTInfo of any eContent.
+pub fn cms(data: &[u8]) {
+    cms_once(data, true);
+}
+
+fn cms_once(data: &[u8], nested: bool) {
+    let Ok(sd) = cms::parse(data) else { return };
+    if let Some(content) = &sd.content {
+        let _ = cms::parse_tst_info(content);
+    }
+    for si in &sd.signer_infos {
+        if let Some(set) = si.signed_attrs_to_verify() {
+            assert_eq!(
+                set.first(),
+                Some(&0x31),
+                "signed attributes re-tagged as a SET"
+            );
+        }
+        for oid in [
+            cms::oid::CONTENT_TYPE,
+            cms::oid::MESSAGE_DIGEST,
+            cms::oid::SIGNING_TIME,
+            cms::oid::SIGNING_CERTIFICATE,
+            cms::oid::SIGNING_CERTIFICATE_V2,
+            cms::oid::ALGORITHM_PROTECTION,
+            cms::oid::REVOCATION_ARCHIVAL,
+        ] {
+            let (first, n) = si.signed_attr(oid);
+            assert!(first.is_none() || n > 0, "a value without an attribute");
+            if let Some(v) = first {
+                let _ = (v.octets(), v.oid(), v.time(), v.items());
+            }
+        }
+        for token in si.unsigned_values(cms::oid::SIGNATURE_TIMESTAMP) {
+            // A token is a SignedData in turn; one level is what the verifier reads.
+            if nested {
+                cms_once(token.raw, false);
+            }
+        }
+    }
+}
+
+/// `Crl::parse` and `OcspResponse::parse` on the same bytes.
+pub fn crl_ocsp(data: &[u8]) {
+    if let Ok(crl) = Crl::parse(data) {
+        assert!(
+            crl.revoked.len() <= data.len(),
+            "no more serials than bytes"
+        );
+    }
+    if let Ok(r) = OcspResponse::parse(data) {
+        assert!(
+            r.responses.len() <= data.len(),
+            "no more responses than bytes"
+        );
+    }
+}
+
+/// The validation time of the `verify` target: the generated corpora's (2026-07-01T00:00:00Z).
+const VERIFY_AT: i64 = 1_782_864_000;
+
+/// A context without trust anchors, built once per process.
+fn context() -> &'static Context {
+    static CONTEXT: OnceLock<Context> = OnceLock::new();
+    CONTEXT.get_or_init(|| Context {
+        store: TrustStore::new(Vec::new(), Vec::new()),
+        crls: Vec::new(),
+        ocsps: Vec::new(),
+        at: VERIFY_AT,
+        policy: Policy::default(),
+    })
+}
+
+/// `verify_document` with fresh caches (so an input's outcome never depends on the inputs
+/// before it): exactly one report, of the input's size, that serialises.
+pub fn verify(data: &[u8]) -> DocumentReport {
+    let caches = Caches::new();
+    let report = verify_document("fuzz.pdf", data, context(), &caches);
+    assert_eq!(report.bytes, data.len() as u64, "the report's byte count");
+    assert_eq!(report.name, "fuzz.pdf");
+    serde_json::to_string(&report).expect("the report serialises");
+    report
+}

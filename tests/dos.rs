@@ -1,0 +1,788 @@
+//! Denial of service: one regression test per attack on the reader's work budgets
+//! (`src/pdf/limits.rs`). Each builds its hostile bytes here, asserts the specific error,
+//! finding or sub-indication, and that `verify_document` still produces the document's one
+//! report (a bulk run goes on to the next document).
+//!
+//! Already covered elsewhere, not repeated here: an object stream bomb
+//! (`tests/hostile.rs::object_stream_bomb`), 10,000-deep arrays in the signature dictionary,
+//! catalog and trailer (`deep_nesting_is_bounded`), `/Prev` loops (`prev_loop_is_detected`),
+//! `/Kids` loops (`kids_loop_is_detected`), a 96-hop reference chain
+//! (`reference_chain_is_bounded`), more sections than the budget
+//! (`xref_chain_longer_than_the_budget_is_an_error`), negative and out-of-file `/ByteRange`
+//! values and one beyond i64 through the reader (`byte_range_out_of_bounds`), and a
+//! `/ByteRange` past the end through `verify_document`
+//! (`tests/verify_hostile.rs::a_byte_range_reaching_past_the_end_is_a_format_failure_not_a_panic`).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use sigaudit::cache::Caches;
+use sigaudit::digest::{self, Coverage, RangeProblem};
+use sigaudit::pdf::{self, limits, Finding, ObjectId, PdfError};
+use sigaudit::report::{DocumentReport, Integrity};
+use sigaudit::verdict::{DocumentStatus, SubIndication};
+use sigaudit::verify::{verify_document, Context, Policy};
+
+// ---------------------------------------------------------------------------------------------
+// Building documents
+// ---------------------------------------------------------------------------------------------
+
+/// A `/Contents` value: a five-byte DER SEQUENCE and zero padding. Nothing here needs a CMS
+/// that verifies; each attack is decided before the signature value is looked at.
+const CONTENTS: &str = "<3003020100000000>";
+
+/// Room for four 20-digit numbers in `/ByteRange`, filled by [`Pdf::seal`] or set by a test.
+const RANGE_SLOT: &str = "/ByteRange [                                                                                     ]";
+
+/// A PDF written object by object, each offset remembered for the cross-reference table.
+struct Pdf {
+    buf: Vec<u8>,
+    offsets: BTreeMap<u32, usize>,
+}
+
+impl Pdf {
+    fn new() -> Self {
+        Pdf {
+            buf: b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec(),
+            offsets: BTreeMap::new(),
+        }
+    }
+
+    /// `num 0 obj body endobj`.
+    fn obj(&mut self, num: u32, body: &str) -> &mut Self {
+        self.offsets.insert(num, self.buf.len());
+        write!(self.buf, "{num} 0 obj\n{body}\nendobj\n").unwrap();
+        self
+    }
+
+    /// A stream object; `dict` must not hold `/Length`, which is written as the data's.
+    fn stream(&mut self, num: u32, dict: &str, data: &[u8]) -> &mut Self {
+        self.stream_with_length(num, dict, &data.len().to_string(), data)
+    }
+
+    /// A stream object whose `/Length` is written as `length`, whatever the data's.
+    fn stream_with_length(&mut self, num: u32, dict: &str, length: &str, data: &[u8]) -> &mut Self {
+        self.offsets.insert(num, self.buf.len());
+        write!(
+            self.buf,
+            "{num} 0 obj\n<< {dict} /Length {length} >>\nstream\n"
+        )
+        .unwrap();
+        self.buf.extend_from_slice(data);
+        self.buf.extend_from_slice(b"\nendstream\nendobj\n");
+        self
+    }
+
+    /// The catalog (1), a page tree (2), a signature field (4) whose `/V` is `v`, and
+    /// `extra` in the catalog.
+    fn form(&mut self, v: &str, extra: &str) -> &mut Self {
+        self.obj(
+            1,
+            &format!("<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] >> {extra} >>"),
+        )
+        .obj(2, "<< /Type /Pages /Kids [] /Count 0 >>")
+        .obj(4, &format!("<< /FT /Sig /T (Signature1) /V {v} >>"))
+    }
+
+    /// A signature dictionary as object 5, with the `/ByteRange` slot.
+    fn sig(&mut self) -> &mut Self {
+        self.obj(
+            5,
+            &format!(
+                "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached \
+                 {RANGE_SLOT} /Contents {CONTENTS} >>"
+            ),
+        )
+    }
+
+    /// A classic table of every object written, `trailer`, `startxref`, `%%EOF`.
+    fn table(&mut self, trailer: &str) -> Vec<u8> {
+        let at = self.buf.len();
+        let max = self.offsets.keys().max().copied().unwrap_or(0);
+        write!(self.buf, "xref\n0 {}\n0000000000 65535 f\r\n", max + 1).unwrap();
+        for n in 1..=max {
+            match self.offsets.get(&n) {
+                Some(off) => write!(self.buf, "{off:010} 00000 n\r\n").unwrap(),
+                None => self.buf.extend_from_slice(b"0000000000 00000 f\r\n"),
+            }
+        }
+        write!(
+            self.buf,
+            "trailer\n<< /Size {} /Root 1 0 R {trailer} >>\nstartxref\n{at}\n%%EOF\n",
+            max + 1
+        )
+        .unwrap();
+        std::mem::take(&mut self.buf)
+    }
+}
+
+/// Fills the `/ByteRange` slot with `[0 a b c]` bracketing `/Contents` to the end of the file.
+fn seal(mut buf: Vec<u8>) -> Vec<u8> {
+    let contents = find(&buf, CONTENTS.as_bytes());
+    let (a, b) = (contents, contents + CONTENTS.len());
+    let text = format!("0 {a} {b} {}", buf.len() - b);
+    set_range(&mut buf, &text);
+    buf
+}
+
+/// Writes `text` into the `/ByteRange` slot, padded with spaces (no offset moves).
+fn set_range(buf: &mut [u8], text: &str) {
+    let open = find(buf, b"/ByteRange [") + "/ByteRange [".len();
+    let width = RANGE_SLOT.len() - "/ByteRange [".len() - 1;
+    assert!(text.len() <= width, "{text} does not fit");
+    buf[open..open + width].copy_from_slice(format!("{text:<width$}").as_bytes());
+}
+
+/// Offset of the first occurrence of `needle`.
+fn find(hay: &[u8], needle: &[u8]) -> usize {
+    memchr::memmem::find(hay, needle)
+        .unwrap_or_else(|| panic!("{:?} not found", String::from_utf8_lossy(needle)))
+}
+
+/// zlib of `n` zero bytes: about a thousandth of `n`.
+fn zeros_deflated(n: usize) -> Vec<u8> {
+    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let chunk = vec![0u8; 1 << 20];
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(chunk.len());
+        enc.write_all(&chunk[..k]).unwrap();
+        left -= k;
+    }
+    enc.finish().unwrap()
+}
+
+fn id(num: u32) -> ObjectId {
+    ObjectId { num, gen: 0 }
+}
+
+/// `verify_document` without trust anchors at 2026-07-01: every attack here is decided before
+/// a certificate matters. Asserts the one report has the document's size.
+fn verify(bytes: &[u8]) -> DocumentReport {
+    let caches = Caches::new();
+    let ctx = Context::load(
+        &[],
+        &[],
+        &[],
+        &[],
+        sigaudit::verify::parse_rfc3339("2026-07-01T00:00:00Z").unwrap(),
+        Policy::default(),
+        &caches,
+    )
+    .unwrap();
+    let report = verify_document("dos.pdf", bytes, &ctx, &caches);
+    assert_eq!(report.bytes, bytes.len() as u64);
+    serde_json::to_string(&report).expect("the report serialises");
+    report
+}
+
+/// An `ERROR` report whose error is `err`'s message.
+fn assert_error_report(report: &DocumentReport, err: &PdfError) {
+    assert_eq!(report.status, DocumentStatus::Error, "{report:?}");
+    assert_eq!(report.error.as_deref(), Some(err.to_string().as_str()));
+    assert!(report.signatures.is_empty());
+}
+
+/// Runs `f`, asserting it took less than `limit` (a generous bound for a debug build on a
+/// shared 2-core machine: the point is that the work is bounded, not how fast it is).
+fn timed<T>(limit: Duration, f: impl FnOnce() -> T) -> T {
+    let start = Instant::now();
+    let out = f();
+    let took = start.elapsed();
+    assert!(took < limit, "took {took:?}, more than {limit:?}");
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decompression bombs
+// ---------------------------------------------------------------------------------------------
+
+/// A cross-reference stream inflating past `MAX_DECODED_STREAM` from about 65 KB.
+#[test]
+fn xref_stream_bomb_is_a_decode_budget_error() {
+    let bomb = zeros_deflated(limits::MAX_DECODED_STREAM + 1);
+    assert!(bomb.len() < 100 << 10, "{} bytes", bomb.len());
+    let mut w = Pdf::new();
+    w.form("5 0 R", "").sig();
+    let at = w.buf.len();
+    w.stream(
+        6,
+        "/Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Filter /FlateDecode",
+        &bomb,
+    );
+    write!(w.buf, "startxref\n{at}\n%%EOF\n").unwrap();
+    let bytes = w.buf;
+    let err = PdfError::DecodeBudget {
+        id: id(6),
+        limit: limits::MAX_DECODED_STREAM,
+    };
+    assert_eq!(pdf::read(&bytes).unwrap_err(), err);
+    assert_error_report(&verify(&bytes), &err);
+}
+
+/// Five object streams of 60 MiB each, one signature field in each: together they exceed
+/// `MAX_DECODED_TOTAL` (256 MiB), so the fifth one read is refused with what was left of the
+/// budget.
+#[test]
+fn object_streams_past_the_total_decode_budget() {
+    let each = 60 << 20;
+    let streams = limits::MAX_DECODED_TOTAL / each + 1;
+    let mut w = Pdf::new();
+    let fields: Vec<String> = (0..streams).map(|i| format!("{} 0 R", 10 + i)).collect();
+    w.obj(
+        1,
+        &format!(
+            "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [{}] >> >>",
+            fields.join(" ")
+        ),
+    )
+    .obj(2, "<< /Type /Pages /Kids [] /Count 0 >>");
+    for i in 0..streams {
+        // Field 10 + i in object stream 20 + i, padded with zeros (white space) to `each`.
+        let field = format!("{} 0 << /FT /Sig /T (F{i}) >>", 10 + i);
+        let mut plain = field.into_bytes();
+        plain.resize(each, 0);
+        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(&plain).unwrap();
+        let header = format!("{} 0 ", 10 + i);
+        let dict = format!(
+            "/Type /ObjStm /N 1 /First {} /Filter /FlateDecode",
+            header.len()
+        );
+        w.stream(20 + i as u32, &dict, &enc.finish().unwrap());
+    }
+    // Cross-reference stream: objects 0–2, fields 10.. compressed, streams 20.. in the file.
+    let xref_num = 20 + streams as u32;
+    let at = w.buf.len();
+    let mut rows = Vec::new();
+    let mut row = |t: u8, f2: u32, f3: u16| {
+        rows.push(t);
+        rows.extend_from_slice(&f2.to_be_bytes());
+        rows.extend_from_slice(&f3.to_be_bytes());
+    };
+    row(0, 0, 0xffff);
+    for n in 1..=2 {
+        row(1, w.offsets[&n] as u32, 0);
+    }
+    for i in 0..streams {
+        row(2, 20 + i as u32, 0);
+    }
+    for i in 0..streams {
+        row(1, w.offsets[&(20 + i as u32)] as u32, 0);
+    }
+    row(1, at as u32, 0);
+    let index = format!("[0 3 10 {streams} 20 {}]", streams + 1);
+    w.stream(
+        xref_num,
+        &format!(
+            "/Type /XRef /Size {} /W [1 4 2] /Index {index} /Root 1 0 R",
+            xref_num + 1
+        ),
+        &rows,
+    );
+    write!(w.buf, "startxref\n{at}\n%%EOF\n").unwrap();
+    let bytes = std::mem::take(&mut w.buf);
+    assert!(bytes.len() < 2 << 20, "{} bytes", bytes.len());
+
+    // What is left once the cross-reference stream and the first object streams are decoded.
+    let left = limits::MAX_DECODED_TOTAL - (streams - 1) * each - rows.len();
+    let err = PdfError::DecodeBudget {
+        id: id(20 + streams as u32 - 1),
+        limit: left,
+    };
+    assert_eq!(pdf::read(&bytes).unwrap_err(), err);
+    assert_error_report(&verify(&bytes), &err);
+}
+
+/// A DSS CRL stream inflating past `MAX_DECODED_STREAM`: `pdf::stream_data` and
+/// `pdf::dss_data` refuse it with the budget, and the document's signatures are still judged.
+#[test]
+fn dss_stream_bomb_is_refused() {
+    let bomb = zeros_deflated(limits::MAX_DECODED_STREAM + 1);
+    let mut w = Pdf::new();
+    w.form("5 0 R", "/DSS << /CRLs [7 0 R] >>").sig();
+    w.stream(7, "/Filter /FlateDecode", &bomb);
+    let bytes = seal(w.table(""));
+    let doc = pdf::read(&bytes).unwrap();
+    assert_eq!(doc.signatures.len(), 1);
+    let dss = doc.dss.as_ref().expect("the DSS is located");
+    assert_eq!(dss.crls.len(), 1);
+    let err = PdfError::DecodeBudget {
+        id: id(7),
+        limit: limits::MAX_DECODED_STREAM,
+    };
+    assert_eq!(pdf::stream_data(&bytes, &dss.crls[0]).unwrap_err(), err);
+    let decoded = pdf::dss_data(&bytes, dss);
+    assert!(decoded.crls.is_empty());
+    assert_eq!(decoded.refused, vec![err]);
+    let report = verify(&bytes);
+    assert_eq!(report.signatures.len(), 1);
+    // The signature is judged on its own (its CMS is not a SignedData), not lost to the DSS.
+    assert_eq!(
+        report.signatures[0].sub_indication,
+        Some(SubIndication::FormatFailure)
+    );
+}
+
+/// One 1 MiB DSS stream referred to 10,000 times (six bytes each): located once, so it is
+/// decoded and held once, not 10,000 times.
+#[test]
+fn dss_stream_listed_many_times_is_decoded_once() {
+    let refs = "7 0 R ".repeat(10_000);
+    let mut w = Pdf::new();
+    w.form(
+        "5 0 R",
+        &format!("/DSS << /CRLs [{refs}] /OCSPs [7 0 R 7 0 R] >>"),
+    )
+    .sig();
+    w.stream(7, "/Filter /FlateDecode", &zeros_deflated(1 << 20));
+    let bytes = seal(w.table(""));
+    let doc = pdf::read(&bytes).unwrap();
+    let dss = doc.dss.as_ref().unwrap();
+    assert_eq!(dss.crls.len(), 1);
+    assert_eq!(dss.crls[0].object, id(7));
+    assert_eq!(dss.ocsps.len(), 1);
+    let decoded = pdf::dss_data(&bytes, dss);
+    assert_eq!(decoded.crls.len(), 1);
+    assert_eq!(decoded.crls[0].len(), 1 << 20);
+    assert_eq!(verify(&bytes).signatures.len(), 1);
+}
+
+/// Five distinct DSS streams of 60 MiB each: within the per-stream budget, but together past
+/// `MAX_DSS_DECODED` (256 MiB), so the fifth is refused with what was left.
+#[test]
+fn dss_streams_past_the_total_budget_are_refused() {
+    let each = 60 << 20;
+    let streams = limits::MAX_DSS_DECODED / each + 1;
+    let bomb = zeros_deflated(each);
+    let refs: Vec<String> = (0..streams).map(|i| format!("{} 0 R", 10 + i)).collect();
+    let mut w = Pdf::new();
+    w.form("5 0 R", &format!("/DSS << /CRLs [{}] >>", refs.join(" ")))
+        .sig();
+    for i in 0..streams {
+        w.stream(10 + i as u32, "/Filter /FlateDecode", &bomb);
+    }
+    let bytes = seal(w.table(""));
+    let doc = pdf::read(&bytes).unwrap();
+    let decoded = pdf::dss_data(&bytes, doc.dss.as_ref().unwrap());
+    assert_eq!(decoded.crls.len(), streams - 1);
+    assert_eq!(
+        decoded.refused,
+        vec![PdfError::DecodeBudget {
+            id: id(10 + streams as u32 - 1),
+            limit: limits::MAX_DSS_DECODED - (streams - 1) * each,
+        }]
+    );
+    drop(decoded);
+    assert_eq!(verify(&bytes).signatures.len(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deep nesting
+// ---------------------------------------------------------------------------------------------
+
+/// 100,000-deep arrays and dictionaries: the parser stops at `MAX_NESTING` (no stack
+/// overflow), the signature dictionary holding them is reported and the report produced.
+#[test]
+fn nesting_100k_deep_is_cut_at_the_budget() {
+    const DEPTH: usize = 100_000;
+    let arrays = format!("{}{}", "[".repeat(DEPTH), "]".repeat(DEPTH));
+    let dicts = format!("{}{}", "<</A".repeat(DEPTH), ">>".repeat(DEPTH));
+    for deep in [arrays, dicts] {
+        let mut w = Pdf::new();
+        w.form("5 0 R", "");
+        w.obj(
+            5,
+            &format!("<< /Type /Sig {RANGE_SLOT} /Contents {CONTENTS} /Deep {deep} >>"),
+        );
+        let bytes = seal(w.table(""));
+        let first = find(&bytes, b"/Deep ") + "/Deep ".len();
+        let step = if deep.starts_with('[') {
+            1
+        } else {
+            "<</A".len()
+        };
+        let doc = timed(Duration::from_secs(10), || pdf::read(&bytes).unwrap());
+        assert!(doc.signatures.is_empty());
+        let nesting = PdfError::NestingTooDeep {
+            offset: first + limits::MAX_NESTING * step,
+        };
+        assert_eq!(
+            doc.findings[0],
+            Finding::BadSignatureField {
+                field: "Signature1".into(),
+                reason: nesting.to_string(),
+            }
+        );
+        let report = verify(&bytes);
+        assert!(report.signatures.is_empty());
+        assert_eq!(report.status, DocumentStatus::Indeterminate, "{report:?}");
+    }
+
+    // In the trailer: the file has no usable trailer, an ERROR report.
+    let deep = format!("/Deep {}{}", "[".repeat(DEPTH), "]".repeat(DEPTH));
+    let mut w = Pdf::new();
+    w.form("5 0 R", "").sig();
+    let bytes = seal(w.table(&deep));
+    let first = find(&bytes, b"/Deep [") + "/Deep ".len();
+    let err = PdfError::NestingTooDeep {
+        offset: first + limits::MAX_NESTING,
+    };
+    assert_eq!(pdf::read(&bytes).unwrap_err(), err);
+    assert_error_report(&verify(&bytes), &err);
+}
+
+/// A `/Contents` whose BER nests 100,000 constructed indefinite-length elements: the CMS
+/// parser's nesting budget (asn1-rs, 50 levels) refuses it, a format failure.
+#[test]
+fn cms_nested_100k_deep_is_a_format_failure() {
+    let mut der = Vec::new();
+    for _ in 0..100_000 {
+        der.extend_from_slice(&[0x30, 0x80]);
+    }
+    der.extend(std::iter::repeat_n(0u8, 200_000));
+    let hex: String = der.iter().map(|b| format!("{b:02X}")).collect();
+    assert!(sigaudit::cms::parse(&der).is_err());
+    let mut w = Pdf::new();
+    w.form("5 0 R", "");
+    w.obj(
+        5,
+        &format!("<< /Type /Sig /SubFilter /adbe.pkcs7.detached {RANGE_SLOT} /Contents <{hex}> >>"),
+    );
+    let mut bytes = w.table("");
+    let start = find(&bytes, b"/Contents <") + "/Contents ".len();
+    let end = start + hex.len() + 2;
+    let text = format!("0 {start} {end} {}", bytes.len() - end);
+    set_range(&mut bytes, &text);
+    let report = timed(Duration::from_secs(10), || verify(&bytes));
+    assert_eq!(report.signatures.len(), 1);
+    let s = &report.signatures[0];
+    assert_eq!(s.integrity, Integrity::Malformed);
+    assert_eq!(s.sub_indication, Some(SubIndication::FormatFailure));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reference loops
+// ---------------------------------------------------------------------------------------------
+
+/// `/V 5 0 R` where object 5 is `6 0 R` and 6 is `5 0 R`: followed `MAX_INDIRECTION` times,
+/// then the field is reported; a catalog that is such a loop is an error.
+#[test]
+fn reference_loops_are_cut_at_the_indirection_budget() {
+    let mut w = Pdf::new();
+    w.form("5 0 R", "").obj(5, "6 0 R").obj(6, "5 0 R");
+    let bytes = w.table("");
+    let doc = pdf::read(&bytes).unwrap();
+    assert!(doc.signatures.is_empty());
+    assert_eq!(
+        doc.findings,
+        vec![Finding::BadSignatureField {
+            field: "Signature1".into(),
+            reason: PdfError::IndirectionTooDeep { id: id(5) }.to_string(),
+        }]
+    );
+    let report = verify(&bytes);
+    assert!(report.signatures.is_empty());
+
+    // /Root 7 0 R → 8 0 R → 7 0 R.
+    let mut w = Pdf::new();
+    w.form("5 0 R", "").sig().obj(7, "8 0 R").obj(8, "7 0 R");
+    let mut bytes = w.table("");
+    let root = find(&bytes, b"/Root 1 0 R");
+    bytes[root..root + 11].copy_from_slice(b"/Root 7 0 R");
+    let err = PdfError::IndirectionTooDeep { id: id(7) };
+    assert_eq!(pdf::read(&bytes).unwrap_err(), err);
+    assert_error_report(&verify(&bytes), &err);
+}
+
+/// Two streams whose `/Length` refers to each other: resolving one length parses the other
+/// stream, whose length parses the first…: cut at the indirection budget, and the stream's end
+/// found by `endstream` instead (a finding).
+#[test]
+fn stream_length_reference_loop_is_bounded() {
+    let mut w = Pdf::new();
+    w.form("5 0 R", "/DSS << /CRLs [7 0 R 8 0 R] >>").sig();
+    w.stream_with_length(7, "", "8 0 R", b"crl one");
+    w.stream_with_length(8, "", "7 0 R", b"crl two");
+    let bytes = seal(w.table(""));
+    let doc = timed(Duration::from_secs(10), || pdf::read(&bytes).unwrap());
+    assert_eq!(doc.signatures.len(), 1);
+    // The DSS is lost (its streams cannot be delimited), the signatures are not.
+    assert!(doc.dss.is_none());
+    let chain = PdfError::IndirectionTooDeep { id: id(8) }.to_string();
+    assert_eq!(doc.findings, vec![Finding::BadDss { reason: chain }]);
+    assert_eq!(verify(&bytes).signatures.len(), 1);
+}
+
+/// `/Parent` is never followed (fields are walked down from `/Fields` through `/Kids`), so a
+/// `/Parent` loop costs nothing and the signature is found.
+#[test]
+fn parent_loop_is_not_followed() {
+    // Field 4 is its own /Parent, and its kid's /Parent loops back to it.
+    let mut w = Pdf::new();
+    w.form("5 0 R /Parent 4 0 R /Kids [6 0 R]", "")
+        .sig()
+        .obj(6, "<< /Parent 4 0 R /Kids [] >>");
+    let bytes = seal(w.table(""));
+    let doc = pdf::read(&bytes).unwrap();
+    assert_eq!(doc.signatures.len(), 1, "{:#?}", doc.findings);
+    assert_eq!(doc.signatures[0].object, Some(id(5)));
+    assert_eq!(verify(&bytes).signatures.len(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Huge /Length
+// ---------------------------------------------------------------------------------------------
+
+/// `/Length 99999999999999999999` (beyond i64) and a length past the end of the file, on the
+/// cross-reference stream itself: the stream's end is found by `endstream`, reported as a
+/// finding, and the document read as if the length were right.
+#[test]
+fn huge_stream_length_is_a_finding() {
+    for length in ["99999999999999999999", "9223372036854775807", "4000000"] {
+        let mut w = Pdf::new();
+        w.form("5 0 R", "").sig();
+        let at = w.buf.len();
+        let mut rows = vec![0u8, 0, 0, 0, 0xff];
+        for n in 1..=5 {
+            let off = w.offsets.get(&n).copied().unwrap_or(0) as u32;
+            rows.push(u8::from(off != 0));
+            rows.extend_from_slice(&off.to_be_bytes());
+        }
+        rows.push(1);
+        rows.extend_from_slice(&(at as u32).to_be_bytes());
+        w.stream_with_length(
+            6,
+            "/Type /XRef /Size 7 /W [1 4 0] /Root 1 0 R",
+            length,
+            &rows,
+        );
+        write!(w.buf, "startxref\n{at}\n%%EOF\n").unwrap();
+        let bytes = seal(std::mem::take(&mut w.buf));
+        assert!(bytes.len() < 4_000_000);
+        let doc = pdf::read(&bytes).unwrap();
+        assert!(!doc.recovered, "/Length {length}");
+        assert_eq!(
+            doc.findings,
+            vec![Finding::StreamLength {
+                object: "6 0 R".into()
+            }],
+            "/Length {length}"
+        );
+        assert_eq!(doc.signatures.len(), 1, "/Length {length}");
+        let check = digest::check(&doc, &doc.signatures[0]);
+        assert_eq!(check.coverage, Coverage::EntireFile, "/Length {length}");
+        assert_eq!(verify(&bytes).signatures.len(), 1);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Millions of tiny objects
+// ---------------------------------------------------------------------------------------------
+
+/// `count` objects `n 0 obj null endobj` (numbers 6…) after a signed form, and a classic
+/// table naming all of them when `with_table`, else a `startxref` pointing nowhere (so the
+/// fallback scan finds them).
+fn many_objects(count: u32, with_table: bool) -> Vec<u8> {
+    let mut w = Pdf::new();
+    w.form("5 0 R", "").sig();
+    w.buf.reserve(count as usize * 40);
+    for n in 6..6 + count {
+        w.offsets.insert(n, w.buf.len());
+        writeln!(w.buf, "{n} 0 obj null endobj").unwrap();
+    }
+    if with_table {
+        seal(w.table(""))
+    } else {
+        w.buf
+            .extend_from_slice(b"trailer\n<< /Root 1 0 R >>\nstartxref\n1\n%%EOF\n");
+        seal(std::mem::take(&mut w.buf))
+    }
+}
+
+/// Hundreds of thousands of tiny objects with a table claiming them, then the same without a
+/// usable table (the fallback scan): both are within the entry budgets (`MAX_XREF_ENTRIES`,
+/// `MAX_SCANNED_OBJECTS`), so what must hold is that the work per object is constant. Four
+/// times the objects may cost at most ten times the time (quadratic work would be sixteen),
+/// and every read produces the signature and the report.
+///
+/// The sizes are the smallest that measure well in a debug build: two million objects (an
+/// 84 MB file with its table) take about 9 s through the table and 15 s through the scan in a
+/// debug build on a 2-core machine, too long for the suite.
+#[test]
+fn tiny_objects_cost_linear_time() {
+    const N: u32 = 50_000;
+    for with_table in [true, false] {
+        let mut took = Vec::new();
+        for count in [N, 4 * N] {
+            let bytes = many_objects(count, with_table);
+            let start = Instant::now();
+            let doc = pdf::read(&bytes).unwrap();
+            took.push(start.elapsed());
+            assert_eq!(doc.signatures.len(), 1, "table: {with_table}");
+            assert_eq!(doc.recovered, !with_table);
+            assert_eq!(verify(&bytes).signatures.len(), 1);
+        }
+        assert!(
+            took[1] < took[0] * 10,
+            "table: {with_table}: {:?} for {N} objects, {:?} for {}",
+            took[0],
+            took[1],
+            4 * N
+        );
+    }
+}
+
+/// A file whose chain is unusable, so it is scanned, holding a 100,000-key trailer and then
+/// `markers` `%%EOF` lines: each marker ends a scanned segment (a revision). Up to
+/// `MAX_XREF_SECTIONS` are read, in linear time and with the one trailer shared by every
+/// segment after it (not copied per segment: 4,000 copies of 100,000 entries would take
+/// gigabytes); more is `TooManyRevisions`, as for a chain.
+fn eof_markers(markers: usize) -> Vec<u8> {
+    let mut w = Pdf::new();
+    w.form("5 0 R", "").sig();
+    let keys: String = (0..100_000).map(|i| format!("/K{i} 0")).collect();
+    write!(w.buf, "trailer\n<< /Root 1 0 R {keys} >>\nstartxref\n1\n").unwrap();
+    w.buf.extend(b"%%EOF\n".repeat(markers));
+    std::mem::take(&mut w.buf)
+}
+
+/// Thousands of `%%EOF` markers in a scanned file: see [`eof_markers`].
+#[test]
+fn scanned_eof_markers_are_bounded_revisions() {
+    let within = limits::MAX_XREF_SECTIONS - 1;
+    let bytes = eof_markers(within);
+    let doc = timed(Duration::from_secs(30), || pdf::read(&bytes).unwrap());
+    assert!(doc.recovered);
+    assert_eq!(doc.revisions.len(), within);
+    assert_eq!(doc.signatures.len(), 1);
+    assert_eq!(verify(&bytes).signatures.len(), 1);
+
+    for markers in [limits::MAX_XREF_SECTIONS + 1, 200_000] {
+        let bytes = eof_markers(markers);
+        let err = timed(Duration::from_secs(30), || pdf::read(&bytes).unwrap_err());
+        assert_eq!(err, PdfError::TooManyRevisions, "{markers} markers");
+        assert_error_report(&verify(&bytes), &err);
+    }
+}
+
+/// Claims past the entry budget: a table subsection of 10^9 entries (more than the file could
+/// hold: a lie, the chain is unusable and the file scanned), a cross-reference stream whose
+/// `/Size` is 10^9 (fewer entry bytes than announced) and one whose one-byte rows really
+/// number `MAX_XREF_ENTRIES + 1` (from a few KB of Flate data: `TooManyObjects`).
+#[test]
+fn xref_size_of_a_billion_is_refused() {
+    // Classic table claiming 10^9 entries.
+    let mut w = Pdf::new();
+    w.form("5 0 R", "").sig();
+    let mut bytes = w.table("");
+    let head = find(&bytes, b"xref\n0 6\n");
+    let tail = bytes.split_off(head + "xref\n0 6\n".len());
+    bytes.truncate(head);
+    // startxref still names the table: only what follows its `xref` keyword grows.
+    bytes.extend_from_slice(b"xref\n0 1000000000\n");
+    bytes.extend_from_slice(&tail);
+    let bytes = seal(bytes);
+    let doc = pdf::read(&bytes).unwrap();
+    assert!(doc.recovered);
+    assert!(
+        matches!(&doc.findings[0], Finding::FallbackScan { reason } if reason.contains("claims 1000000000 entries")),
+        "{:#?}",
+        doc.findings
+    );
+    assert_eq!(doc.signatures.len(), 1);
+    assert_eq!(verify(&bytes).signatures.len(), 1);
+
+    // Cross-reference stream with /Size 10^9 and no /Index.
+    let mut w = Pdf::new();
+    w.form("5 0 R", "").sig();
+    let at = w.buf.len();
+    w.stream(
+        6,
+        "/Type /XRef /Size 1000000000 /W [1 4 0] /Root 1 0 R",
+        &[0; 35],
+    );
+    write!(w.buf, "startxref\n{at}\n%%EOF\n").unwrap();
+    let bytes = seal(std::mem::take(&mut w.buf));
+    let doc = pdf::read(&bytes).unwrap();
+    assert!(doc.recovered);
+    assert!(
+        matches!(&doc.findings[0], Finding::FallbackScan { reason } if reason.contains("fewer entry bytes than /Index announces")),
+        "{:#?}",
+        doc.findings
+    );
+    assert_eq!(verify(&bytes).signatures.len(), 1);
+
+    // One-byte rows (/W [0 1 0]), MAX_XREF_ENTRIES + 1 of them, deflated.
+    let rows = limits::MAX_XREF_ENTRIES + 1;
+    let packed = zeros_deflated(rows);
+    assert!(packed.len() < 16 << 10);
+    let mut w = Pdf::new();
+    w.form("5 0 R", "").sig();
+    let at = w.buf.len();
+    w.stream(
+        6,
+        &format!("/Type /XRef /Size {rows} /W [0 1 0] /Root 1 0 R /Filter /FlateDecode"),
+        &packed,
+    );
+    write!(w.buf, "startxref\n{at}\n%%EOF\n").unwrap();
+    let bytes = seal(std::mem::take(&mut w.buf));
+    let err = timed(Duration::from_secs(10), || pdf::read(&bytes).unwrap_err());
+    assert_eq!(err, PdfError::TooManyObjects);
+    assert_error_report(&verify(&bytes), &err);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gigantic /ByteRange values
+// ---------------------------------------------------------------------------------------------
+
+/// `/ByteRange` values beyond i64 (u64::MAX), negative, and i64::MAX values whose sums pass
+/// usize: through `pdf::read`, `digest::check` and `verify_document`, each is an unusable range
+/// (no signed ranges, so nothing is hashed) and a format failure, never an allocation or a
+/// panic.
+#[test]
+fn gigantic_byte_range_values_are_unusable_ranges() {
+    let max = i64::MAX;
+    let cases: [(String, RangeProblem); 5] = [
+        (
+            "0 18446744073709551615 18446744073709551615 1".into(),
+            RangeProblem::Missing,
+        ),
+        (format!("0 {max} {max} {max}"), RangeProblem::OutOfBounds),
+        (format!("0 1 {max} {max}"), RangeProblem::OutOfBounds),
+        ("0 -1 -9223372036854775808 1".into(), RangeProblem::Negative),
+        (format!("{max} {max} 0 1"), RangeProblem::NotFromStart),
+    ];
+    let mut w = Pdf::new();
+    w.form("5 0 R", "").sig();
+    let base = seal(w.table(""));
+    for (text, problem) in cases {
+        let mut bytes = base.clone();
+        set_range(&mut bytes, &text);
+        let doc = pdf::read(&bytes).unwrap();
+        assert_eq!(doc.signatures.len(), 1, "[{text}]");
+        let check = digest::check(&doc, &doc.signatures[0]);
+        assert!(
+            check.problems.contains(&problem),
+            "[{text}]: {:?}",
+            check.problems
+        );
+        assert_eq!(check.coverage, Coverage::Unclear);
+        assert_eq!(check.ranges, None);
+        assert_eq!(check.signed_end, None);
+        let report = verify(&bytes);
+        let s = &report.signatures[0];
+        assert_eq!(s.integrity, Integrity::Malformed, "[{text}]");
+        assert_eq!(s.sub_indication, Some(SubIndication::FormatFailure));
+        assert!(
+            s.reason
+                .as_deref()
+                .unwrap()
+                .starts_with("unusable /ByteRange"),
+            "[{text}]: {:?}",
+            s.reason
+        );
+        assert_eq!(report.status, DocumentStatus::TotalFailed);
+    }
+}
