@@ -192,27 +192,17 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
     let (digests, _) = digest::one_pass(data, &requests);
 
     // Document security store material (ETSI EN 319 142-1, 5.4.2).
+    // Decoded within one budget over all of the document's DSS streams
+    // (`limits::MAX_DSS_DECODED`); a refused stream is validation material the document does
+    // not get, which the revocation and path checks then report as missing.
     let mut dss_certs: Vec<Cert> = Vec::new();
     let mut dss_crls: Vec<Cow<'_, [u8]>> = Vec::new();
     let mut dss_ocsps: Vec<Cow<'_, [u8]>> = Vec::new();
     if let Some(dss) = &doc.dss {
-        for s in &dss.certs {
-            if let Ok(b) = pdf::stream_data(data, s) {
-                if let Some(c) = caches.certificate(&b) {
-                    dss_certs.push(c);
-                }
-            }
-        }
-        dss_crls.extend(
-            dss.crls
-                .iter()
-                .filter_map(|s| pdf::stream_data(data, s).ok()),
-        );
-        dss_ocsps.extend(
-            dss.ocsps
-                .iter()
-                .filter_map(|s| pdf::stream_data(data, s).ok()),
-        );
+        let d = pdf::dss_data(data, dss);
+        dss_certs.extend(d.certs.iter().filter_map(|b| caches.certificate(b)));
+        dss_crls = d.crls;
+        dss_ocsps = d.ocsps;
     }
 
     let mut base_sources = Sources::default();

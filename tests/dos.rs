@@ -786,3 +786,111 @@ fn gigantic_byte_range_values_are_unusable_ranges() {
         assert_eq!(report.status, DocumentStatus::TotalFailed);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Revisions and the change analysis
+// ---------------------------------------------------------------------------------------------
+
+/// Appends an update made of `objects` (number, body) with a table listing them, `/Prev` the
+/// previous table.
+fn append_update(buf: &mut Vec<u8>, prev: &mut usize, size: u32, objects: &[(u32, String)]) {
+    let mut offsets = Vec::new();
+    for (n, body) in objects {
+        offsets.push((*n, buf.len()));
+        write!(buf, "{n} 0 obj\n{body}\nendobj\n").unwrap();
+    }
+    let at = buf.len();
+    buf.extend_from_slice(b"xref\n0 1\n0000000000 65535 f\r\n");
+    for (n, off) in offsets {
+        write!(buf, "{n} 1\n{off:010} 00000 n\r\n").unwrap();
+    }
+    write!(
+        buf,
+        "trailer\n<< /Size {size} /Root 1 0 R /Prev {prev} >>\nstartxref\n{at}\n%%EOF\n"
+    )
+    .unwrap();
+    *prev = at;
+}
+
+#[test]
+fn thousands_of_revisions_sharing_a_huge_catalog_are_bounded() {
+    // A 20,000-key catalog, then 1,000 empty updates: each earlier revision's form walk used
+    // to copy the whole catalog (and trailer); now its entries are charged to the field
+    // budget shared by those walks.
+    let keys: String = (0..20_000).map(|i| format!("/K{i} {i} ")).collect();
+    let mut pdf = Pdf::new();
+    pdf.form("5 0 R", &keys).sig();
+    let mut buf = pdf.table("");
+    let mut prev = memchr::memmem::rfind(&buf, b"xref\n").unwrap();
+    for _ in 0..1_000 {
+        append_update(&mut buf, &mut prev, 6, &[]);
+    }
+    let doc = timed(Duration::from_secs(8), || pdf::read(&buf)).expect("reads");
+    assert_eq!(doc.revisions.len(), 1_001);
+    assert!(doc.findings.iter().any(|f| matches!(
+        f,
+        Finding::FindingsTruncated { of, .. } if of == "superseded_signature"
+    )));
+    let report = timed(Duration::from_secs(8), || verify(&buf));
+    assert_eq!(report.signatures.len(), 1);
+}
+
+#[test]
+fn thousands_of_overwritten_appearances_stay_within_the_lookup_budget() {
+    // One update signs 2,000 signature fields and overwrites each one's appearance: finding
+    // what else uses an appearance scans the signed bytes, so past the budget an overwritten
+    // appearance is judged shared (forbidden), not scanned.
+    const N: u32 = 2_000;
+    let mut pdf = Pdf::new();
+    let fields: String = (0..N).map(|i| format!("{} 0 R ", 10 + 2 * i)).collect();
+    pdf.obj(
+        1,
+        &format!("<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [{fields}] >> >>"),
+    )
+    .obj(2, "<< /Type /Pages /Kids [] /Count 0 >>");
+    for i in 0..N {
+        let (f, ap) = (10 + 2 * i, 11 + 2 * i);
+        pdf.obj(
+            f,
+            &format!(
+                "<< /FT /Sig /T (S{i}) /Type /Annot /Subtype /Widget /Rect [0 0 1 1] \
+                 /AP << /N {ap} 0 R >> >>"
+            ),
+        );
+        pdf.stream(ap, "/Type /XObject /Subtype /Form /BBox [0 0 1 1]", b"0 g");
+    }
+    let mut buf = pdf.table("");
+    let mut prev = memchr::memmem::rfind(&buf, b"xref\n").unwrap();
+    let size = 10 + 2 * N + 1;
+    let mut objects = vec![(
+        size,
+        "<< /Type /Sig /ByteRange [0 1 2 3] /Contents <30030201> >>".to_string(),
+    )];
+    for i in 0..N {
+        let (f, ap) = (10 + 2 * i, 11 + 2 * i);
+        objects.push((
+            f,
+            format!(
+                "<< /FT /Sig /T (S{i}) /Type /Annot /Subtype /Widget /Rect [0 0 1 1] \
+                 /AP << /N {ap} 0 R >> /V {size} 0 R >>"
+            ),
+        ));
+        objects.push((
+            ap,
+            "<< /Type /XObject /Subtype /Form /BBox [0 0 1 1] /Length 3 >>\nstream\n1 g\nendstream"
+                .to_string(),
+        ));
+    }
+    append_update(&mut buf, &mut prev, size + 1, &objects);
+    let doc = timed(Duration::from_secs(20), || pdf::read(&buf)).expect("reads");
+    let (m, findings) = pdf::evaluate(&doc, 1);
+    assert_eq!(m, sigaudit::verdict::Modifications::Forbidden);
+    let f = findings
+        .iter()
+        .find(|f| f.detail.contains("analysis budget"))
+        .expect("the budget is named");
+    assert_eq!(f.kind, pdf::FindingKind::ShadowReplace);
+    // Within the budget the appearances were checked and found unshared: exactly the ones
+    // past it are forbidden.
+    assert_eq!(f.objects.len(), N as usize - limits::MAX_CHANGE_LOOKUPS);
+}

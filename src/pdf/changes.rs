@@ -176,6 +176,7 @@ const MAX_EMPTINESS_PROBE: usize = 64 << 10;
 pub(super) fn analyse<'a>(r: &mut Resolver<'a>, revisions: &[Revision]) -> Vec<RevisionDiff> {
     let data = r.data;
     let mut out = Vec::new();
+    let mut lookups_left = super::limits::MAX_CHANGE_LOOKUPS;
     for i in 1..revisions.len() {
         let mut changes = Vec::new();
         let mut settled: HashSet<u32> = HashSet::new();
@@ -195,7 +196,10 @@ pub(super) fn analyse<'a>(r: &mut Resolver<'a>, revisions: &[Revision]) -> Vec<R
             .copied()
             .filter(|n| !settled.contains(n))
             .collect();
-        let mut ctx = Pass::default();
+        let mut ctx = Pass {
+            lookups_left,
+            ..Pass::default()
+        };
         let mut pending = Vec::new();
         for num in replaced {
             match classify(r, num, i, &mut ctx) {
@@ -207,10 +211,11 @@ pub(super) fn analyse<'a>(r: &mut Resolver<'a>, revisions: &[Revision]) -> Vec<R
         // Appearance streams last: whether one belongs to a field filled in this revision
         // is known once every field is classified.
         for num in pending {
-            if let Some(c) = classify_xobject(r, num, i, &ctx) {
+            if let Some(c) = classify_xobject(r, num, i, &mut ctx) {
                 changes.push(c);
             }
         }
+        lookups_left = ctx.lookups_left;
         out.push(RevisionDiff {
             revision: rev.index,
             changes,
@@ -394,6 +399,8 @@ struct Pass {
     widgets: HashSet<u32>,
     /// Their indirect `/AP` dictionaries: they may too, if nothing else references them.
     ap_dicts: HashSet<u32>,
+    /// What is left of [`super::limits::MAX_CHANGE_LOOKUPS`] for the document.
+    lookups_left: usize,
 }
 
 fn dict<'o, 'a>(o: &'o Object<'a>) -> Option<&'o Dictionary<'a>> {
@@ -576,6 +583,7 @@ fn classify<'a>(
     let Some(d) = dict(&new.object).cloned() else {
         return Ok(classify_array(
             r,
+            ctx,
             num,
             i,
             &new.object,
@@ -662,12 +670,12 @@ fn classify<'a>(
         return Ok(change(num, ChangeClass::Metadata, "structure tree"));
     }
     if d.get(b"Fields").is_some() && ty.as_deref() != Some(b"Catalog") {
-        return Ok(acroform(r, num, i, Some(&d), old_dict.as_ref()));
+        return Ok(acroform(r, ctx, num, i, Some(&d), old_dict.as_ref()));
     }
     match ty.as_deref() {
-        Some(b"Catalog") => return Ok(catalog(r, num, i, &d, old_dict.as_ref())),
+        Some(b"Catalog") => return Ok(catalog(r, ctx, num, i, &d, old_dict.as_ref())),
         Some(b"Pages") => return Ok(pages(r, num, i, &d, old_dict.as_ref())),
-        Some(b"Page") => return Ok(page(r, num, i, &d, old_dict.as_ref())),
+        Some(b"Page") => return Ok(page(r, ctx, num, i, &d, old_dict.as_ref())),
         Some(b"Font" | b"FontDescriptor" | b"Encoding" | b"CMap") => {
             return Ok(forbidden(
                 num,
@@ -780,6 +788,7 @@ fn same_dicts(a: &Dictionary<'_>, b: &Dictionary<'_>) -> bool {
 /// An indirect array (or other non-dictionary object) replaced.
 fn classify_array<'a>(
     r: &mut Resolver<'a>,
+    ctx: &mut Pass,
     num: u32,
     i: usize,
     new: &Object<'a>,
@@ -817,12 +826,13 @@ fn classify_array<'a>(
         .filter(|x| !old_refs.contains(x))
         .copied()
         .collect();
-    added_elements(r, num, i, &added, "array")
+    added_elements(r, ctx, num, i, &added, "array")
 }
 
 /// Judges the references an array gains.
 fn added_elements<'a>(
     r: &mut Resolver<'a>,
+    ctx: &mut Pass,
     num: u32,
     i: usize,
     added: &[ObjectId],
@@ -847,7 +857,11 @@ fn added_elements<'a>(
                 let ft = field_type(r, d, i);
                 let orphan_widget = ft.is_none()
                     && d.name(b"Subtype") == Some(b"Widget")
-                    && signing_widget(r, *id, i);
+                    && ctx.lookups_left > 0
+                    && {
+                        ctx.lookups_left -= 1;
+                        signing_widget(r, *id, i)
+                    };
                 if ft.as_deref() == Some(b"Sig") || orphan_widget {
                     change(num, ChangeClass::Signing, "signature field added")
                 } else {
@@ -968,6 +982,7 @@ fn dss_array<'a>(r: &mut Resolver<'a>, num: u32, i: usize) -> bool {
 
 fn catalog<'a>(
     r: &mut Resolver<'a>,
+    ctx: &mut Pass,
     num: u32,
     i: usize,
     d: &Dictionary<'a>,
@@ -997,8 +1012,14 @@ fn catalog<'a>(
                 return forbidden(num, FindingKind::IncrementalSaving, "form removed");
             };
             if let Some(nd) = n.as_dict() {
-                if let Some(c) = acroform(r, num, i, Some(nd), o.as_ref().and_then(|o| o.as_dict()))
-                {
+                if let Some(c) = acroform(
+                    r,
+                    ctx,
+                    num,
+                    i,
+                    Some(nd),
+                    o.as_ref().and_then(|o| o.as_dict()),
+                ) {
                     if matches!(
                         c.class,
                         ChangeClass::Forbidden { .. } | ChangeClass::Annotation
@@ -1044,6 +1065,7 @@ fn catalog<'a>(
 
 fn acroform<'a>(
     r: &mut Resolver<'a>,
+    ctx: &mut Pass,
     num: u32,
     i: usize,
     d: Option<&Dictionary<'a>>,
@@ -1072,7 +1094,7 @@ fn acroform<'a>(
     if added.is_empty() {
         return change(num, ChangeClass::Signing, "form dictionary updated");
     }
-    added_elements(r, num, i, &added, "form")
+    added_elements(r, ctx, num, i, &added, "form")
 }
 
 fn pages<'a>(
@@ -1112,6 +1134,7 @@ fn pages<'a>(
 
 fn page<'a>(
     r: &mut Resolver<'a>,
+    ctx: &mut Pass,
     num: u32,
     i: usize,
     d: &Dictionary<'a>,
@@ -1184,7 +1207,7 @@ fn page<'a>(
             .filter(|x| !old_a.contains(x))
             .copied()
             .collect();
-        return added_elements(r, num, i, &added, "page");
+        return added_elements(r, ctx, num, i, &added, "page");
     }
     change(
         num,
@@ -1378,7 +1401,12 @@ fn field_or_annotation<'a>(
 
 /// An XObject (or other typed stream) replaced: the appearance of a field filled in this
 /// revision, an overlay emptied (hide), or other content (replace).
-fn classify_xobject<'a>(r: &mut Resolver<'a>, num: u32, i: usize, ctx: &Pass) -> Option<Change> {
+fn classify_xobject<'a>(
+    r: &mut Resolver<'a>,
+    num: u32,
+    i: usize,
+    ctx: &mut Pass,
+) -> Option<Change> {
     let id = ObjectId { num, gen: 0 };
     let new = r.get(id, i, 0).ok().flatten()?;
     if ctx.filled_appearances.contains(&num) {
@@ -1390,6 +1418,17 @@ fn classify_xobject<'a>(r: &mut Resolver<'a>, num: u32, i: usize, ctx: &Pass) ->
             if !seen.insert(x) || seen.len() > 8 {
                 break;
             }
+            if ctx.lookups_left == 0 {
+                return forbidden(
+                    num,
+                    FindingKind::ShadowReplace,
+                    format!(
+                        "appearance stream {num} is overwritten and the document exceeds the \
+                         analysis budget: it is not known what else uses it"
+                    ),
+                );
+            }
+            ctx.lookups_left -= 1;
             for by in referrers(r, x, i) {
                 if ctx.ap_dicts.contains(&by) {
                     check.push(by);

@@ -70,12 +70,12 @@ pub(super) fn read_document(data: &[u8], version: String) -> Result<Document, Pd
         .filter(|s| s.origin == Origin::File)
         .map(|s| (s.dict_span.start, s.dict_span.end))
         .collect();
-    let mut earlier_fields = 0;
+    let mut earlier_fields: usize = 0;
     for rev in 0..last {
-        let Some(t) = r.trailer(rev).cloned() else {
-            continue;
-        };
-        let Some(root_ref) = t.get(b"Root").cloned() else {
+        // Only `/Root` is taken from the trailer, and the catalog's entries are charged to the
+        // field budget below: a file of thousands of revisions sharing a huge trailer or
+        // catalog cannot make each walk copy it.
+        let Some(root_ref) = r.trailer(rev).and_then(|t| t.get(b"Root")).cloned() else {
             continue;
         };
         let Ok((root, _)) = r.resolve(&root_ref, rev) else {
@@ -84,6 +84,7 @@ pub(super) fn read_document(data: &[u8], version: String) -> Result<Document, Pd
         let Some(root) = root.as_dict().cloned() else {
             continue;
         };
+        earlier_fields = earlier_fields.saturating_add(root.entries.len());
         // One field budget for all the earlier revisions' walks together: a crafted file with
         // thousands of revisions of a large form cannot multiply the work.
         if earlier_fields >= MAX_FIELDS {

@@ -52,3 +52,10 @@ pub const MAX_ORPHAN_FINDINGS: usize = 256;
 /// Most `/Cert` strings read from one signature dictionary (§12.8.1: the signer's certificate
 /// and its chain; real chains have a handful).
 pub const MAX_CERT_STRINGS: usize = 32;
+
+/// Lookups of the change analysis that cost more than the object they judge: finding which
+/// objects of the signed revision reference an overwritten appearance (a scan of the signed
+/// bytes), and which signature field owns a widget that names none (a walk of the form). A
+/// signing update overwrites one or two appearances; 256 per document is generous, and past
+/// it the appearance is judged shared (forbidden) rather than left unchecked.
+pub const MAX_CHANGE_LOOKUPS: usize = 256;
