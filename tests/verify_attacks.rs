@@ -7,16 +7,12 @@
 //! `../shared`.
 
 mod common;
-use common::real_dir;
+use common::{real_dir, verify_real_corpus as verify_all};
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
-use rayon::prelude::*;
-use sigaudit::cache::Caches;
 use sigaudit::report::DocumentReport;
 use sigaudit::verdict::{DocumentStatus, Modifications};
-use sigaudit::verify::{parse_rfc3339, verify_document, Context, Policy};
 
 /// Attack samples: path → the finding kinds sigaudit names (the document fails with the first).
 const ATTACKS: &[(&str, &[&str])] = &[
@@ -106,49 +102,6 @@ const DIFFERENCES: &[(&str, usize, &str)] = &[
     ("pyhanko/form-update-ap-indirect-sneaky-trailer.pdf", 0, "see NOT_FAILED in this file: the shared reference is a /FooBar trailer key no reader renders"),
     ("pyhanko/form-update-no-override-appearance-stream-ap-indirect-sneaky.pdf", 0, "see NOT_FAILED in this file: the shared appearance dictionary is not modified"),
 ];
-
-fn verify_all(dir: &Path) -> BTreeMap<String, DocumentReport> {
-    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv");
-    let paths: Vec<String> = manifest
-        .lines()
-        .skip(1)
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .filter_map(|l| l.split('\t').next())
-        .map(str::to_string)
-        .collect();
-    let at = parse_rfc3339("2026-11-22T00:00:00Z").expect("time");
-    let mut by_source: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for p in paths {
-        let source = p.split('/').next().expect("source").to_string();
-        by_source.entry(source).or_default().push(p);
-    }
-    let mut out = BTreeMap::new();
-    for (source, files) in by_source {
-        let caches = Caches::new();
-        let ctx = Context::load(
-            &[dir.join(&source).join("trust/from-signatures")],
-            &[],
-            &[],
-            &[],
-            at,
-            Policy {
-                require_revocation: false,
-                ..Policy::default()
-            },
-            &caches,
-        )
-        .expect("trust loads");
-        let reports: Vec<DocumentReport> = files
-            .par_iter()
-            .map(|p| {
-                let data = std::fs::read(dir.join(p)).expect("file");
-                verify_document(p, &data, &ctx, &caches)
-            })
-            .collect();
-        out.extend(reports.into_iter().map(|r| (r.name.clone(), r)));
-    }
-    out
-}
 
 fn kinds(r: &DocumentReport) -> BTreeSet<String> {
     r.findings

@@ -6,15 +6,11 @@
 //! if a verdict changes or an entry goes stale. Skips visibly without `../shared`.
 
 mod common;
-use common::real_dir;
+use common::{real_dir, verify_real_corpus as verify_corpus};
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::Path;
 
-use rayon::prelude::*;
-use sigaudit::cache::Caches;
-use sigaudit::report::{DocumentReport, Integrity};
-use sigaudit::verify::{parse_rfc3339, verify_document, Context, Policy};
+use sigaudit::report::Integrity;
 
 /// (path, sig_index) → (sigaudit's integrity, why it differs from or is not judged by a peer).
 const RECORDED: &[(&str, usize, &str, &str)] = &[
@@ -101,50 +97,6 @@ fn integrity_name(i: Integrity) -> String {
         .as_str()
         .expect("a string")
         .to_string()
-}
-
-fn verify_corpus(dir: &Path) -> BTreeMap<String, DocumentReport> {
-    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv");
-    let paths: Vec<String> = manifest
-        .lines()
-        .skip(1)
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.split('\t').next())
-        .map(str::to_string)
-        .collect();
-    let at = parse_rfc3339("2026-11-22T00:00:00Z").expect("time");
-    let mut by_source: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for p in paths {
-        let source = p.split('/').next().expect("source").to_string();
-        by_source.entry(source).or_default().push(p);
-    }
-    let mut out = BTreeMap::new();
-    for (source, files) in by_source {
-        let caches = Caches::new();
-        // The peers' trust set for this source; no revocation data exists offline.
-        let ctx = Context::load(
-            &[dir.join(&source).join("trust/from-signatures")],
-            &[],
-            &[],
-            &[],
-            at,
-            Policy {
-                require_revocation: false,
-                ..Policy::default()
-            },
-            &caches,
-        )
-        .expect("trust loads");
-        let reports: Vec<DocumentReport> = files
-            .par_iter()
-            .map(|p| {
-                let data = std::fs::read(dir.join(p)).expect("file");
-                verify_document(p, &data, &ctx, &caches)
-            })
-            .collect();
-        out.extend(reports.into_iter().map(|r| (r.name.clone(), r)));
-    }
-    out
 }
 
 #[test]

@@ -804,29 +804,45 @@ fn classify_array<'a>(
             format!("{} {num} replaced", new.type_name()),
         );
     };
-    let new_refs = refs(Some(new));
-    let old_refs = refs(old);
-    let removed: Vec<&ObjectId> = old_refs.iter().filter(|x| !new_refs.contains(x)).collect();
+    list_change(r, ctx, num, i, &refs(old), &refs(Some(new)), "array")
+}
+
+/// A list of references (form fields, annotations, array elements) that changed: an entry
+/// lost hides what it drew (or removes a field); entries gained are judged one by one.
+fn list_change<'a>(
+    r: &mut Resolver<'a>,
+    ctx: &mut Pass,
+    num: u32,
+    i: usize,
+    old: &[ObjectId],
+    new: &[ObjectId],
+    what: &str,
+) -> Option<Change> {
+    let (old_set, new_set): (HashSet<_>, HashSet<_>) = (old.iter().collect(), new.iter().collect());
+    let removed: Vec<String> = old
+        .iter()
+        .filter(|x| !new_set.contains(x))
+        .map(ToString::to_string)
+        .collect();
     if !removed.is_empty() {
         return forbidden(
             num,
             FindingKind::ShadowHide,
             format!(
-                "array {num} loses {} (annotations, fields or content no longer shown)",
-                removed
-                    .iter()
-                    .map(|x| x.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "{what} {num} loses {} (annotations, fields or content no longer shown)",
+                removed.join(", ")
             ),
         );
     }
-    let added: Vec<ObjectId> = new_refs
+    let added: Vec<ObjectId> = new
         .iter()
-        .filter(|x| !old_refs.contains(x))
+        .filter(|x| !old_set.contains(x))
         .copied()
         .collect();
-    added_elements(r, ctx, num, i, &added, "array")
+    if added.is_empty() {
+        return change(num, ChangeClass::Signing, format!("{what} {num} rewritten"));
+    }
+    added_elements(r, ctx, num, i, &added, what)
 }
 
 /// Judges the references an array gains.
@@ -1074,27 +1090,7 @@ fn acroform<'a>(
     let d = d?;
     let new_fields = array_refs(r, d.get(b"Fields"), i);
     let old_fields = old.map_or_else(Vec::new, |o| array_refs(r, o.get(b"Fields"), i - 1));
-    let removed: Vec<String> = old_fields
-        .iter()
-        .filter(|x| !new_fields.contains(x))
-        .map(ToString::to_string)
-        .collect();
-    if !removed.is_empty() {
-        return forbidden(
-            num,
-            FindingKind::ShadowHide,
-            format!("form fields {} removed", removed.join(", ")),
-        );
-    }
-    let added: Vec<ObjectId> = new_fields
-        .iter()
-        .filter(|x| !old_fields.contains(x))
-        .copied()
-        .collect();
-    if added.is_empty() {
-        return change(num, ChangeClass::Signing, "form dictionary updated");
-    }
-    added_elements(r, ctx, num, i, &added, "form")
+    list_change(r, ctx, num, i, &old_fields, &new_fields, "form")
 }
 
 fn pages<'a>(
@@ -1111,6 +1107,7 @@ fn pages<'a>(
     if *k == b"Kids" {
         let new_kids = refs(d.get(b"Kids"));
         let old_kids = refs(old.get(b"Kids"));
+        let old_kids: HashSet<&ObjectId> = old_kids.iter().collect();
         let gained: Vec<&ObjectId> = new_kids.iter().filter(|x| !old_kids.contains(x)).collect();
         let kind = if gained.iter().any(|x| existed(r, x.num, i - 1)) {
             FindingKind::ShadowHideAndReplace
@@ -1144,6 +1141,7 @@ fn page<'a>(
     if !same_opt(d.get(b"Contents"), old.get(b"Contents")) {
         let new_c = refs(d.get(b"Contents"));
         let old_c = refs(old.get(b"Contents"));
+        let old_c: HashSet<&ObjectId> = old_c.iter().collect();
         let gained: Vec<&ObjectId> = new_c.iter().filter(|x| !old_c.contains(x)).collect();
         let redirected = gained.iter().any(|x| existed(r, x.num, i - 1));
         return forbidden(
@@ -1190,24 +1188,7 @@ fn page<'a>(
     if !same_opt(d.get(b"Annots"), old.get(b"Annots")) {
         let new_a = array_refs(r, d.get(b"Annots"), i);
         let old_a = array_refs(r, old.get(b"Annots"), i - 1);
-        let removed: Vec<String> = old_a
-            .iter()
-            .filter(|x| !new_a.contains(x))
-            .map(ToString::to_string)
-            .collect();
-        if !removed.is_empty() {
-            return forbidden(
-                num,
-                FindingKind::ShadowHide,
-                format!("page {num} loses annotations {}", removed.join(", ")),
-            );
-        }
-        let added: Vec<ObjectId> = new_a
-            .iter()
-            .filter(|x| !old_a.contains(x))
-            .copied()
-            .collect();
-        return added_elements(r, ctx, num, i, &added, "page");
+        return list_change(r, ctx, num, i, &old_a, &new_a, "page");
     }
     change(
         num,

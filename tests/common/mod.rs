@@ -41,3 +41,57 @@ pub fn context(
     )
     .expect("context loads")
 }
+
+/// Every document of the real corpus (`MANIFEST.tsv`) verified at 2026-11-22 against its
+/// source's trust set (`<source>/trust/from-signatures`, the peers' trust), without
+/// revocation data (none exists offline), keyed by path.
+pub fn verify_real_corpus(
+    dir: &Path,
+) -> std::collections::BTreeMap<String, sigaudit::report::DocumentReport> {
+    use rayon::prelude::*;
+    use sigaudit::cache::Caches;
+    use sigaudit::report::DocumentReport;
+    use sigaudit::verify::{parse_rfc3339, verify_document, Context, Policy};
+    use std::collections::BTreeMap;
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv");
+    let paths: Vec<String> = manifest
+        .lines()
+        .skip(1)
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split('\t').next())
+        .map(str::to_string)
+        .collect();
+    let at = parse_rfc3339("2026-11-22T00:00:00Z").expect("time");
+    let mut by_source: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for p in paths {
+        let source = p.split('/').next().expect("source").to_string();
+        by_source.entry(source).or_default().push(p);
+    }
+    let mut out = BTreeMap::new();
+    for (source, files) in by_source {
+        let caches = Caches::new();
+        // The peers' trust set for this source; no revocation data exists offline.
+        let ctx = Context::load(
+            &[dir.join(&source).join("trust/from-signatures")],
+            &[],
+            &[],
+            &[],
+            at,
+            Policy {
+                require_revocation: false,
+                ..Policy::default()
+            },
+            &caches,
+        )
+        .expect("trust loads");
+        let reports: Vec<DocumentReport> = files
+            .par_iter()
+            .map(|p| {
+                let data = std::fs::read(dir.join(p)).expect("file");
+                verify_document(p, &data, &ctx, &caches)
+            })
+            .collect();
+        out.extend(reports.into_iter().map(|r| (r.name.clone(), r)));
+    }
+    out
+}
