@@ -894,3 +894,41 @@ fn thousands_of_overwritten_appearances_stay_within_the_lookup_budget() {
     // past it are forbidden.
     assert_eq!(f.objects.len(), N as usize - limits::MAX_CHANGE_LOOKUPS);
 }
+
+#[test]
+fn a_thousand_updates_relisting_every_object_change_nothing() {
+    // Writers that rewrite the whole table in each update: every entry of every update is
+    // compared with the view before it (kept revision by revision, one probe per entry), and
+    // an entry that still points where it did is no change.
+    let mut pdf = Pdf::new();
+    pdf.form("5 0 R", "").sig();
+    for n in 6..206 {
+        pdf.obj(n, "<< /Producer (x) >>");
+    }
+    let offsets = pdf.offsets.clone();
+    let mut buf = seal(pdf.table(""));
+    let mut prev = memchr::memmem::rfind(&buf, b"xref\n").unwrap();
+    for _ in 0..1_000 {
+        let at = buf.len();
+        write!(buf, "xref\n0 1\n0000000000 65535 f\r\n").unwrap();
+        for (n, off) in &offsets {
+            write!(buf, "{n} 1\n{off:010} 00000 n\r\n").unwrap();
+        }
+        write!(
+            buf,
+            "trailer\n<< /Size 206 /Root 1 0 R /Prev {prev} >>\nstartxref\n{at}\n%%EOF\n"
+        )
+        .unwrap();
+        prev = at;
+    }
+    let doc = timed(Duration::from_secs(10), || pdf::read(&buf)).expect("reads");
+    assert_eq!(doc.revisions.len(), 1_001);
+    assert!(
+        doc.changes.iter().all(|d| d.changes.is_empty()),
+        "nothing changes"
+    );
+    assert_eq!(
+        pdf::evaluate(&doc, 1),
+        (sigaudit::verdict::Modifications::Permitted, Vec::new())
+    );
+}

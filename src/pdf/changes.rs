@@ -177,10 +177,21 @@ pub(super) fn analyse<'a>(r: &mut Resolver<'a>, revisions: &[Revision]) -> Vec<R
     let data = r.data;
     let mut out = Vec::new();
     let mut lookups_left = super::limits::MAX_CHANGE_LOOKUPS;
+    // The cross-reference view as of the previous revision, kept up to date revision by
+    // revision: an update's entries are compared with it in one probe each, not by walking
+    // every newer section (quadratic in the number of revisions).
+    let mut view: HashMap<u32, Entry> = HashMap::new();
+    if !revisions.is_empty() {
+        view = revision_entries(r, 0).0;
+    }
     for i in 1..revisions.len() {
         let mut changes = Vec::new();
         let mut settled: HashSet<u32> = HashSet::new();
-        differential(r, revisions, i, &mut changes, &mut settled);
+        let (entries, scanned) = revision_entries(r, i);
+        if !scanned {
+            differential(r, revisions, i, &entries, &view, &mut changes, &mut settled);
+        }
+        view.extend(entries);
         let rev = &revisions[i];
         for &num in &rev.freed {
             if settled.contains(&num) {
@@ -259,24 +270,32 @@ pub(super) fn analyse<'a>(r: &mut Resolver<'a>, revisions: &[Revision]) -> Vec<R
     out
 }
 
-/// The update's bytes against its cross-reference section (revision `i`, 0-based).
+/// Revision `i`'s own cross-reference entries (its sections merged, newest winning), and
+/// whether it is a scanned pseudo-revision, which has no table to compare with.
+fn revision_entries(r: &Resolver<'_>, i: usize) -> (HashMap<u32, Entry>, bool) {
+    let mut entries: HashMap<u32, Entry> = HashMap::new();
+    let mut scanned = false;
+    for s in r.sections.iter().rev().filter(|s| s.revision == i) {
+        scanned |= s.kind == super::SectionKind::Scan;
+        entries.extend(s.entries.iter().map(|(&n, &e)| (n, e)));
+    }
+    (entries, scanned)
+}
+
+/// The update's bytes (revision `i`) against its cross-reference `entries`; `before` is the
+/// view as of revision `i - 1`.
 fn differential<'a>(
     r: &mut Resolver<'a>,
     revisions: &[Revision],
     i: usize,
+    entries: &HashMap<u32, Entry>,
+    before: &HashMap<u32, Entry>,
     changes: &mut Vec<Change>,
     settled: &mut HashSet<u32>,
 ) {
     let data = r.data;
     let start = revisions[i - 1].end.min(data.len());
     let end = revisions[i].end.clamp(start, data.len());
-    let mut entries: HashMap<u32, Entry> = HashMap::new();
-    for s in r.sections.iter().rev().filter(|s| s.revision == i) {
-        if s.kind == super::SectionKind::Scan {
-            return; // a scanned pseudo-revision has no table to compare with
-        }
-        entries.extend(s.entries.iter().map(|(&n, &e)| (n, e)));
-    }
     let xref_offsets: HashSet<usize> = revisions[i].xref.iter().map(|x| x.0).collect();
     let mut nums: Vec<u32> = entries.keys().copied().collect();
     nums.sort_unstable();
@@ -284,8 +303,7 @@ fn differential<'a>(
         let Entry::InFile { offset, .. } = entries[&num] else {
             continue;
         };
-        let before = r.entry(num, i - 1);
-        if before == Some(entries[&num]) {
+        if before.get(&num) == Some(&entries[&num]) {
             settled.insert(num); // listed again, unchanged
             continue;
         }
@@ -924,19 +942,10 @@ fn added_elements<'a>(
 /// `i`'s form (a field may list its widgets in an indirect `/Kids` array without the widgets
 /// pointing back, §12.7.4.1).
 fn signing_widget<'a>(r: &mut Resolver<'a>, id: ObjectId, i: usize) -> bool {
-    let Some(root) = r.trailer(i).and_then(|t| t.get(b"Root")).cloned() else {
+    let Some(af) = catalog_dict(r, i, b"AcroForm") else {
         return false;
     };
-    let Ok((root, _)) = r.resolve(&root, i) else {
-        return false;
-    };
-    let Some(af) = root.as_dict().and_then(|d| d.get(b"AcroForm")).cloned() else {
-        return false;
-    };
-    let Ok((af, _)) = r.resolve(&af, i) else {
-        return false;
-    };
-    let fields = array_refs(r, af.as_dict().and_then(|d| d.get(b"Fields")), i);
+    let fields = array_refs(r, af.get(b"Fields"), i);
     for f in fields.into_iter().take(super::limits::MAX_FIELDS) {
         let Some(fd) = r.get(f, i, 0).ok().flatten() else {
             continue;
@@ -973,21 +982,18 @@ fn der_stream(data: &[u8], el: &super::xref::Indirect<'_>) -> bool {
     head.first() == Some(&0x30) && head.get(1).is_some_and(|b| (0x81..=0x84).contains(b))
 }
 
+/// The dictionary under `key` in revision `i`'s catalog, references followed.
+fn catalog_dict<'a>(r: &mut Resolver<'a>, i: usize, key: &[u8]) -> Option<Dictionary<'a>> {
+    let root = r.trailer(i)?.get(b"Root")?.clone();
+    let (root, _) = r.resolve(&root, i).ok()?;
+    let value = root.as_dict()?.get(key)?.clone();
+    let (value, _) = r.resolve(&value, i).ok()?;
+    value.as_dict().cloned()
+}
+
 /// Whether array `num` is one of the DSS arrays of revision `i`'s catalog.
 fn dss_array<'a>(r: &mut Resolver<'a>, num: u32, i: usize) -> bool {
-    let Some(root) = r.trailer(i).and_then(|t| t.get(b"Root")).cloned() else {
-        return false;
-    };
-    let Ok((root, _)) = r.resolve(&root, i) else {
-        return false;
-    };
-    let Some(dss) = root.as_dict().and_then(|d| d.get(b"DSS")).cloned() else {
-        return false;
-    };
-    let Ok((dss, _)) = r.resolve(&dss, i) else {
-        return false;
-    };
-    dss.as_dict().is_some_and(|d| {
+    catalog_dict(r, i, b"DSS").is_some_and(|d| {
         ["Certs", "CRLs", "OCSPs"].iter().any(|k| {
             d.get(k.as_bytes())
                 .and_then(Object::as_reference)
