@@ -21,6 +21,13 @@ machine's page cache and than the free disk of the machine these numbers come fr
 measurement is about the engine as the archive grows (caches, memory, the pipeline), which
 a disk-bound run would hide. Large documents are measured by the classes of compare.py.
 
+With `--signers 300,20000` each size is generated once per number of distinct signer
+certificates (the generator's `--signers`): the same documents signed under 300 or 20,000
+certificates, so that the caches meet as many certificates as a national CA has issued. Every
+run's resident memory is sampled (VmRSS from /proc, every 0.25 s) and the timeline is reported
+at each tenth of the run beside the peak, so that "flat after warm-up" can be read off; the
+cache evictions of the summary are reported too.
+
 Writes OUT/scale.json and OUT/scale.md and prints the markdown.
 """
 
@@ -34,6 +41,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -42,9 +50,10 @@ GENERATOR = os.path.join(ROOT, "target", "release", "sigaudit-corpus")
 AT = "2026-07-01T00:00:00Z"  # the generator's validation time
 
 
-def generate(out_dir: str, docs: int, seed: int, attachments: str) -> None:
+def generate(out_dir: str, docs: int, seed: int, attachments: str, signers: int) -> None:
     """Generates the corpus unless OUT_DIR already holds it (same parameters, complete)."""
-    params = {"docs": docs, "seed": seed, "attachments": attachments, "profile": "national"}
+    params = {"docs": docs, "seed": seed, "attachments": attachments, "profile": "national",
+              "signers": signers}
     stamp = os.path.join(out_dir, "params.json")
     if os.path.exists(stamp) and os.path.exists(os.path.join(out_dir, "archive.tar")):
         with open(stamp, encoding="utf-8") as fh:
@@ -52,7 +61,7 @@ def generate(out_dir: str, docs: int, seed: int, attachments: str) -> None:
                 return
     subprocess.run(
         [GENERATOR, "--out", out_dir, "--docs", str(docs), "--seed", str(seed),
-         "--attachments", attachments, "--tar-only"],
+         "--attachments", attachments, "--signers", str(signers), "--tar-only"],
         check=True,
         stdout=subprocess.DEVNULL,
     )
@@ -77,6 +86,33 @@ def read_rate(path: str) -> float:
     return os.path.getsize(path) / 1e6 / (time.perf_counter() - start)
 
 
+def sample_rss(pid: int, samples: list, stop: threading.Event) -> None:
+    """Appends (seconds since start, VmRSS in MB) of process PID every 0.25 s until STOP."""
+    start = time.perf_counter()
+    while not stop.is_set():
+        try:
+            with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        samples.append((time.perf_counter() - start, int(line.split()[1]) / 1024))
+        except OSError:
+            return
+        stop.wait(0.25)
+
+
+def timeline(samples: list, points: int = 10) -> list:
+    """The RSS (MB) at each tenth of the run: the largest sample within each tenth."""
+    if not samples:
+        return []
+    end = samples[-1][0] or 1
+    out = []
+    for k in range(points):
+        lo, hi = end * k / points, end * (k + 1) / points
+        inside = [mb for t, mb in samples if lo <= t <= hi]
+        out.append(round(max(inside), 1) if inside else None)
+    return out
+
+
 def verify_once(out_dir: str, expected: dict[str, str]) -> dict:
     """One timed sigaudit run over the tar; returns its summary, peak RSS and mismatches."""
     pki = os.path.join(out_dir, "pki")
@@ -93,9 +129,24 @@ def verify_once(out_dir: str, expected: dict[str, str]) -> dict:
             "--at", AT,
             "--report", report, "--summary", summary,
         ]
-        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        samples: list = []
+        stop = threading.Event()
+        sampler = None
+        # /usr/bin/time's child is sigaudit: sample it once it exists.
+        for _ in range(200):
+            kids = open(f"/proc/{proc.pid}/task/{proc.pid}/children").read().split()
+            if kids:
+                sampler = threading.Thread(target=sample_rss, args=(int(kids[0]), samples, stop))
+                sampler.start()
+                break
+            time.sleep(0.005)
+        _, stderr = proc.communicate()
+        stop.set()
+        if sampler:
+            sampler.join()
         if proc.returncode not in (0, 1):
-            sys.exit(f"sigaudit failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
+            sys.exit(f"sigaudit failed ({proc.returncode}): {stderr.decode()[-2000:]}")
         with open(summary, encoding="utf-8") as fh:
             s = json.load(fh)
         with open(rss, encoding="utf-8") as fh:
@@ -118,7 +169,9 @@ def verify_once(out_dir: str, expected: dict[str, str]) -> dict:
         "signatures_per_second": s["signatures_per_second"],
         "mb_per_second": s["mb_per_second"],
         "cache_hit_rates": s["cache_hit_rates"],
+        "cache_evictions": {k: v.get("evictions", 0) for k, v in s["caches"].items()},
         "peak_rss_mb": peak_kb / 1024,
+        "rss_timeline_mb": timeline(samples),
         "mismatches": mismatches[:20],
         "mismatch_count": len(mismatches),
         "unexpected_documents": extra[:20],
@@ -131,14 +184,18 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--attachments", default="0,0,0,0,0,0,0,16K,64K,256K")
+    ap.add_argument("--signers", default="300",
+                    help="distinct signer certificates, a list: one corpus per size and count")
     ap.add_argument("--generate-only", action="store_true", help="generate the corpora, measure nothing")
     ap.add_argument("--out", default=os.path.join(ROOT, "target", "profiling-runs"))
     args = ap.parse_args()
 
     rows = []
-    for n in (int(x) for x in args.sizes.split(",")):
-        out_dir = os.path.join(args.out, f"scale-{n}")
-        generate(out_dir, n, args.seed, args.attachments)
+    for n, signers in (
+        (int(x), int(y)) for x in args.sizes.split(",") for y in args.signers.split(",")
+    ):
+        out_dir = os.path.join(args.out, f"scale-{n}" + ("" if signers == 300 else f"-s{signers}"))
+        generate(out_dir, n, args.seed, args.attachments, signers)
         if args.generate_only:
             continue
         expected = expected_statuses(out_dir)
@@ -153,6 +210,7 @@ def main() -> None:
         rows.append(
             {
                 "documents": n,
+                "signers": signers,
                 "archive_gb": os.path.getsize(tar) / 1e9,
                 "cat_mb_per_second": rate,
                 "runs": runs,
@@ -160,7 +218,8 @@ def main() -> None:
                 "peak_rss_mb_max": max(r["peak_rss_mb"] for r in runs),
             }
         )
-        print(f"{n}: {med['documents_per_second']:.0f} documents/s", file=sys.stderr)
+        print(f"{n} ({signers} signers): {med['documents_per_second']:.0f} documents/s",
+              file=sys.stderr)
 
     if args.generate_only:
         return
@@ -178,9 +237,9 @@ def main() -> None:
         f"{machine['memory_gb']:.0f} GiB; national profile, attachments {args.attachments}, one tar; "
         f"median of {args.runs} runs, every run's statuses equal to the manifest.",
         "",
-        "| documents | archive GB | docs/s | sigs/s | MB/s | `cat` MB/s | peak RSS MB "
-        "| cache hits (certificates / paths / CRL signatures) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| documents | signers | archive GB | docs/s | sigs/s | MB/s | `cat` MB/s | peak RSS MB "
+        "| cache hits (certificates / paths / CRL signatures) | evictions |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in rows:
         m = r["median"]
@@ -189,9 +248,24 @@ def main() -> None:
             f"{100 * h[k]:.2f} %" if k in h else "–" for k in ("certificates", "paths", "crl_signatures")
         )
         md.append(
-            f"| {r['documents']:,} | {r['archive_gb']:.1f} | {m['documents_per_second']:,.0f} "
+            f"| {r['documents']:,} | {r['signers']:,} | {r['archive_gb']:.1f} "
+            f"| {m['documents_per_second']:,.0f} "
             f"| {m['signatures_per_second']:,.0f} | {m['mb_per_second']:,.0f} "
-            f"| {r['cat_mb_per_second']:,.0f} | {r['peak_rss_mb_max']:.0f} | {hits} |"
+            f"| {r['cat_mb_per_second']:,.0f} | {r['peak_rss_mb_max']:.0f} | {hits} "
+            f"| {sum(m['cache_evictions'].values()):,} |"
+        )
+    md += [
+        "",
+        "Resident memory (MB) of the median run, the largest sample in each tenth of the run:",
+        "",
+        "| documents | signers | " + " | ".join(f"{10 * k}–{10 * k + 10} %" for k in range(10)) + " |",
+        "|---:|---:|" + "---:|" * 10,
+    ]
+    for r in rows:
+        tl = r["median"]["rss_timeline_mb"]
+        md.append(
+            f"| {r['documents']:,} | {r['signers']:,} | "
+            + " | ".join("–" if v is None else f"{v:.0f}" for v in tl) + " |"
         )
     text = "\n".join(md) + "\n"
     os.makedirs(args.out, exist_ok=True)

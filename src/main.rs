@@ -100,6 +100,17 @@ struct VerifyArgs {
     /// Report format.
     #[arg(long, value_enum, default_value_t = FormatArg::Jsonl)]
     format: FormatArg,
+    /// A cache's memory limit, NAME=SIZE (repeatable): certificates, signatures, paths, crls,
+    /// crl_signatures or ocsp, with a size such as 256M. Defaults: certificates 96M,
+    /// signatures 16M, paths 32M, crls 64M, crl_signatures 1M, ocsp 15M. A full cache evicts
+    /// what was used least; the summary counts evictions.
+    #[arg(long, value_name = "NAME=SIZE")]
+    cache_size: Vec<String>,
+    /// Read documents with positional reads instead of memory-mapping them: for file systems
+    /// where a map is unsupported or unsafe (a network file system whose file is truncated
+    /// under a map raises SIGBUS). Each document in flight is then held in memory.
+    #[arg(long)]
+    no_mmap: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -190,7 +201,13 @@ fn verify(args: &VerifyArgs) -> ExitCode {
             }
         }
     }
-    let caches = sigaudit::cache::Caches::new();
+    let mut limits = sigaudit::cache::CacheLimits::default();
+    for setting in &args.cache_size {
+        if let Err(e) = limits.set(setting) {
+            return fail(&format!("--cache-size: {e}"));
+        }
+    }
+    let caches = sigaudit::cache::Caches::with_limits(limits);
     let ctx = match Context::load(
         &args.trust,
         &args.certs,
@@ -212,6 +229,11 @@ fn verify(args: &VerifyArgs) -> ExitCode {
             FormatArg::Text => Format::Text,
         },
         progress: io::stderr().is_terminal(),
+        access: if args.no_mmap {
+            sigaudit::input::Access::Read
+        } else {
+            sigaudit::input::Access::Map
+        },
         ..Options::default()
     };
     let mut earlier_not_passed = false;

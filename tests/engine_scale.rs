@@ -47,6 +47,7 @@ fn ten_thousand_national_documents_in_one_tar() {
         tar: true,
         tar_only: true,
         base_url: sigaudit_corpus::pki::DEFAULT_BASE_URL.to_string(),
+        signers: sigaudit_corpus::keys::SIGNER_COUNT,
     };
     let mut manifest: Vec<Document> = Vec::new();
     generate(&config, |d| manifest.push(d.clone())).unwrap();

@@ -162,17 +162,9 @@ fn text_field_dict(value: &str, ap: u32, page: u32) -> String {
     )
 }
 
-fn status_pick<'a>(
-    pool: impl Iterator<Item = &'a Signer>,
-    rng: &mut ChaCha8Rng,
-    want: impl Fn(&Signer) -> bool,
-) -> &'a Signer {
-    let v: Vec<&Signer> = pool.filter(|s| want(s)).collect();
-    v[rng.gen_range(0..v.len())]
-}
-
-fn good(s: &Signer) -> bool {
-    s.status == SignerStatus::Good
+/// A signer drawn from `pool` (positions in `pki.signers`).
+fn draw<'a>(pki: &'a Pki, pool: &[usize], rng: &mut ChaCha8Rng) -> &'a Signer {
+    &pki.signers[pool[rng.gen_range(0..pool.len())]]
 }
 
 /// Builds document `plan` (which must not be an unreadable case).
@@ -188,26 +180,24 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
     // People sign for the organisation that employs them. The fixed shape wants people with
     // P-256 keys (organisations' keys are RSA-2048), so it picks among organisations that
     // employ one.
-    let p256_person =
-        |s: &Signer| !s.organisation && good(s) && s.kind == crate::keys::KeyKind::P256;
-    let org = status_pick(pki.signers.iter(), &mut rng, |s| {
-        s.organisation
-            && good(s)
-            && (!plan.fixed_shape
-                || pki
-                    .signers
-                    .iter()
-                    .any(|p| p256_person(p) && crate::pki::employer_of(p.key) == s.key))
-    });
-    let staff: Vec<&Signer> = pki
-        .signers
+    let pools = &pki.pools;
+    let org_pool = match plan.fixed_shape {
+        true => &pools.organisations_with_p256_staff,
+        false => &pools.organisations,
+    };
+    let org_pos = org_pool[rng.gen_range(0..org_pool.len())];
+    let org = &pki.signers[org_pos];
+    let staff: Vec<&Signer> = pools
+        .staff
+        .get(&org_pos)
+        .map_or(&[][..], Vec::as_slice)
         .iter()
-        .filter(|s| !s.organisation && good(s) && crate::pki::employer_of(s.key) == org.key)
-        .filter(|s| !plan.fixed_shape || p256_person(s))
+        .map(|&p| &pki.signers[p])
+        .filter(|s| !plan.fixed_shape || s.kind == crate::keys::KeyKind::P256)
         .collect();
     let person = |rng: &mut ChaCha8Rng| -> &Signer {
         if staff.is_empty() {
-            status_pick(pki.signers.iter(), rng, |s| !s.organisation && good(s))
+            draw(pki, &pools.people, rng)
         } else {
             staff[rng.gen_range(0..staff.len())]
         }
@@ -225,7 +215,7 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
     let total_pages = body_pages + appendices.iter().sum::<usize>();
     let doc_no = rng.gen_range(1..2000);
     let agency_code =
-        ["UBND", "STC", "SNV", "SKHDT", "SGDDT", "SYT", "STP", "SXD"][org.key / 5 % 8];
+        ["UBND", "STC", "SNV", "SKHDT", "SGDDT", "SYT", "STP", "SXD"][org.index / 5 % 8];
 
     // The signatures: authority, number, date, organisation, clerk, seal (+ co-signer,
     // + one organisation signature per appendix).
@@ -350,17 +340,13 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
             );
         }
         Case::RevokedSigner => {
-            let s = status_pick(pki.signers.iter(), &mut rng, |s| {
-                matches!(s.status, SignerStatus::Revoked(_))
-            });
+            let s = draw(pki, &pools.revoked, &mut rng);
             sigs[k].signer = s;
             sigs[k].signing_key = s.key;
             sigs[k].expected = (Indication::Indeterminate, Some(SubIndication::RevokedNoPoe));
         }
         Case::RevokedSignerTimestamped | Case::OcspRevokedSigner => {
-            let s = status_pick(pki.signers.iter(), &mut rng, |s| {
-                matches!(s.status, SignerStatus::Revoked(_))
-            });
+            let s = draw(pki, &pools.revoked, &mut rng);
             sigs[k].signer = s;
             sigs[k].signing_key = s.key;
             sigs[k].expected = if plan.case == Case::RevokedSignerTimestamped {
@@ -380,9 +366,7 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
             }
         }
         Case::ExpiredSigner => {
-            let s = status_pick(pki.signers.iter(), &mut rng, |s| {
-                s.status == SignerStatus::Expired
-            });
+            let s = draw(pki, &pools.expired, &mut rng);
             sigs[k].signer = s;
             sigs[k].signing_key = s.key;
             sigs[k].expected = (
@@ -439,7 +423,7 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
             p += n;
         }
     }
-    let province = fold(crate::pki::PROVINCES[org.key / 5 / 8 % 16]);
+    let province = fold(crate::pki::PROVINCES[org.index / 5 / 8 % 16]);
     let title = format!(
         "Quyet dinh so {doc_no}/QD-{agency_code} cua {}",
         fold(&org.common_name)

@@ -135,6 +135,9 @@ pub struct Config {
     pub tar_only: bool,
     /// Base URL of CRL distribution points, OCSP and caIssuers URLs.
     pub base_url: String,
+    /// Distinct trusted signer certificates ([`keys::SIGNER_COUNT`] by default; more share
+    /// the committed keys).
+    pub signers: usize,
 }
 
 /// What was generated.
@@ -260,7 +263,7 @@ pub fn generate(config: &Config, mut progress: impl FnMut(&manifest::Document)) 
     fs::create_dir_all(out.join("docs"))?;
 
     let keys = keys::KeyStore::load()?;
-    let pki = pki::Pki::build(&keys, &config.base_url)?;
+    let pki = pki::Pki::build_with_signers(&keys, &config.base_url, config.signers)?;
     write_pki(&pki, out)?;
     let ctx = document::Context {
         keys: &keys,

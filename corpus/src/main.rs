@@ -41,6 +41,10 @@ struct Cli {
     /// Base URL of the certificates' CRL distribution points and OCSP/caIssuers URLs.
     #[arg(long, default_value = pki::DEFAULT_BASE_URL)]
     base_url: String,
+    /// Distinct signer certificates of the trusted hierarchy (a national CA issues hundreds
+    /// of thousands; beyond the 300 committed keys, certificates share keys).
+    #[arg(long, default_value_t = sigaudit_corpus::keys::SIGNER_COUNT)]
+    signers: usize,
     /// Worker threads (default: all cores).
     #[arg(long)]
     jobs: Option<usize>,
@@ -92,6 +96,7 @@ fn main() -> ExitCode {
                 tar: cli.tar || cli.tar_only,
                 tar_only: cli.tar_only,
                 base_url,
+                signers: cli.signers,
             };
             let list = cli.list;
             generate(&config, |d| {

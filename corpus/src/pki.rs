@@ -117,7 +117,9 @@ pub struct Ca {
 
 /// A signer certificate.
 pub struct Signer {
-    /// Index of the key in [`KeyStore::signers`].
+    /// The signer's number: its name, role, status and certificate are functions of it.
+    pub index: usize,
+    /// Index of the key in [`KeyStore::signers`] (signer `i` holds key `i % SIGNER_COUNT`).
     pub key: usize,
     /// Organisation (true) or person (false).
     pub organisation: bool,
@@ -150,6 +152,68 @@ pub struct Pki {
     pub late_revoked: Vec<Signer>,
     /// The time-stamping authority.
     pub tsa: Tsa,
+    /// The trusted signers sorted into the pools documents draw from.
+    pub pools: Pools,
+}
+
+/// Positions in [`Pki::signers`] by what documents need of a signer, each in signer order (so
+/// that a draw from a pool picks what a filtered scan of every signer would).
+#[derive(Default)]
+pub struct Pools {
+    /// Good organisations.
+    pub organisations: Vec<usize>,
+    /// Good organisations employing at least one good P-256 person.
+    pub organisations_with_p256_staff: Vec<usize>,
+    /// Good people.
+    pub people: Vec<usize>,
+    /// Good people by the position of the organisation that employs them.
+    pub staff: std::collections::HashMap<usize, Vec<usize>>,
+    /// Revoked signers.
+    pub revoked: Vec<usize>,
+    /// Expired signers.
+    pub expired: Vec<usize>,
+}
+
+impl Pools {
+    fn of(signers: &[Signer]) -> Pools {
+        let good = |s: &Signer| s.status == SignerStatus::Good;
+        let mut pools = Pools::default();
+        let position: std::collections::HashMap<usize, usize> = signers
+            .iter()
+            .enumerate()
+            .map(|(pos, s)| (s.index, pos))
+            .collect();
+        for (pos, s) in signers.iter().enumerate() {
+            match s.status {
+                SignerStatus::Revoked(_) => pools.revoked.push(pos),
+                SignerStatus::Expired => pools.expired.push(pos),
+                _ => {}
+            }
+            if !good(s) {
+                continue;
+            }
+            if s.organisation {
+                pools.organisations.push(pos);
+            } else {
+                pools.people.push(pos);
+                if let Some(&org) = position.get(&employer_of(s.index)) {
+                    pools.staff.entry(org).or_default().push(pos);
+                }
+            }
+        }
+        pools.organisations_with_p256_staff = pools
+            .organisations
+            .iter()
+            .copied()
+            .filter(|org| {
+                pools
+                    .staff
+                    .get(org)
+                    .is_some_and(|staff| staff.iter().any(|&p| signers[p].kind == KeyKind::P256))
+            })
+            .collect();
+        pools
+    }
 }
 
 /// Number of fictitious revoked serials on each issuing CA's CRL (real national CRLs hold
@@ -491,8 +555,16 @@ fn esc(v: &str) -> String {
 }
 
 impl Pki {
-    /// Builds the PKI from the keys; CRL distribution points and OCSP URLs start with `base_url`.
+    /// Builds the PKI from the keys with [`SIGNER_COUNT`] trusted signers; CRL distribution
+    /// points and OCSP URLs start with `base_url`.
     pub fn build(keys: &KeyStore, base_url: &str) -> Result<Pki> {
+        Pki::build_with_signers(keys, base_url, SIGNER_COUNT)
+    }
+
+    /// Builds the PKI with `signers` trusted signer certificates: signer `i` holds key
+    /// `i % SIGNER_COUNT` (distinct certificates, names and serials; keys shared), so a corpus
+    /// can meet as many distinct certificates as a national CA issues.
+    pub fn build_with_signers(keys: &KeyStore, base_url: &str, signers: usize) -> Result<Pki> {
         let ca_subjects = [
             "CN=SIGAUDIT TEST Government Root CA,O=SIGAUDIT TEST Government PKI,C=VN",
             "CN=SIGAUDIT TEST Personal Signing CA G1,O=SIGAUDIT TEST Government PKI,C=VN",
@@ -595,7 +667,7 @@ impl Pki {
                     issuer: ca.0.tbs_certificate.subject.clone(),
                     not_before,
                     not_after,
-                    spki: spki_of(&keys.signers[i])?,
+                    spki: spki_of(&keys.signers[i % SIGNER_COUNT])?,
                     issuer_ski: Some(ca.2.clone()),
                     ca: None,
                     tsa: false,
@@ -605,18 +677,19 @@ impl Pki {
                 &keys.cas[issuer as usize],
             )?;
             Ok(Signer {
-                key: i,
+                index: i,
+                key: i % SIGNER_COUNT,
                 organisation,
                 common_name,
                 issuer,
                 status,
                 cert,
                 der,
-                kind: keys.signers[i].kind(),
+                kind: keys.signers[i % SIGNER_COUNT].kind(),
                 subject,
             })
         };
-        let signers = (0..SIGNER_COUNT)
+        let signers = (0..signers.max(1))
             .into_par_iter()
             .map(|i| {
                 let issuer = if is_organisation(i) {
@@ -687,7 +760,9 @@ impl Pki {
                 crl,
             });
         }
+        let pools = Pools::of(&signers);
         Ok(Pki {
+            pools,
             cas,
             signers,
             rogue_signers,

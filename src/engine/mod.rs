@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::cache::{Caches, CachesStats};
-use crate::input::{self, Item};
+use crate::input::{self, Access, Item};
 use crate::report::DocumentReport;
 use crate::verdict::DocumentStatus;
 use crate::verify::{verify_document, Context};
@@ -77,6 +77,8 @@ pub struct Options {
     pub skip: HashSet<(String, String)>,
     /// Show a progress bar (on a terminal).
     pub progress: bool,
+    /// How documents' bytes are had (mapped, or read for file systems that cannot map).
+    pub access: Access,
 }
 
 impl Default for Options {
@@ -88,6 +90,7 @@ impl Default for Options {
             format: Format::Jsonl,
             skip: HashSet::new(),
             progress: false,
+            access: Access::Map,
         }
     }
 }
@@ -173,15 +176,7 @@ impl Summary {
         self.signatures_per_second = self.signatures as f64 / s;
         self.mb_per_second = self.bytes as f64 / 1e6 / s;
         self.caches = caches.stats();
-        let c = self.caches;
-        for (name, st) in [
-            ("certificates", c.certificates),
-            ("signatures", c.signatures),
-            ("paths", c.paths),
-            ("crls", c.crls),
-            ("crl_signatures", c.crl_signatures),
-            ("ocsp", c.ocsp),
-        ] {
+        for (name, st) in self.caches.named() {
             let total = st.hits + st.misses;
             if total > 0 {
                 self.cache_hit_rates
@@ -229,6 +224,23 @@ impl Summary {
             .map(|(k, v)| format!("{k} {:.1}%", v * 100.0))
             .collect();
         out += &format!("cache hits: {}\n", rates.join(", "));
+        let evicted: Vec<String> = self
+            .caches
+            .named()
+            .iter()
+            .filter(|(_, st)| st.evictions > 0)
+            .map(|(k, st)| {
+                format!(
+                    "{k} {} ({:.0} of {:.0} MiB held)",
+                    st.evictions,
+                    st.bytes as f64 / 1048576.0,
+                    st.limit as f64 / 1048576.0
+                )
+            })
+            .collect();
+        if !evicted.is_empty() {
+            out += &format!("cache evictions: {}\n", evicted.join(", "));
+        }
         if let Some(s) = self.slowest.first() {
             out += &format!("slowest: {} ({} µs)\n", s.name, s.elapsed_us);
         }
@@ -250,9 +262,9 @@ fn text_line(line: &Line) -> String {
 }
 
 /// Verifies one item: loads its bytes and verifies them, or reports why it has none.
-pub fn verify_item(item: &Item, ctx: &Context, caches: &Caches) -> Line {
+pub fn verify_item(item: &Item, access: Access, ctx: &Context, caches: &Caches) -> Line {
     let start = Instant::now();
-    let report = match item.load() {
+    let report = match item.load(access) {
         // A bug must cost one document its verdict, not the run its other documents: a panic
         // is caught and reported as that document's error.
         Ok(blob) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -378,7 +390,7 @@ pub fn run(
                         .flatten()
                         .par_bridge()
                         .for_each(|(seq, item)| {
-                            let line = verify_item(&item, ctx, caches);
+                            let line = verify_item(&item, options.access, ctx, caches);
                             progress_w.inc(1);
                             let _ = line_tx.send((seq, line));
                         });
@@ -398,7 +410,7 @@ pub fn run(
                                 (item_rx.clone(), line_tx.clone(), progress_w.clone());
                             s.spawn(move |_| {
                                 for (seq, item) in item_rx.iter().flatten() {
-                                    let line = verify_item(&item, ctx, caches);
+                                    let line = verify_item(&item, options.access, ctx, caches);
                                     progress_w.inc(1);
                                     let _ = line_tx.send((seq, line));
                                 }

@@ -222,6 +222,26 @@ impl Certificate {
         })
     }
 
+    /// Estimated bytes this certificate holds on the heap (what a cache of it costs).
+    pub fn heap_bytes(&self) -> u64 {
+        let owned = [
+            self.der.len(),
+            self.subject_raw.len(),
+            self.issuer_raw.len(),
+            self.subject.len(),
+            self.issuer.len(),
+            self.serial.len(),
+            self.key.bits.len(),
+            self.signed.tbs.len(),
+            self.signed.signature.len(),
+            self.ski.as_ref().map_or(0, Vec::len),
+            self.aki.as_ref().map_or(0, Vec::len),
+        ];
+        // Each allocation costs its bytes plus about 16 of allocator bookkeeping.
+        let heap: usize = owned.iter().map(|n| n + 16).sum();
+        (std::mem::size_of::<Certificate>() + heap) as u64
+    }
+
     /// Serial number as lower-case hex.
     pub fn serial_hex(&self) -> String {
         hex(&self.serial)

@@ -53,6 +53,8 @@ pub struct Crl {
     pub revoked: HashMap<Vec<u8>, (i64, Option<u8>)>,
     /// The signed envelope.
     pub signed: SignedEnvelope,
+    /// Estimated bytes held on the heap (what a cache of it costs), counted once at parse.
+    pub heap_bytes: u64,
 }
 
 impl Crl {
@@ -72,7 +74,17 @@ impl Crl {
                 .and_modify(|e: &mut (i64, Option<u8>)| e.0 = e.0.min(at))
                 .or_insert((at, reason));
         }
+        // The serial index costs, per entry, its table slot and the serial's allocation.
+        let per_entry = std::mem::size_of::<(Vec<u8>, (i64, Option<u8>))>() + 8 + 16;
+        let serials: usize = revoked.keys().map(Vec::len).sum();
+        let heap_bytes = (std::mem::size_of::<Crl>()
+            + revoked.capacity() * per_entry
+            + serials
+            + signed.tbs.len()
+            + signed.signature.len()
+            + crl.issuer().as_raw().len()) as u64;
         Ok(Crl {
+            heap_bytes,
             sha256: fingerprint(der),
             issuer_raw: crl.issuer().as_raw().to_vec(),
             this_update: crl.last_update().timestamp(),

@@ -4,18 +4,54 @@
 use std::path::{Path, PathBuf};
 
 /// `../shared/corpus/real` beside the project, or `None` after printing a visible skip (the
-/// shared real corpus is present in CI, not in a user's clone).
+/// shared real corpus is present in CI, not in a user's clone). Under CI (`CI` set) a missing
+/// corpus fails the test instead: a bar that silently skips is no bar.
 pub fn real_dir() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real");
-    if dir.join("REFERENCE_DETAIL.jsonl").is_file() && dir.join("REFERENCE.tsv").is_file() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIP: {} not found (the shared real corpus is present in CI only)",
+    shared_or_skip(
+        &dir,
+        dir.join("REFERENCE_DETAIL.jsonl").is_file() && dir.join("REFERENCE.tsv").is_file(),
+    )
+}
+
+/// `dir` when `present`; otherwise a failure under CI, a visible skip elsewhere.
+pub fn shared_or_skip(dir: &Path, present: bool) -> Option<PathBuf> {
+    if present {
+        return Some(dir.to_path_buf());
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!(
+            "{} is missing under CI (CI is set): the shared corpus must be present",
             dir.display()
         );
-        None
     }
+    eprintln!(
+        "SKIP: {} not found (the shared corpus is present in CI only)",
+        dir.display()
+    );
+    None
+}
+
+/// Generates `docs` documents (no tar) into `dir` with the corpus generator.
+pub fn generate(
+    dir: &Path,
+    docs: usize,
+    seed: u64,
+    profile: sigaudit_corpus::cases::Profile,
+    attachments: &str,
+) {
+    let config = sigaudit_corpus::Config {
+        out: dir.to_path_buf(),
+        docs,
+        seed,
+        profile,
+        attachments: attachments.parse().expect("attachment list"),
+        tar: false,
+        tar_only: false,
+        base_url: sigaudit_corpus::pki::DEFAULT_BASE_URL.to_string(),
+        signers: sigaudit_corpus::keys::SIGNER_COUNT,
+    };
+    sigaudit_corpus::generate(&config, |_| {}).expect("generation succeeds");
 }
 
 /// The verification context a user gets from `--trust PKI/roots --certs PKI/intermediates

@@ -18,6 +18,7 @@ pub fn config(out: &Path, docs: usize, seed: u64, profile: Profile, attachments:
         tar: false,
         tar_only: false,
         base_url: sigaudit_corpus::pki::DEFAULT_BASE_URL.to_string(),
+        signers: sigaudit_corpus::keys::SIGNER_COUNT,
     }
 }
 

@@ -1,0 +1,161 @@
+//! A document's bytes: a read-only map of (a range of) a file, or a buffer.
+//!
+//! Workers never share a file offset with each other or with the enumerator: a map takes an
+//! explicit offset, and the read fallback uses positional reads (`pread`), so a worker reading
+//! one member can never move the archive reader that is looking for the next header.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::ops::{Deref, Range};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Bytes a document lives in: a memory map, or a buffer (read fallback, inflated entry).
+pub enum Backing {
+    /// A read-only map of a whole file.
+    Map(memmap2::Mmap),
+    /// Bytes held in memory.
+    Owned(Vec<u8>),
+}
+
+impl Deref for Backing {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Backing::Map(m) => m,
+            Backing::Owned(v) => v,
+        }
+    }
+}
+
+/// Largest map that is populated (faulted in) when it is made.
+pub const POPULATE: usize = 64 << 20;
+
+/// How a document's bytes are had.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Memory-map them (the default): zero copy, pages faulted in as they are read.
+    Map,
+    /// Read them into a buffer with positional reads: for file systems where a map is
+    /// unsupported or unsafe (a network file system whose file is truncated under a map
+    /// raises SIGBUS). Each document in flight is then held in memory.
+    Read,
+}
+
+/// `len` bytes of `file` from `start`: mapped read-only (the map starts at the page boundary
+/// at or before `start`) when `access` allows it and the kernel agrees, else read with
+/// positional reads. An empty range needs neither.
+pub fn load_range(file: &File, start: u64, len: usize, access: Access) -> io::Result<Blob> {
+    if len == 0 {
+        return Ok(Blob::empty());
+    }
+    if access == Access::Map {
+        if let Some(blob) = map(file, start, len) {
+            return Ok(blob);
+        }
+    }
+    let mut buf = vec![0u8; len];
+    read_exact_at(file, &mut buf, start)?;
+    Ok(Blob::whole(Arc::new(Backing::Owned(buf))))
+}
+
+/// Maps `len > 0` bytes of `file` from `start`, or `None` when the kernel refuses (a pipe, a
+/// file system without mmap, the process' map count exhausted). The crate's one `unsafe`.
+#[allow(unsafe_code)]
+fn map(file: &File, start: u64, len: usize) -> Option<Blob> {
+    const PAGE: u64 = 4096; // a multiple of the page size on every supported platform
+    let aligned = start - start % PAGE;
+    let lead = (start - aligned) as usize;
+    // SAFETY: the map is read-only and private to this process. If another process
+    // truncates or rewrites the file while it is mapped, reads of the vanished pages raise
+    // SIGBUS and reads of rewritten pages see the new bytes: sigaudit verifies archives at
+    // rest, and a document whose bytes change under it is not one whose verdict can hold
+    // anyway (`Access::Read` is for file systems where that cannot be promised). Nothing in
+    // sigaudit writes to its inputs.
+    let mapped = unsafe {
+        let mut options = memmap2::MmapOptions::new();
+        options.offset(aligned).len(lead + len);
+        // Every byte of a document is hashed: a map of up to POPULATE bytes is faulted in
+        // with the mmap call itself (one kernel entry instead of one per 16 pages). Larger
+        // documents fault in as they are hashed, with sequential read-ahead, so that memory
+        // in flight stays small.
+        if lead + len <= POPULATE {
+            options.populate();
+        }
+        options.map(file)
+    };
+    let m = mapped.ok()?;
+    // Documents are read front to back, once (a populated map is already in).
+    #[cfg(unix)]
+    if lead + len > POPULATE {
+        let _ = m.advise(memmap2::Advice::Sequential);
+    }
+    Some(Blob {
+        backing: Arc::new(Backing::Map(m)),
+        range: lead..lead + len,
+    })
+}
+
+/// Fills `buf` from `file` at `offset` without moving (or reading) the file's shared offset.
+#[cfg(unix)]
+pub(super) fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+/// Fills `buf` from `file` at `offset`. Windows' positional read moves the handle's offset,
+/// so it reads through a handle of its own.
+#[cfg(windows)]
+pub(super) fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    let own = file.try_clone()?;
+    let mut done = 0;
+    while done < buf.len() {
+        match own.seek_read(&mut buf[done..], offset + done as u64)? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => done += n,
+        }
+    }
+    Ok(())
+}
+
+/// A whole file: mapped (or read, per `access`); a file that is not a regular file (a pipe,
+/// a device) is read to its end.
+pub fn open(path: &Path, access: Access) -> io::Result<Blob> {
+    let file = File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        let mut buf = Vec::new();
+        (&file).read_to_end(&mut buf)?;
+        return Ok(Blob::whole(Arc::new(Backing::Owned(buf))));
+    }
+    let len = usize::try_from(meta.len())
+        .map_err(|_| io::Error::other("larger than this platform can address"))?;
+    load_range(&file, 0, len, access)
+}
+
+/// A document's bytes: a range of a shared backing.
+#[derive(Clone)]
+pub struct Blob {
+    backing: Arc<Backing>,
+    range: Range<usize>,
+}
+
+impl Blob {
+    /// The whole of a backing.
+    pub fn whole(backing: Arc<Backing>) -> Blob {
+        let range = 0..backing.len();
+        Blob { backing, range }
+    }
+
+    /// No bytes (an empty file or member: nothing to map or read).
+    pub fn empty() -> Blob {
+        Blob::whole(Arc::new(Backing::Owned(Vec::new())))
+    }
+}
+
+impl Deref for Blob {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.backing[self.range.clone()]
+    }
+}
