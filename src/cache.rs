@@ -179,7 +179,7 @@ impl CacheLimits {
         let (name, size) = setting
             .split_once('=')
             .ok_or_else(|| BadLimit(format!("{setting:?}: expected NAME=SIZE")))?;
-        let bytes = parse_size(size)
+        let bytes = crate::memory::parse_size(size)
             .ok_or_else(|| BadLimit(format!("{setting:?}: bad size {size:?} (e.g. 64M)")))?;
         let slot = match name {
             "certificates" => &mut self.certificates,
@@ -198,18 +198,6 @@ impl CacheLimits {
         *slot = bytes;
         Ok(())
     }
-}
-
-/// `123`, `64K`, `256M`, `2G` (binary multiples).
-fn parse_size(s: &str) -> Option<u64> {
-    let s = s.trim();
-    let (digits, mul) = match s.chars().last()? {
-        'K' | 'k' => (&s[..s.len() - 1], 1 << 10),
-        'M' | 'm' => (&s[..s.len() - 1], MIB),
-        'G' | 'g' => (&s[..s.len() - 1], 1 << 30),
-        _ => (s, 1),
-    };
-    digits.parse::<u64>().ok()?.checked_mul(mul)
 }
 
 /// Bytes a hash-table slot costs beyond its key and value (control bytes, load factor,

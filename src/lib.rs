@@ -23,6 +23,7 @@ pub mod engine;
 pub mod fuzz_targets;
 pub mod input;
 pub mod inspect;
+pub mod memory;
 pub mod pdf;
 pub mod pki;
 pub mod report;

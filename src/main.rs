@@ -106,6 +106,27 @@ struct VerifyArgs {
     /// what was used least; the summary counts evictions.
     #[arg(long, value_name = "NAME=SIZE")]
     cache_size: Vec<String>,
+    /// Memory for heap buffers in flight (read or inflated archive members, decoded
+    /// streams), shared by all workers: half as one share per worker, half as a pool for one
+    /// large document at a time. A document that outgrows its share is verified again with
+    /// the pool; one that outgrows the pool gets an ERROR line saying so.
+    #[arg(long, value_name = "SIZE", default_value = "512M")]
+    memory_budget: String,
+    /// Where deflated archive members larger than a worker's share are inflated (unlinked
+    /// temporary files, mapped). Default: the system's temporary directory.
+    #[arg(long, value_name = "DIR")]
+    temp_dir: Option<PathBuf>,
+    /// Temporary space for inflated members; a member that inflates to more gets an ERROR
+    /// line.
+    #[arg(long, value_name = "SIZE", default_value = "4G")]
+    temp_budget: String,
+    /// A stream or archive member that inflates at more than this ratio, beyond --bomb-size,
+    /// is reported as a `compression_bomb` finding.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    bomb_ratio: u64,
+    /// Inflated size below which no ratio is a bomb.
+    #[arg(long, value_name = "SIZE", default_value = "16M")]
+    bomb_size: String,
     /// Read documents with positional reads instead of memory-mapping them: for file systems
     /// where a map is unsupported or unsafe (a network file system whose file is truncated
     /// under a map raises SIGBUS). Each document in flight is then held in memory.
@@ -220,7 +241,28 @@ fn verify(args: &VerifyArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
+    let size = |flag: &str, v: &str| {
+        sigaudit::memory::parse_size(v).ok_or_else(|| format!("{flag}: bad size {v:?} (e.g. 512M)"))
+    };
+    let sizes = (|| -> Result<(u64, u64, u64), String> {
+        Ok((
+            size("--memory-budget", &args.memory_budget)?,
+            size("--temp-budget", &args.temp_budget)?,
+            size("--bomb-size", &args.bomb_size)?,
+        ))
+    })();
+    let (memory_budget, temp_budget, bomb_size) = match sizes {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
     let mut options = Options {
+        memory_budget,
+        temp_budget,
+        temp_dir: args.temp_dir.clone(),
+        bomb: sigaudit::memory::BombRule {
+            ratio: args.bomb_ratio,
+            min_size: bomb_size,
+        },
         jobs: args.jobs.unwrap_or(0),
         in_flight: args.in_flight.unwrap_or(0),
         ordered: args.ordered,

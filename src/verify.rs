@@ -11,6 +11,8 @@ use std::borrow::Cow;
 
 use rayon::prelude::*;
 
+use crate::memory::Allowance;
+
 use crate::cache::Caches;
 use crate::cms::crypto::{self, oid as alg, VerifyError};
 use crate::cms::{self, hex, oid, SignedData, SignerId, SignerInfo};
@@ -148,6 +150,50 @@ fn static_digest_oid(a: DigestAlgorithm) -> &'static str {
 
 /// Verifies one document.
 pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) -> DocumentReport {
+    verify_document_with(name, data, ctx, caches, &crate::memory::UNLIMITED)
+}
+
+/// [`verify_document`], with the document's decoded streams drawn from `allowance`; the
+/// decompression bombs recorded there are reported as findings.
+pub fn verify_document_with(
+    name: &str,
+    data: &[u8],
+    ctx: &Context,
+    caches: &Caches,
+    allowance: &Allowance<'_>,
+) -> DocumentReport {
+    let mut report = judge_document(name, data, ctx, caches, allowance);
+    report.findings.extend(bomb_findings(allowance));
+    report
+}
+
+/// The decompression bombs `allowance` met, as report findings.
+pub fn bomb_findings(allowance: &Allowance<'_>) -> Vec<pdf::ChangeFinding> {
+    allowance
+        .bombs()
+        .into_iter()
+        .map(|b| pdf::ChangeFinding {
+            kind: pdf::FindingKind::CompressionBomb,
+            revision: 0,
+            objects: Vec::new(),
+            detail: format!(
+                "{} inflates from {} to {} bytes ({}:1)",
+                b.what,
+                b.compressed,
+                b.inflated,
+                b.inflated / b.compressed.max(1)
+            ),
+        })
+        .collect()
+}
+
+fn judge_document(
+    name: &str,
+    data: &[u8],
+    ctx: &Context,
+    caches: &Caches,
+    allowance: &Allowance<'_>,
+) -> DocumentReport {
     let mut report = DocumentReport {
         name: name.to_string(),
         bytes: data.len() as u64,
@@ -157,7 +203,7 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
         signatures: Vec::new(),
         findings: Vec::new(),
     };
-    let doc = match pdf::read(data) {
+    let doc = match pdf::read_with(data, allowance) {
         Ok(d) => d,
         Err(e) => {
             report.error = Some(e.to_string());
@@ -199,7 +245,7 @@ pub fn verify_document(name: &str, data: &[u8], ctx: &Context, caches: &Caches) 
     let mut dss_crls: Vec<Cow<'_, [u8]>> = Vec::new();
     let mut dss_ocsps: Vec<Cow<'_, [u8]>> = Vec::new();
     if let Some(dss) = &doc.dss {
-        let d = pdf::dss_data(data, dss);
+        let d = pdf::dss_data_with(data, dss, allowance);
         dss_certs.extend(d.certs.iter().filter_map(|b| caches.certificate(b)));
         dss_crls = d.crls;
         dss_ocsps = d.ocsps;

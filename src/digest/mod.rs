@@ -12,6 +12,7 @@
 //! hashed once, not once per signature. [`naive`] hashes every signature separately and is
 //! kept as the oracle.
 
+use crate::memory::pages;
 use std::ops::Range;
 
 use ring::digest::{self, Context, Digest};
@@ -259,6 +260,26 @@ pub fn naive(data: &[u8], requests: &[Request]) -> (Vec<Digest>, HashStats) {
     (digests, stats)
 }
 
+/// Hashes `data[range]` into `ctx`, a window at a time when `behind` releases pages.
+fn update(
+    ctx: &mut Context,
+    data: &[u8],
+    range: std::ops::Range<usize>,
+    behind: &mut pages::Behind<'_>,
+) {
+    if !behind.active() {
+        ctx.update(&data[range]);
+        return;
+    }
+    let mut at = range.start;
+    while at < range.end {
+        let end = range.end.min(at + pages::WINDOW);
+        ctx.update(&data[at..end]);
+        behind.reached(end);
+        at = end;
+    }
+}
+
 /// Hash all requests in one pass per algorithm, sharing every common prefix.
 ///
 /// For each algorithm, requests are taken in order of gap start `a`; one running context
@@ -275,15 +296,17 @@ pub fn one_pass(data: &[u8], requests: &[Request]) -> (Vec<Digest>, HashStats) {
     order.sort_by_key(|&i| (requests[i].algorithm, requests[i].ranges.a));
     for group in order.chunk_by(|&x, &y| requests[x].algorithm == requests[y].algorithm) {
         let mut running = Context::new(requests[group[0]].algorithm.ring());
+        // Over a large mapped document, the pages behind the hashing are given back.
+        let mut behind = pages::Behind::new(data);
         let mut pos = 0;
         for &i in group {
             let r = requests[i].ranges;
             check_bounds(data, &r);
-            running.update(&data[pos..r.a]);
+            update(&mut running, data, pos..r.a, &mut behind);
             stats.bytes_hashed += (r.a - pos) as u64;
             pos = r.a;
             let mut branch = running.clone();
-            branch.update(&data[r.b..r.end]);
+            update(&mut branch, data, r.b..r.end, &mut behind);
             stats.bytes_hashed += (r.end - r.b) as u64;
             out[i] = Some(branch.finish());
         }

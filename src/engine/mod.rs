@@ -20,10 +20,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::cache::{Caches, CachesStats};
-use crate::input::{self, Access, Item};
+use crate::input::{self, Access, Item, Load};
+use crate::memory::{Allowance, BombRule, MemoryBudget, MemoryStats, TempSpace, TempStats};
 use crate::report::DocumentReport;
 use crate::verdict::DocumentStatus;
-use crate::verify::{verify_document, Context};
+use crate::verify::{bomb_findings, verify_document_with, Context};
 
 /// Batches the enumerator may be ahead of the workers.
 pub const QUEUE: usize = 8;
@@ -38,6 +39,11 @@ const WRITE_BATCH: usize = 64 << 10;
 pub const LINES: usize = 256;
 /// Slowest documents kept for the summary.
 pub const SLOWEST: usize = 10;
+
+/// Where workers send report lines.
+type Lines = crossbeam_channel::Sender<(u64, Line)>;
+/// Where workers send documents that need the memory pool.
+type Deferred = crossbeam_channel::Sender<(u64, Item)>;
 
 /// A report line: the document's report with where it came from and how long it took.
 #[derive(Clone, Debug, Serialize)]
@@ -79,7 +85,21 @@ pub struct Options {
     pub progress: bool,
     /// How documents' bytes are had (mapped, or read for file systems that cannot map).
     pub access: Access,
+    /// The run's memory budget for heap buffers in flight, bytes (see [`MemoryBudget`]).
+    pub memory_budget: u64,
+    /// Where large inflated archive members are written (default: the system's temporary
+    /// directory).
+    pub temp_dir: Option<std::path::PathBuf>,
+    /// Temporary space for them, bytes.
+    pub temp_budget: u64,
+    /// When a stream or member is a decompression bomb.
+    pub bomb: BombRule,
 }
+
+/// The default memory budget: 512 MiB.
+pub const MEMORY_BUDGET: u64 = 512 << 20;
+/// The default temporary space: 4 GiB.
+pub const TEMP_BUDGET: u64 = 4 << 30;
 
 impl Default for Options {
     fn default() -> Self {
@@ -91,6 +111,10 @@ impl Default for Options {
             skip: HashSet::new(),
             progress: false,
             access: Access::Map,
+            memory_budget: MEMORY_BUDGET,
+            temp_dir: None,
+            temp_budget: TEMP_BUDGET,
+            bomb: BombRule::default(),
         }
     }
 }
@@ -137,6 +161,10 @@ pub struct Summary {
     pub slowest: Vec<Slow>,
     /// Whether any input could not be read at all (an operational error).
     pub unreadable_inputs: u64,
+    /// The memory budget: peak drawn, documents that needed the pool or more.
+    pub memory: MemoryStats,
+    /// Temporary space of inflated members.
+    pub temp: TempStats,
 }
 
 impl Summary {
@@ -241,6 +269,17 @@ impl Summary {
         if !evicted.is_empty() {
             out += &format!("cache evictions: {}\n", evicted.join(", "));
         }
+        let m = &self.memory;
+        out += &format!(
+            "memory: peak {:.0} of {:.0} MiB in buffers, {} documents verified with the pool, \
+             {} refused; temporary files: {} (peak {:.0} MiB)\n",
+            m.peak as f64 / 1048576.0,
+            m.budget as f64 / 1048576.0,
+            m.deferred,
+            m.refused,
+            self.temp.files,
+            self.temp.peak as f64 / 1048576.0
+        );
         if let Some(s) = self.slowest.first() {
             out += &format!("slowest: {} ({} µs)\n", s.name, s.elapsed_us);
         }
@@ -261,29 +300,106 @@ fn text_line(line: &Line) -> String {
     )
 }
 
-/// Verifies one item: loads its bytes and verifies them, or reports why it has none.
-pub fn verify_item(item: &Item, access: Access, ctx: &Context, caches: &Caches) -> Line {
+/// Verifies one item: loads its bytes and verifies them, or reports why it has none. Heap
+/// buffers are drawn from `allowance`.
+pub fn verify_item(
+    item: &Item,
+    load: &Load,
+    allowance: &Allowance<'_>,
+    ctx: &Context,
+    caches: &Caches,
+) -> Line {
+    verify_loaded(item, load, allowance, ctx, caches).0
+}
+
+/// [`verify_item`], and whether the item's bytes were had (a load that failed already says
+/// why in its line).
+fn verify_loaded(
+    item: &Item,
+    load: &Load,
+    allowance: &Allowance<'_>,
+    ctx: &Context,
+    caches: &Caches,
+) -> (Line, bool) {
     let start = Instant::now();
-    let report = match item.load(access) {
+    let (report, loaded) = match item.load(load, allowance) {
         // A bug must cost one document its verdict, not the run its other documents: a panic
         // is caught and reported as that document's error.
-        Ok(blob) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            verify_document(&item.name, &blob, ctx, caches)
-        }))
-        .unwrap_or_else(|_| {
-            DocumentReport::unreadable(
-                &item.name,
-                "internal error: the verifier panicked on this document (a bug; please report it)"
-                    .into(),
-            )
-        }),
-        Err(e) => DocumentReport::unreadable(&item.name, e.to_string()),
+        Ok(blob) => (
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                verify_document_with(&item.name, &blob, ctx, caches, allowance)
+            }))
+            .unwrap_or_else(|_| {
+                DocumentReport::unreadable(
+                    &item.name,
+                    "internal error: the verifier panicked on this document (a bug; please \
+                     report it)"
+                        .into(),
+                )
+            }),
+            true,
+        ),
+        Err(e) => {
+            let mut r = DocumentReport::unreadable(&item.name, e.to_string());
+            r.findings.extend(bomb_findings(allowance));
+            (r, false)
+        }
     };
-    Line {
+    let line = Line {
         input: item.input.clone(),
         report,
         elapsed_us: start.elapsed().as_micros() as u64,
+    };
+    (line, loaded)
+}
+
+/// What a worker makes of an item: its line, or `None` when the document needs more memory
+/// than a worker's share and must be verified with the pool.
+fn verify_in_share(
+    item: &Item,
+    load: &Load,
+    budget: &MemoryBudget,
+    ctx: &Context,
+    caches: &Caches,
+) -> Option<Line> {
+    if item.needs_temp(load) || item.heap_need(load) > budget.share() {
+        return None;
     }
+    let allowance = budget.worker_allowance();
+    let line = verify_item(item, load, &allowance, ctx, caches);
+    (!allowance.exceeded()).then_some(line)
+}
+
+/// Verifies a document that outgrew a worker's share, with the pool to itself; one that
+/// outgrows the pool too is an error saying so.
+fn verify_with_pool(
+    item: &Item,
+    load: &Load,
+    budget: &MemoryBudget,
+    ctx: &Context,
+    caches: &Caches,
+) -> Line {
+    budget.note_deferred();
+    let allowance = budget.pool_allowance();
+    let (mut line, loaded) = verify_loaded(item, load, &allowance, ctx, caches);
+    if allowance.exceeded() {
+        budget.note_refused();
+        if !loaded {
+            return line; // the load's own error says what it needed
+        }
+        let bytes = line.report.bytes;
+        line.report = DocumentReport::unreadable(
+            &item.name,
+            format!(
+                "needs more memory than one document may have: {:.0} MiB, half the run's \
+                 memory budget (--memory-budget)",
+                budget.pool() as f64 / 1048576.0
+            ),
+        );
+        line.report.bytes = bytes;
+        line.report.findings.extend(bomb_findings(&allowance));
+    }
+    line
 }
 
 /// Runs the pipeline over `inputs` and writes the report to `out`. Every document of the
@@ -300,6 +416,19 @@ pub fn run(
         .num_threads(options.jobs)
         .build()
         .map_err(io::Error::other)?;
+    let budget = MemoryBudget::new(
+        options.memory_budget,
+        pool.current_num_threads(),
+        options.bomb,
+    );
+    let temp_dir = options.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
+    let temp = Arc::new(TempSpace::new(temp_dir, options.temp_budget));
+    let load = Load {
+        access: options.access,
+        heap_max: budget.share(),
+        temp: Some(temp.clone()),
+    };
+    let (budget, load) = (&budget, &load);
     let (item_tx, item_rx) = crossbeam_channel::bounded::<Vec<(u64, Item)>>(QUEUE);
     let (line_tx, line_rx) = crossbeam_channel::bounded::<(u64, Line)>(LINES);
     let stop = AtomicBool::new(false);
@@ -380,8 +509,34 @@ pub fn run(
             drop(item_tx);
         });
 
-        // Verify.
-        let progress_w = progress.clone();
+        // Verify: workers take the documents that fit their share of the memory budget; one
+        // that outgrows it goes to the pool lane, which verifies such documents one at a
+        // time with the pool (nothing ever waits for memory inside a worker).
+        let (defer_tx, defer_rx) = crossbeam_channel::unbounded::<(u64, Item)>();
+        {
+            let (line_tx, progress) = (line_tx.clone(), progress.clone());
+            scope.spawn(move || {
+                for (seq, item) in defer_rx {
+                    let line = pool.install(|| verify_with_pool(&item, load, budget, ctx, caches));
+                    progress.inc(1);
+                    let _ = line_tx.send((seq, line));
+                }
+            });
+        }
+        let work = {
+            let progress = progress.clone();
+            move |seq: u64, item: Item, line_tx: &Lines, defer_tx: &Deferred| match verify_in_share(
+                &item, load, budget, ctx, caches,
+            ) {
+                Some(line) => {
+                    progress.inc(1);
+                    let _ = line_tx.send((seq, line));
+                }
+                None => {
+                    let _ = defer_tx.send((seq, item));
+                }
+            }
+        };
         if options.in_flight == 0 {
             scope.spawn(move || {
                 pool.install(|| {
@@ -389,13 +544,9 @@ pub fn run(
                         .into_iter()
                         .flatten()
                         .par_bridge()
-                        .for_each(|(seq, item)| {
-                            let line = verify_item(&item, options.access, ctx, caches);
-                            progress_w.inc(1);
-                            let _ = line_tx.send((seq, line));
-                        });
+                        .for_each(|(seq, item)| work(seq, item, &line_tx, &defer_tx));
                 });
-                drop(line_tx);
+                drop((line_tx, defer_tx));
             });
         } else {
             // N jobs on the pool's own workers, each taking the next document, so that at
@@ -406,19 +557,17 @@ pub fn run(
                 pool.install(|| {
                     rayon::scope(|s| {
                         for _ in 0..n {
-                            let (item_rx, line_tx, progress_w) =
-                                (item_rx.clone(), line_tx.clone(), progress_w.clone());
+                            let (item_rx, line_tx, defer_tx, work) =
+                                (item_rx.clone(), line_tx.clone(), defer_tx.clone(), &work);
                             s.spawn(move |_| {
                                 for (seq, item) in item_rx.iter().flatten() {
-                                    let line = verify_item(&item, options.access, ctx, caches);
-                                    progress_w.inc(1);
-                                    let _ = line_tx.send((seq, line));
+                                    work(seq, item, &line_tx, &defer_tx);
                                 }
                             });
                         }
                     });
                 });
-                drop((item_rx, line_tx));
+                drop((item_rx, line_tx, defer_tx));
             });
         }
 
@@ -486,6 +635,8 @@ pub fn run(
         progress.finish_and_clear();
         summary.skipped = skipped.load(Ordering::Relaxed);
         summary.unreadable_inputs = unreadable_inputs.load(Ordering::Relaxed);
+        summary.memory = budget.stats();
+        summary.temp = temp.stats();
         summary.finish(started.elapsed(), caches);
         Ok(summary)
     })

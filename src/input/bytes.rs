@@ -10,10 +10,19 @@ use std::ops::{Deref, Range};
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::memory::{pages, TempLease};
+
 /// Bytes a document lives in: a memory map, or a buffer (read fallback, inflated entry).
 pub enum Backing {
-    /// A read-only map of a whole file.
-    Map(memmap2::Mmap),
+    /// A read-only map of (part of) a file.
+    Map {
+        /// The map.
+        map: Arc<memmap2::Mmap>,
+        /// Its registration for page release, when it is large ([`pages::REGISTER_FROM`]).
+        registration: Option<pages::Registration>,
+        /// The temporary space its file holds, when it is an inflated archive member.
+        lease: Option<TempLease>,
+    },
     /// Bytes held in memory.
     Owned(Vec<u8>),
 }
@@ -22,8 +31,21 @@ impl Deref for Backing {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
         match self {
-            Backing::Map(m) => m,
+            Backing::Map { map, .. } => map,
             Backing::Owned(v) => v,
+        }
+    }
+}
+
+impl Backing {
+    /// A map, registered for page release when it is large.
+    pub(super) fn map(map: memmap2::Mmap, lease: Option<TempLease>) -> Backing {
+        let map = Arc::new(map);
+        let registration = (map.len() >= pages::REGISTER_FROM).then(|| pages::register(&map));
+        Backing::Map {
+            map,
+            registration,
+            lease,
         }
     }
 }
@@ -60,7 +82,7 @@ pub fn load_range(file: &File, start: u64, len: usize, access: Access) -> io::Re
 }
 
 /// Maps `len > 0` bytes of `file` from `start`, or `None` when the kernel refuses (a pipe, a
-/// file system without mmap, the process' map count exhausted). The crate's one `unsafe`.
+/// file system without mmap, the process' map count exhausted).
 #[allow(unsafe_code)]
 fn map(file: &File, start: u64, len: usize) -> Option<Blob> {
     const PAGE: u64 = 4096; // a multiple of the page size on every supported platform
@@ -91,9 +113,23 @@ fn map(file: &File, start: u64, len: usize) -> Option<Blob> {
         let _ = m.advise(memmap2::Advice::Sequential);
     }
     Some(Blob {
-        backing: Arc::new(Backing::Map(m)),
+        backing: Arc::new(Backing::map(m, None)),
         range: lead..lead + len,
     })
+}
+
+/// Maps the first `len > 0` bytes of a file sigaudit wrote itself (an unlinked temporary file
+/// holding an inflated member), read-only.
+#[allow(unsafe_code)]
+pub(super) fn map_file(file: &File, len: u64) -> io::Result<memmap2::Mmap> {
+    let len = usize::try_from(len).map_err(io::Error::other)?;
+    // SAFETY: the file is unlinked and private to this process (no other process can open
+    // it), it is written completely before it is mapped, and nothing writes to it afterwards;
+    // the map is read-only.
+    let map = unsafe { memmap2::MmapOptions::new().len(len).map(file)? };
+    #[cfg(unix)]
+    let _ = map.advise(memmap2::Advice::Sequential);
+    Ok(map)
 }
 
 /// Fills `buf` from `file` at `offset` without moving (or reading) the file's shared offset.

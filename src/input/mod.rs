@@ -10,18 +10,16 @@
 
 mod archive;
 mod bytes;
+mod load;
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use bytes::{Access, Backing, Blob, POPULATE};
-
-/// The largest deflated zip entry inflated into memory (documents of several hundred
-/// megabytes exist; beyond this a member is reported as oversized rather than risking memory).
-pub const MAX_INFLATED_ENTRY: u64 = 1 << 30;
+pub use load::Load;
 
 /// Where one document is.
 pub enum Source {
@@ -72,54 +70,6 @@ impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
-}
-
-impl Item {
-    /// The document's bytes, had as `access` says (a deflated entry is always inflated into
-    /// a buffer).
-    pub fn load(&self, access: Access) -> Result<Blob, LoadError> {
-        let cannot_read = |e: io::Error| LoadError(format!("cannot read: {e}"));
-        match &self.source {
-            Source::File(p) => bytes::open(p, access).map_err(cannot_read),
-            Source::Range { file, start, len } => {
-                bytes::load_range(file, *start, length(*len)?, access).map_err(cannot_read)
-            }
-            Source::Deflated {
-                file,
-                start,
-                compressed,
-                size,
-            } => {
-                if *size > MAX_INFLATED_ENTRY {
-                    return Err(LoadError(format!(
-                        "oversized: inflates to {size} bytes, more than {MAX_INFLATED_ENTRY}"
-                    )));
-                }
-                let raw = bytes::load_range(file, *start, length(*compressed)?, access)
-                    .map_err(cannot_read)?;
-                // A zip entry's data is a raw DEFLATE stream (APPNOTE 4.4.5, method 8).
-                let mut out = Vec::with_capacity((*size).min(MAX_INFLATED_ENTRY) as usize);
-                flate2::read::DeflateDecoder::new(&raw[..])
-                    .take(MAX_INFLATED_ENTRY + 1)
-                    .read_to_end(&mut out)
-                    .map_err(|e| LoadError(format!("cannot inflate: {e}")))?;
-                if out.len() as u64 > MAX_INFLATED_ENTRY {
-                    return Err(LoadError("oversized: inflates past the limit".into()));
-                }
-                Ok(Blob::whole(Arc::new(Backing::Owned(out))))
-            }
-            Source::Unreadable(why) | Source::Missing(why) => Err(LoadError(why.clone())),
-        }
-    }
-}
-
-/// A member's length as this platform's size.
-fn length(len: u64) -> Result<usize, LoadError> {
-    usize::try_from(len).map_err(|_| {
-        LoadError(format!(
-            "oversized: {len} bytes, more than this platform maps"
-        ))
-    })
 }
 
 /// What kind of input a path is.

@@ -67,6 +67,10 @@ pub enum FindingKind {
     CertificationViolation,
     /// A form field locked by an earlier signature's FieldMDP changed.
     FieldLockViolation,
+    /// A stream of the document, or the archive member it came in, inflates at a ratio no
+    /// document data reaches (a decompression bomb, by the run's `--bomb-ratio` rule). It is
+    /// reported, not judged: the document is verified as far as its memory allows.
+    CompressionBomb,
 }
 
 impl FindingKind {
@@ -83,6 +87,7 @@ impl FindingKind {
             FindingKind::UniversalForgery => "universal_forgery",
             FindingKind::CertificationViolation => "certification_violation",
             FindingKind::FieldLockViolation => "field_lock_violation",
+            FindingKind::CompressionBomb => "compression_bomb",
         }
     }
 }

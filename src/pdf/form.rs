@@ -3,8 +3,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use memchr::memmem;
-
 use super::error::{Finding, PdfError};
 use super::limits::{MAX_CERT_STRINGS, MAX_FIELDS, MAX_FIELD_DEPTH, MAX_ORPHAN_FINDINGS};
 use super::object::{Dictionary, Object, ObjectId, Origin, Value};
@@ -13,9 +11,14 @@ use super::{
     Contents, Document, Dss, Lock, Revision, SigReference, Signature, SignatureType,
     StreamLocation, VriEntry,
 };
+use crate::memory::{pages, Allowance};
 
-pub(super) fn read_document(data: &[u8], version: String) -> Result<Document, PdfError> {
-    let mut r = Resolver::open(data)?;
+pub(super) fn read_document<'a>(
+    data: &'a [u8],
+    version: String,
+    memory: &'a Allowance<'a>,
+) -> Result<Document, PdfError> {
+    let mut r = Resolver::open(data, memory)?;
     let revisions = revisions(&mut r);
     let last = r.revision_count().saturating_sub(1);
     let trailer = r.trailer(last).cloned().ok_or(PdfError::NoTrailer)?;
@@ -126,7 +129,7 @@ pub(super) fn read_document(data: &[u8], version: String) -> Result<Document, Pd
         reach.push(max_end);
     }
     let mut orphans = 0usize;
-    for p in memmem::find_iter(data, b"/ByteRange") {
+    for p in pages::find_iter(data, b"/ByteRange") {
         let n = spans.partition_point(|&(s, _)| s <= p);
         if n > 0 && reach[n - 1] > p {
             continue;

@@ -20,6 +20,7 @@ pub mod limits;
 mod object;
 mod xref;
 
+use crate::memory::Allowance;
 use serde::Serialize;
 
 pub use changes::{evaluate, Change, ChangeClass, ChangeFinding, FindingKind, RevisionDiff};
@@ -220,6 +221,11 @@ pub struct Dss {
 /// Never panics; a file from which no document model can be built is a [`PdfError`];
 /// anything the reader worked around is a [`Finding`] in the result.
 pub fn read(data: &[u8]) -> Result<Document, PdfError> {
+    read_with(data, &crate::memory::UNLIMITED)
+}
+
+/// [`read`], with the decoded streams drawn from the document's memory `allowance`.
+pub fn read_with<'a>(data: &'a [u8], allowance: &'a Allowance<'a>) -> Result<Document, PdfError> {
     if data.is_empty() {
         return Err(PdfError::Empty);
     }
@@ -228,7 +234,7 @@ pub fn read(data: &[u8]) -> Result<Document, PdfError> {
     let Some(h) = memchr::memmem::find(head, b"%PDF-") else {
         // Readers do accept a file without header whose structure is intact; without a
         // readable structure it is not a PDF at all.
-        return match form::read_document(data, String::new()) {
+        return match form::read_document(data, String::new(), allowance) {
             Ok(mut doc) => {
                 doc.findings.insert(0, Finding::MissingHeader);
                 Ok(doc)
@@ -245,7 +251,7 @@ pub fn read(data: &[u8]) -> Result<Document, PdfError> {
         .take_while(|b| b.is_ascii_digit() || **b == b'.')
         .map(|&b| char::from(b))
         .collect();
-    form::read_document(data, version).map(dss_streams_once)
+    form::read_document(data, version, allowance).map(dss_streams_once)
 }
 
 /// A stream listed twice in one DSS array is one stream: it is kept once, in its first place.
@@ -278,6 +284,11 @@ pub struct DssData<'a> {
 /// [`limits::MAX_DSS_DECODED`] inflated bytes over all of them: the decoded material is held
 /// while the document is verified, so its sum, not only each stream, must be bounded.
 pub fn dss_data<'a>(data: &'a [u8], dss: &Dss) -> DssData<'a> {
+    dss_data_with(data, dss, &crate::memory::UNLIMITED)
+}
+
+/// [`dss_data`], with the decoded bytes drawn from the document's memory `allowance` too.
+pub fn dss_data_with<'a>(data: &'a [u8], dss: &Dss, allowance: &Allowance<'_>) -> DssData<'a> {
     let mut out = DssData::default();
     let mut left = limits::MAX_DSS_DECODED;
     for (streams, slot) in [
@@ -286,14 +297,28 @@ pub fn dss_data<'a>(data: &'a [u8], dss: &Dss) -> DssData<'a> {
         (&dss.ocsps, &mut out.ocsps),
     ] {
         for s in streams {
-            match stream_data_within(data, s, left.min(limits::MAX_DECODED_STREAM)) {
+            let room = usize::try_from(allowance.remaining()).unwrap_or(usize::MAX);
+            let limit = left.min(limits::MAX_DECODED_STREAM).min(room);
+            match stream_data_within(data, s, limit) {
                 Ok(b) => {
                     if let std::borrow::Cow::Owned(v) = &b {
+                        let raw = s.data.end.saturating_sub(s.data.start) as u64;
+                        allowance.check_bomb(
+                            || format!("object {}", s.object.num),
+                            raw,
+                            v.len() as u64,
+                        );
                         left -= v.len();
+                        allowance.charge(v.len() as u64);
                     }
                     slot.push(b);
                 }
-                Err(e) => out.refused.push(e),
+                Err(e) => {
+                    if limit == room && matches!(e, PdfError::DecodeBudget { .. }) {
+                        allowance.refuse();
+                    }
+                    out.refused.push(e)
+                }
             }
         }
     }
@@ -449,7 +474,7 @@ pub mod fuzzing {
     /// visits more objects than that per walk, and an xref claiming millions of entries would
     /// otherwise make each fuzz input cost seconds without reaching any new code.
     pub fn xref_and_objstm(data: &[u8]) -> usize {
-        let Ok(mut r) = Resolver::open(data) else {
+        let Ok(mut r) = Resolver::open(data, &crate::memory::UNLIMITED) else {
             return 0;
         };
         let last = r.revision_count().saturating_sub(1);

@@ -24,6 +24,7 @@ use super::limits::{
     MAX_XREF_SECTIONS,
 };
 use super::object::{Dictionary, Object, ObjectId, Origin, Span, Value};
+use crate::memory::{pages, Allowance};
 
 /// One cross-reference entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,6 +108,8 @@ pub(crate) struct Resolver<'a> {
     pub crypt: Option<super::crypt::Decryptor>,
     /// True when the file is encrypted (`/Encrypt` in a trailer).
     pub encrypted: bool,
+    /// The document's memory allowance: decoded streams draw from it.
+    memory: &'a Allowance<'a>,
 }
 
 fn eol_len(data: &[u8], pos: usize) -> usize {
@@ -125,8 +128,9 @@ pub(crate) fn eof_after(data: &[u8], from: usize) -> Option<(usize, usize)> {
 
 impl<'a> Resolver<'a> {
     /// Read the chain from `startxref`; on failure fall back to scanning the file.
-    pub(crate) fn open(data: &'a [u8]) -> Result<Self, PdfError> {
+    pub(crate) fn open(data: &'a [u8], memory: &'a Allowance<'a>) -> Result<Self, PdfError> {
         let mut r = Resolver {
+            memory,
             data,
             sections: Vec::new(),
             findings: Vec::new(),
@@ -171,7 +175,7 @@ impl<'a> Resolver<'a> {
             // oldest readable section become scanned pseudo-revisions, so objects defined
             // there are still found (and reported as recovered).
             let oldest = r.sections.iter().map(|s| s.offset).min().unwrap_or(0);
-            let boundary = memmem::find_iter(&data[..oldest], b"%%EOF")
+            let boundary = pages::find_iter(&data[..oldest], b"%%EOF")
                 .last()
                 .map(|p| p + 5 + eol_len(data, p + 5));
             if let Some(b) = boundary {
@@ -810,7 +814,9 @@ impl<'a> Resolver<'a> {
                 })
             }
         };
-        let budget = MAX_DECODED_STREAM.min(MAX_DECODED_TOTAL.saturating_sub(self.decoded_total));
+        let budget = MAX_DECODED_STREAM
+            .min(MAX_DECODED_TOTAL.saturating_sub(self.decoded_total))
+            .min(usize::try_from(self.memory.remaining()).unwrap_or(usize::MAX));
         let mut out = match filters.as_slice() {
             [] => raw.to_vec(),
             [f] if *f == b"FlateDecode" || *f == b"Fl" => {
@@ -827,7 +833,15 @@ impl<'a> Resolver<'a> {
                 })
             }
         };
-        if out.len() > budget {
+        self.memory.check_bomb(
+            || format!("object {}", id.num),
+            raw.len() as u64,
+            out.len() as u64,
+        );
+        if out.len() > budget || !self.memory.charge(out.len() as u64) {
+            if out.len() as u64 > self.memory.remaining() {
+                self.memory.refuse();
+            }
             return Err(PdfError::DecodeBudget { id, limit: budget });
         }
         self.decoded_total += out.len();
@@ -935,7 +949,7 @@ impl<'a> Resolver<'a> {
         // By offset (the scan's order already), so each segment's objects are one slice.
         objects.sort_by_key(|o| o.2);
         let mut ends: Vec<(usize, usize)> = Vec::new();
-        for p in memmem::find_iter(&data[..upto], b"%%EOF") {
+        for p in pages::find_iter(&data[..upto], b"%%EOF") {
             // Past the budget already: stop, rather than list every marker of a file made of
             // millions of them (the check after the loop counts a missing final marker too).
             if ends.len() > MAX_XREF_SECTIONS {
@@ -965,7 +979,7 @@ impl<'a> Resolver<'a> {
             for &(num, gen, off) in segment {
                 entries.insert(num, Entry::InFile { offset: off, gen });
             }
-            for p in memmem::find_iter(&data[start..eof], b"trailer") {
+            for p in pages::find_iter(&data[start..eof], b"trailer") {
                 let mut lx = Lexer::new(data, start + p + 7, 0);
                 if let Ok(Object {
                     value: Value::Dictionary(d),
@@ -1025,7 +1039,7 @@ fn scanned_trailer(mut d: Dictionary<'_>) -> Rc<Dictionary<'_>> {
 /// (number, generation, offset), bounded by [`MAX_SCANNED_OBJECTS`].
 pub(crate) fn scan_objects(data: &[u8]) -> Vec<(u32, u16, usize)> {
     let mut out = Vec::new();
-    for p in memmem::find_iter(data, b"obj") {
+    for p in pages::find_iter(data, b"obj") {
         if out.len() >= MAX_SCANNED_OBJECTS {
             break;
         }
