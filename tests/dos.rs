@@ -895,20 +895,24 @@ fn thousands_of_overwritten_appearances_stay_within_the_lookup_budget() {
     assert_eq!(f.objects.len(), N as usize - limits::MAX_CHANGE_LOOKUPS);
 }
 
-#[test]
-fn a_thousand_updates_relisting_every_object_change_nothing() {
-    // Writers that rewrite the whole table in each update: every entry of every update is
-    // compared with the view before it (kept revision by revision, one probe per entry), and
-    // an entry that still points where it did is no change.
+/// A signed file (objects 1, 2, 4, 5 and 200 information dictionaries 6..206), then `updates`
+/// incremental updates that each re-list every object in their table. The update numbered
+/// `rewrite` (0-based), if any, first writes object 6 anew with different content, and its
+/// table and the later ones list the new copy.
+fn relisting_updates(updates: usize, rewrite: Option<usize>) -> Vec<u8> {
     let mut pdf = Pdf::new();
     pdf.form("5 0 R", "").sig();
     for n in 6..206 {
         pdf.obj(n, "<< /Producer (x) >>");
     }
-    let offsets = pdf.offsets.clone();
+    let mut offsets = pdf.offsets.clone();
     let mut buf = seal(pdf.table(""));
     let mut prev = memchr::memmem::rfind(&buf, b"xref\n").unwrap();
-    for _ in 0..1_000 {
+    for u in 0..updates {
+        if rewrite == Some(u) {
+            offsets.insert(6, buf.len());
+            write!(buf, "6 0 obj\n<< /Producer (y) >>\nendobj\n").unwrap();
+        }
         let at = buf.len();
         write!(buf, "xref\n0 1\n0000000000 65535 f\r\n").unwrap();
         for (n, off) in &offsets {
@@ -921,12 +925,55 @@ fn a_thousand_updates_relisting_every_object_change_nothing() {
         .unwrap();
         prev = at;
     }
+    buf
+}
+
+#[test]
+fn a_thousand_updates_relisting_every_object_change_nothing() {
+    // Writers that rewrite the whole table in each update: every entry of every update is
+    // compared with the view before it (kept revision by revision, one probe per entry), and
+    // an entry that still points where it did is no change.
+    let buf = relisting_updates(1_000, None);
     let doc = timed(Duration::from_secs(10), || pdf::read(&buf)).expect("reads");
     assert_eq!(doc.revisions.len(), 1_001);
+    // One diff per update (revisions 2..=1001), and nothing after the last %%EOF.
+    assert_eq!(
+        doc.changes.iter().map(|d| d.revision).collect::<Vec<_>>(),
+        (2..=1_001).collect::<Vec<_>>()
+    );
     assert!(
         doc.changes.iter().all(|d| d.changes.is_empty()),
         "nothing changes"
     );
+    assert_eq!(
+        pdf::evaluate(&doc, 1),
+        (sigaudit::verdict::Modifications::Permitted, Vec::new())
+    );
+}
+
+#[test]
+fn a_thousand_relisting_updates_one_rewriting_an_object_report_that_one_change() {
+    // The same thousand whole-table updates, but update 500 (revision 502) writes object 6
+    // anew with other content: that one change is found among the unchanged re-listings,
+    // and the later updates, which list the new copy, change nothing.
+    let buf = relisting_updates(1_000, Some(500));
+    let doc = timed(Duration::from_secs(10), || pdf::read(&buf)).expect("reads");
+    assert_eq!(doc.revisions.len(), 1_001);
+    assert_eq!(
+        doc.changes.iter().map(|d| d.revision).collect::<Vec<_>>(),
+        (2..=1_001).collect::<Vec<_>>()
+    );
+    let changed: Vec<_> = doc
+        .changes
+        .iter()
+        .flat_map(|d| d.changes.iter().map(move |c| (d.revision, c)))
+        .collect();
+    assert_eq!(changed.len(), 1, "changes: {changed:#?}");
+    let (revision, change) = changed[0];
+    assert_eq!(revision, 502);
+    assert_eq!(change.object, Some(6));
+    // An information dictionary: metadata, which a signature permits.
+    assert_eq!(change.class, pdf::ChangeClass::Metadata, "{change:?}");
     assert_eq!(
         pdf::evaluate(&doc, 1),
         (sigaudit::verdict::Modifications::Permitted, Vec::new())

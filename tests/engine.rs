@@ -24,6 +24,7 @@ fn corpus(dir: &Path, docs: usize, seed: u64, tar: bool) {
         tar,
         tar_only: false,
         base_url: sigaudit_corpus::pki::DEFAULT_BASE_URL.to_string(),
+        signers: sigaudit_corpus::keys::SIGNER_COUNT,
     };
     generate(&config, |_| {}).unwrap();
 }
@@ -309,6 +310,22 @@ fn bad_members_are_each_reported_once_with_a_reason() {
         );
     }
     assert_eq!(by_name["good.pdf"]["input"], tar_path.display().to_string());
+    // The good member's verdict is the one the same bytes get verified on their own: the bad
+    // members beside it change nothing.
+    let caches = Caches::new();
+    let ctx = common::context(&dir.path().join("pki"), &caches, true);
+    let alone = sigaudit::verify::verify_document("good.pdf", &good, &ctx, &caches);
+    assert!(
+        !alone.signatures.is_empty(),
+        "{}: the good member is a signed document: {alone:?}",
+        valid[0].display()
+    );
+    let mut line = by_name["good.pdf"].clone();
+    let o = line.as_object_mut().unwrap();
+    o.remove("elapsed_us");
+    o.remove("input");
+    assert_eq!(by_name["good.pdf"]["status"], alone.status.to_string());
+    assert_eq!(line, serde_json::to_value(&alone).unwrap());
     assert_eq!(summary.documents, 6);
 }
 

@@ -307,9 +307,10 @@ fn assert_one_signature(doc: &Document) {
     assert_eq!(s.object, Some(id(5)));
 }
 
-/// Read, check every signature and hash every well-formed range: none of it may panic.
-fn exercise(bytes: &[u8]) {
-    let Ok(doc) = pdf::read(bytes) else { return };
+/// Read, check every signature and hash every well-formed range: none of it may panic, and the
+/// one-pass digests must equal the naive ones. Returns the number of requests compared.
+fn exercise(bytes: &[u8]) -> usize {
+    let Ok(doc) = pdf::read(bytes) else { return 0 };
     let mut requests = Vec::new();
     for sig in &doc.signatures {
         let check = digest::check(&doc, sig);
@@ -322,9 +323,12 @@ fn exercise(bytes: &[u8]) {
     }
     let (a, _) = digest::one_pass(bytes, &requests);
     let (b, _) = digest::naive(bytes, &requests);
+    assert_eq!(a.len(), requests.len(), "one digest per request (one pass)");
+    assert_eq!(b.len(), requests.len(), "one digest per request (naive)");
     for (x, y) in a.iter().zip(&b) {
         assert_eq!(x.as_ref(), y.as_ref());
     }
+    requests.len()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -851,21 +855,56 @@ fn truncated_file_is_an_error_or_finding_not_a_panic() {
         w.xref(&[3], &format!("/Size 6 /Root 1 0 R /Prev {first}"));
         seal(w.buf)
     };
+    // Revision 1 signed (its range ends at its own %%EOF), then an unsigned incremental
+    // update: cuts inside the update leave revision 1's range in bounds, so the one-pass and
+    // naive digests are compared on truncated input.
+    let (signed_first, first_end) = {
+        let (w, first) = unsealed(&base_objects(), "");
+        let offsets = w.offsets;
+        let buf = seal(w.buf);
+        let first_end = buf.len();
+        let mut w = Writer { buf, offsets };
+        w.obj(
+            3,
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R] >>",
+        );
+        w.xref(&[3], &format!("/Size 6 /Root 1 0 R /Prev {first}"));
+        (w.buf, first_end)
+    };
+    assert_eq!(
+        exercise(&signed_first),
+        1,
+        "the signature of revision 1 is hashed in the whole file"
+    );
     let files = [
         ("baseline", baseline()),
         ("two revisions", two_revisions),
         ("xref stream", xref_stream_file(4096)),
+        ("signed first revision", signed_first),
     ];
     let mut panics = Vec::new();
+    let mut compared = BTreeMap::new();
     for (name, bytes) in &files {
         for cut in (0..bytes.len()).step_by(7) {
             let part = &bytes[..cut];
-            if std::panic::catch_unwind(|| exercise(part)).is_err() {
-                panics.push(format!("{name} cut at {cut}"));
+            match std::panic::catch_unwind(|| exercise(part)) {
+                Ok(n) => *compared.entry(*name).or_insert(0) += n,
+                Err(_) => panics.push(format!("{name} cut at {cut}")),
             }
         }
     }
     assert!(panics.is_empty(), "panics: {panics:#?}");
+    // Every cut at or past revision 1's end keeps its range in bounds: each must be read and
+    // its signature hashed both ways.
+    let cuts_past_first = (0..files[3].1.len())
+        .step_by(7)
+        .filter(|&cut| cut >= first_end)
+        .count();
+    assert!(cuts_past_first > 0, "the update is longer than the step");
+    assert!(
+        compared.get("signed first revision").copied().unwrap_or(0) >= cuts_past_first,
+        "digests compared per file: {compared:?}; {cuts_past_first} cuts past revision 1"
+    );
 
     // Cut just before the final %%EOF: still readable, and the missing marker is reported.
     let bytes = baseline();

@@ -96,8 +96,10 @@ fn mutate(base: &[u8], anchors: &[usize], rng: &mut Rng) -> Vec<u8> {
     doc
 }
 
-fn exercise(bytes: &[u8]) {
-    let Ok(doc) = pdf::read(bytes) else { return };
+/// Reads `bytes`, checks every signature and hashes every well-formed range both ways. Returns
+/// the number of digest requests compared.
+fn exercise(bytes: &[u8]) -> usize {
+    let Ok(doc) = pdf::read(bytes) else { return 0 };
     let checks: Vec<_> = doc
         .signatures
         .iter()
@@ -115,8 +117,11 @@ fn exercise(bytes: &[u8]) {
         .collect();
     let (a, _) = digest::naive(bytes, &requests);
     let (b, _) = digest::one_pass(bytes, &requests);
+    assert_eq!(a.len(), requests.len(), "one naive digest per request");
+    assert_eq!(b.len(), requests.len(), "one one-pass digest per request");
     assert!(a.iter().zip(&b).all(|(x, y)| x.as_ref() == y.as_ref()));
     let _ = serde_json::to_string(&sigaudit::inspect::inspect(bytes)).unwrap();
+    requests.len()
 }
 
 #[test]
@@ -124,6 +129,7 @@ fn mutated_documents_never_panic() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/sample/docs");
     // One document per cross-reference style: table, stream, stream with object streams.
     let mut total = 0;
+    let mut hashed = 0;
     for (name, seed) in [
         ("doc-000005.pdf", 1u64),
         ("doc-000001.pdf", 2),
@@ -147,19 +153,33 @@ fn mutated_documents_never_panic() {
             let state = rng.0;
             let m = mutate(&base, &anchors, &mut rng);
             let r = std::panic::catch_unwind(|| exercise(&m));
-            assert!(
-                r.is_ok(),
-                "{name}: mutation {i} (rng state {state:#x}) panicked"
-            );
+            let Ok(requests) = r else {
+                panic!("{name}: mutation {i} (rng state {state:#x}) panicked");
+            };
             total += 1;
+            if requests > 0 {
+                hashed += 1;
+            }
         }
     }
-    eprintln!("{total} mutated documents read without panic");
+    eprintln!("{total} mutated documents read without panic, {hashed} with digests compared");
+    // Mutations that leave a signature's range intact must reach the digest comparison: a
+    // run where none does compares nothing.
+    assert!(
+        hashed > 0,
+        "no mutant of {total} had a well-formed byte range to hash"
+    );
 }
 
 /// Hex digits of a signature's CMS changed in place: the PDF structure is untouched, so every
 /// signature is still reported, and the CMS, certificate, CRL and timestamp parsers see the
 /// damage. Nothing may panic, and a change inside the CMS never makes a failing signature pass.
+///
+/// The bases: two passing documents (signature timestamps; a DSS and a document timestamp),
+/// whose mutations exercise the parsers, and every sample document with a failing signature
+/// (hash failures, a broken signature value, the wrong key, a revoked and an expired signer,
+/// an unknown root, SHA-1 without proof, no signing certificate), whose mutations land in the
+/// failing signatures' CMS: each one is a check that damage never turns a failure into a pass.
 #[test]
 fn mutated_cms_never_panics_and_every_signature_is_still_reported() {
     use sigaudit::cache::Caches;
@@ -169,21 +189,40 @@ fn mutated_cms_never_panics_and_every_signature_is_still_reported() {
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/sample");
     let caches = Caches::new();
     let ctx = common::context(&sample.join("pki"), &caches, true);
-    // doc-000005 carries signature timestamps; doc-000006 a DSS and a document timestamp.
+    let passing = [("doc-000005.pdf", 11u64), ("doc-000006.pdf", 12)];
+    let failing = [
+        ("doc-000002.pdf", 13u64),
+        ("doc-000004.pdf", 14),
+        ("doc-000012.pdf", 15),
+        ("doc-000013.pdf", 16),
+        ("doc-000015.pdf", 17),
+        ("doc-000023.pdf", 18),
+        ("doc-000027.pdf", 19),
+        ("doc-000030.pdf", 20),
+        ("doc-000031.pdf", 21),
+    ];
     let mut total = 0;
-    let mut passed = 0;
-    for (name, seed) in [("doc-000005.pdf", 11u64), ("doc-000006.pdf", 12)] {
+    let mut kept = 0;
+    let mut failing_checked = 0;
+    for (name, seed) in passing.iter().chain(&failing) {
         let base = std::fs::read(sample.join("docs").join(name)).unwrap();
         let doc = pdf::read(&base).unwrap();
+        let original = verify_document(name, &base, &ctx, &caches);
+        let must_fail = failing.iter().any(|(n, _)| n == name);
+        // The hex digits of each signature's /Contents; for a failing base, of its failing
+        // signatures only.
         let spans: Vec<(usize, usize)> = doc
             .signatures
             .iter()
-            .filter_map(|s| s.contents.as_ref())
+            .zip(&original.signatures)
+            .filter(|(_, r)| !must_fail || r.indication != Indication::TotalPassed)
+            .filter_map(|(s, _)| s.contents.as_ref())
             .map(|c| (c.span.start + 1, c.span.start + 1 + 2 * c.len))
             .collect();
-        let original = verify_document(name, &base, &ctx, &caches);
+        assert!(!spans.is_empty(), "{name}: no signature to mutate");
+        let rounds = if must_fail { 120 } else { 300 };
         let mut rng = Rng(0xC0FF_EE00 ^ seed);
-        for i in 0..300 {
+        for i in 0..rounds {
             let (start, end) = spans[rng.below(spans.len())];
             let pos = start + rng.below(end - start);
             let mut m = base.clone();
@@ -200,16 +239,26 @@ fn mutated_cms_never_panics_and_every_signature_is_still_reported() {
             };
             assert_eq!(r.signatures.len(), original.signatures.len());
             for (a, b) in original.signatures.iter().zip(&r.signatures) {
-                assert!(
-                    a.indication == Indication::TotalPassed
-                        || b.indication != Indication::TotalPassed,
-                    "{name}: mutation at {pos} made failing {} pass",
-                    a.field
-                );
+                if a.indication != Indication::TotalPassed {
+                    failing_checked += 1;
+                    assert_ne!(
+                        b.indication,
+                        Indication::TotalPassed,
+                        "{name}: mutation at {pos} made failing {} pass",
+                        a.field
+                    );
+                }
             }
-            passed += usize::from(r.status == original.status);
+            kept += usize::from(r.status == original.status);
             total += 1;
         }
     }
-    eprintln!("{total} CMS mutations verified without panic ({passed} kept the document's status)");
+    eprintln!(
+        "{total} CMS mutations verified without panic ({kept} kept the document's status); \
+         {failing_checked} checks that a failing signature stays failing"
+    );
+    assert!(
+        failing_checked >= 1000,
+        "{failing_checked} checks of failing signatures"
+    );
 }

@@ -90,6 +90,12 @@ fn an_untrusted_self_signed_root_is_not_a_path_and_does_not_loop() {
     let caches = Caches::new();
     let roots = load_certificates(&[sample("pki/roots")], &caches).unwrap();
     let rogue = load_certificates(&[sample("pki/untrusted")], &caches).unwrap();
+    // The rogue root (self-issued) and the CA it issues.
+    assert_eq!(rogue.len(), 2, "pki/untrusted holds the rogue hierarchy");
+    assert!(
+        rogue.iter().any(|c| c.subject_raw == c.issuer_raw),
+        "a self-issued rogue root"
+    );
     let t = sigaudit::verify::parse_rfc3339("2026-07-01T00:00:00Z").unwrap();
     let store = TrustStore::new(roots, rogue.clone());
     for c in &rogue {

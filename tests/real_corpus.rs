@@ -287,6 +287,13 @@ fn every_file_reads_without_panic_and_one_pass_digests_equal_naive() {
         sigs += requests.len();
         let (a, sa) = digest::naive(&bytes, &requests);
         let (b, sb) = digest::one_pass(&bytes, &requests);
+        assert_eq!(a.len(), requests.len(), "{}: naive digests", path.display());
+        assert_eq!(
+            b.len(),
+            requests.len(),
+            "{}: one-pass digests",
+            path.display()
+        );
         for (x, y) in a.iter().zip(&b) {
             assert_eq!(x.as_ref(), y.as_ref(), "{}", path.display());
         }

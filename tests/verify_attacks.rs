@@ -208,6 +208,10 @@ fn modifications_agree_with_pyhanko_where_it_judges_them() {
             .find(|s| s.byte_range == br && s.field == field)
             .or_else(|| r.signatures.iter().find(|s| s.byte_range == br))
         else {
+            failures.push(format!(
+                "{path} #{idx} {field}: pyHanko judges it ({py}) but sigaudit reports no \
+                 signature with /ByteRange {br:?}"
+            ));
             continue;
         };
         let ours = sig.modifications != Modifications::Forbidden;
@@ -232,6 +236,11 @@ fn modifications_agree_with_pyhanko_where_it_judges_them() {
         ));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let stale: Vec<_> = DIFFERENCES
+        .iter()
+        .filter(|(p, i, _)| !used.contains(&(*p, *i)))
+        .collect();
+    assert!(stale.is_empty(), "stale DIFFERENCES entries: {stale:?}");
     eprintln!(
         "modifications: {agree} signatures agree with pyHanko's level, {} recorded differences",
         used.len()

@@ -48,6 +48,7 @@ fn appended_junk_is_reported_by_coverage_not_as_damage() {
     b.extend_from_slice(b"\n\x00\x01 some junk \xff\n");
     let r = run(&b);
     assert_eq!(r.status, DocumentStatus::TotalPassed);
+    assert_eq!(r.signatures.len(), 6, "every signature is still reported");
     assert!(r.signatures.iter().all(|s| !s.covers_whole_file));
 }
 
@@ -65,6 +66,8 @@ fn garbage_cms_is_a_format_failure_and_breaks_only_the_signatures_covering_it() 
     let mut b = valid();
     overwrite_contents(&mut b, 2, b'f');
     let r = run(&b);
+    // Six signatures: two before the damaged one, three after it.
+    assert_eq!(r.signatures.len(), 6, "every signature is still reported");
     let s = &r.signatures[2];
     assert_eq!(s.integrity, Integrity::Malformed);
     assert_eq!(s.sub_indication, Some(SubIndication::FormatFailure));

@@ -202,12 +202,132 @@ fn real_corpus_reports_every_document_once_without_panicking() {
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .collect();
     assert_eq!(reports.len(), rows.len(), "one report per MANIFEST.tsv row");
-    for row in rows {
+    for row in &rows {
         let path = row.split('\t').next().expect("path");
         let r = &reports[path];
         // Each report is of the whole file, and serialises as a report line.
         let size = std::fs::metadata(dir.join(path)).expect("file").len();
         assert_eq!(r.bytes, size, "{path}");
         serde_json::to_string(r).expect("serialises");
+    }
+
+    // The bulk engine over each source's directory (its trust set, as above): every document
+    // of the MANIFEST is reported exactly once, with the verdict it gets on its own. The
+    // directory also holds the source's trust certificates (`trust/`), which the engine walks
+    // and reports too, each once.
+    let mut by_source: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for row in &rows {
+        let path = row.split('\t').next().expect("path");
+        let source = path.split('/').next().expect("source");
+        by_source.entry(source).or_default().push(path);
+    }
+    assert!(by_source.len() >= 5, "sources: {:?}", by_source.keys());
+    let mut engine_documents = 0;
+    for (source, mut expected) in by_source {
+        let (lines, summary) = engine_run(&dir, source);
+        let prefix = format!("{}/", dir.display());
+        let trust = format!("{source}/trust/");
+        let mut documents = Vec::new();
+        let mut trust_names = Vec::new();
+        for line in &lines {
+            let name = line["name"].as_str().expect("name");
+            let name = name
+                .strip_prefix(&prefix)
+                .unwrap_or_else(|| panic!("{name} is not under {prefix}"));
+            if name.starts_with(&trust) {
+                trust_names.push(name.to_string());
+            } else {
+                documents.push(name.to_string());
+                // The same report as the document verified on its own (but for timing).
+                let mut got = line.clone();
+                let o = got.as_object_mut().expect("object");
+                o.remove("elapsed_us");
+                o.remove("input");
+                o.insert("name".into(), name.into());
+                let alone = serde_json::to_value(reports.get(name).unwrap_or_else(|| {
+                    panic!("{name}: reported by the engine, not in MANIFEST.tsv")
+                }))
+                .expect("serialises");
+                assert_eq!(
+                    got, alone,
+                    "{name}: engine report differs from verify_document"
+                );
+            }
+        }
+        // Not de-duplicated: a document reported twice or missing shows here.
+        documents.sort();
+        expected.sort();
+        assert_eq!(
+            documents, expected,
+            "{source}: engine documents vs MANIFEST.tsv"
+        );
+        let mut trust_files = Vec::new();
+        files_under(&dir.join(source).join("trust"), &mut trust_files);
+        let mut trust_files: Vec<String> = trust_files
+            .iter()
+            .map(|p| {
+                p.strip_prefix(&dir)
+                    .expect("under dir")
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        trust_files.sort();
+        trust_names.sort();
+        assert_eq!(trust_names, trust_files, "{source}: trust files reported");
+        assert_eq!(summary.documents, lines.len() as u64, "{source}: summary");
+        assert_eq!(summary.unreadable_inputs, 0, "{source}");
+        engine_documents += documents.len();
+    }
+    assert_eq!(engine_documents, rows.len());
+}
+
+/// `sigaudit verify <dir>/<source>` in-process with the source's trust set and time as
+/// [`verify_corpus`] uses them: the parsed report lines and the summary.
+fn engine_run(
+    dir: &std::path::Path,
+    source: &str,
+) -> (Vec<serde_json::Value>, sigaudit::engine::Summary) {
+    use sigaudit::cache::Caches;
+    use sigaudit::engine::{self, Format, Options};
+    use sigaudit::verify::{parse_rfc3339, Context, Policy};
+    let caches = Caches::new();
+    let ctx = Context::load(
+        &[dir.join(source).join("trust/from-signatures")],
+        &[],
+        &[],
+        &[],
+        parse_rfc3339("2026-11-22T00:00:00Z").expect("time"),
+        Policy {
+            require_revocation: false,
+            ..Policy::default()
+        },
+        &caches,
+    )
+    .expect("trust loads");
+    let options = Options {
+        format: Format::Jsonl,
+        ..Options::default()
+    };
+    let mut out: Vec<u8> = Vec::new();
+    let input = dir.join(source).display().to_string();
+    let summary = engine::run(&[input], &ctx, &caches, &options, &mut out).expect("engine runs");
+    let lines = String::from_utf8(out)
+        .expect("utf-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    (lines, summary)
+}
+
+/// Every regular file under `dir`, recursively.
+fn files_under(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).expect("directory") {
+        let p = e.expect("entry").path();
+        if p.is_dir() {
+            files_under(&p, out);
+        } else {
+            out.push(p);
+        }
     }
 }

@@ -8,7 +8,7 @@
 
 mod common;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier};
@@ -94,7 +94,9 @@ fn damaged_last(case: &str) -> Option<&'static str> {
     }
 }
 
-fn check_document(dir: &std::path::Path, doc: &Document) {
+/// Checks every claim of `doc` against its file; `revoked` holds the serials on the issuing CAs'
+/// CRLs ([`revoked_serials`]).
+fn check_document(dir: &std::path::Path, doc: &Document, revoked: &HashSet<Vec<u8>>) {
     let bytes = std::fs::read(dir.join(&doc.name)).unwrap();
     assert_eq!(bytes.len() as u64, doc.bytes, "{}", doc.name);
     let sha = ring::digest::digest(&ring::digest::SHA256, &bytes);
@@ -130,6 +132,8 @@ fn check_document(dir: &std::path::Path, doc: &Document) {
     );
 
     let mut worst = DocumentStatus::TotalPassed;
+    // Signatures whose signer certificate (found in the CMS) is on its CA's CRL.
+    let mut on_crl = 0;
     for (n, s) in doc.signatures.iter().enumerate() {
         // The findings: those of an update after every signature, or of the damaged one.
         let damaged = damaged_last(&doc.case).filter(|_| n + 1 == doc.signatures.len());
@@ -325,6 +329,30 @@ fn check_document(dir: &std::path::Path, doc: &Document) {
                     doc.name,
                     s.field
                 );
+                // The generated CRLs list every revoked signer certificate: those revoked in
+                // 2024 (revoked_signer, revoked_signer_timestamped and ocsp_revoked_signer,
+                // whose DSS also carries the CRL next to the OCSP response saying revoked) and
+                // the late-revoked ones (revoked_after_timestamp, whose timestamp makes the
+                // signature stand, and forged_signature_timestamp). No other signer is listed.
+                let listed = revoked.contains(cert.tbs_certificate.serial_number.as_bytes());
+                if matches!(
+                    sub,
+                    Some(SubIndication::RevokedNoPoe | SubIndication::Revoked)
+                ) {
+                    assert!(
+                        listed,
+                        "{} {}: {sub:?} but the signer is not on its CA's CRL",
+                        doc.name, s.field
+                    );
+                } else {
+                    assert!(
+                        !listed || doc.case == "revoked_after_timestamp",
+                        "{} {}: {sub:?} but the signer is on its CA's CRL",
+                        doc.name,
+                        s.field
+                    );
+                }
+                on_crl += usize::from(listed);
             }
         }
         if let Some(sub) = s.sub_indication {
@@ -368,7 +396,22 @@ fn check_document(dir: &std::path::Path, doc: &Document) {
         "{}: at least six signatures",
         doc.name
     );
-    // Revoked signers are on their CA's CRL, others are not.
+    // Revoked signers are on their CA's CRL, others are not: one signature per revocation case
+    // (revoked_after_timestamp's passes, its timestamp predating the revocation).
+    let revocation_case = matches!(
+        doc.case.as_str(),
+        "revoked_signer"
+            | "forged_signature_timestamp"
+            | "ocsp_revoked_signer"
+            | "revoked_signer_timestamped"
+            | "revoked_after_timestamp"
+    );
+    assert_eq!(
+        on_crl,
+        usize::from(revocation_case),
+        "{}: signatures whose signer is on the CRL",
+        doc.name
+    );
     let revoked = doc
         .signatures
         .iter()
@@ -442,6 +485,8 @@ fn token_verifies(sd: &SignedData) -> bool {
         )
 }
 
+/// The serials listed on the issuing CAs' generated CRLs (`pki/crls`), fictitious filler
+/// included.
 fn revoked_serials(dir: &std::path::Path) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     for name in ["ca-personal", "ca-organisation"] {
@@ -465,8 +510,9 @@ fn every_label_of_a_mixed_corpus_is_true() {
         "0,4K,100K",
     ));
     assert_eq!(lines, common::read_manifest(dir.path()));
+    let revoked: HashSet<Vec<u8>> = revoked_serials(dir.path()).into_iter().collect();
     for doc in &lines {
-        check_document(dir.path(), doc);
+        check_document(dir.path(), doc, &revoked);
     }
     // Every case occurs.
     for case in sigaudit_corpus::cases::Case::LABELLED {
@@ -499,8 +545,9 @@ fn national_profile_is_mostly_valid_with_every_listed_negative() {
             case.name()
         );
     }
+    let revoked: HashSet<Vec<u8>> = revoked_serials(dir.path()).into_iter().collect();
     for doc in &lines {
-        check_document(dir.path(), doc);
+        check_document(dir.path(), doc, &revoked);
     }
     let with_attachments = lines.iter().filter(|d| !d.attachments.is_empty()).count();
     assert!(

@@ -97,5 +97,36 @@ fn pdfsig_and_pyhanko_agree_with_the_manifest() {
         .rev()
         .find(|l| l.starts_with("peer-check:"))
         .expect("summary line");
-    assert!(last.contains(" 0 failed"), "{last}");
+    let (passed, failed) = peer_check_counts(last);
+    assert_eq!(failed, 0, "{last}");
+    // peer_check.py judges each document with both tools (one check per tool and document,
+    // `judge`): every kept document must have been checked, not merely nothing failed.
+    assert!(passed > 0, "{last}");
+    assert_eq!(
+        passed,
+        2 * kept.len(),
+        "{last}: two checks (pdfsig, pyHanko) per document kept"
+    );
+}
+
+/// `(N, M)` of peer_check.py's last line, `peer-check: N passed, M failed`.
+fn peer_check_counts(line: &str) -> (usize, usize) {
+    let parse = || -> Option<(usize, usize)> {
+        let rest = line.strip_prefix("peer-check: ")?;
+        let (passed, failed) = rest.split_once(", ")?;
+        let passed = passed.strip_suffix(" passed")?.parse().ok()?;
+        let failed = failed.trim_end().strip_suffix(" failed")?.parse().ok()?;
+        Some((passed, failed))
+    };
+    parse().unwrap_or_else(|| panic!("not a peer-check summary line: {line:?}"))
+}
+
+#[test]
+fn peer_check_summary_line_is_parsed() {
+    assert_eq!(
+        peer_check_counts("peer-check: 128 passed, 0 failed"),
+        (128, 0)
+    );
+    assert_eq!(peer_check_counts("peer-check: 0 passed, 3 failed"), (0, 3));
+    assert!(std::panic::catch_unwind(|| peer_check_counts("peer-check: of /tmp/x")).is_err());
 }

@@ -166,6 +166,8 @@ fn check_corpus(dir: &Path, manifest: &[Document]) -> Tally {
         );
         let (naive, ns) = digest::naive(&bytes, &requests);
         let (one, os) = digest::one_pass(&bytes, &requests);
+        assert_eq!(naive.len(), requests.len(), "{}: naive digests", m.name);
+        assert_eq!(one.len(), requests.len(), "{}: one-pass digests", m.name);
         for (a, b) in naive.iter().zip(&one) {
             assert_eq!(a.as_ref(), b.as_ref(), "{}", m.name);
         }
