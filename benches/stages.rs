@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use sigaudit::cache::Caches;
-use sigaudit::cms::crypto;
+use sigaudit::crypto;
 use sigaudit::revocation::{self, Crl, Sources};
 use sigaudit::verify::{parse_rfc3339, verify_document, Context, Policy};
 use sigaudit_corpus::cases::Case;
@@ -129,11 +129,7 @@ fn bench(c: &mut Criterion) {
         .find(|c| c.basic_constraints.is_none_or(|(ca, _)| !ca))
         .expect("signer certificate");
     let attrs = si.signed_attrs_to_verify().expect("signed attributes");
-    let digest = crypto::digest_algorithm(&si.digest_algorithm.oid).expect("digest");
-    let digest_oid = match digest {
-        sigaudit::digest::DigestAlgorithm::Sha256 => crypto::oid::SHA256,
-        _ => crypto::oid::SHA1,
-    };
+    let digest = crypto::DigestAlgorithm::from_oid(&si.digest_algorithm.oid).expect("digest");
     eprintln!("signer key: {}", signer.key.describe());
     let mut g = c.benchmark_group("cms");
     g.bench_function("parse", |b| {
@@ -146,7 +142,7 @@ fn bench(c: &mut Criterion) {
             crypto::verify(
                 &signer.key,
                 &si.signature_algorithm,
-                Some(digest_oid),
+                Some(digest),
                 &attrs,
                 &si.signature,
             )

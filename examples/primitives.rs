@@ -80,18 +80,15 @@ fn main() {
     let p256 = keys
         .signers
         .iter()
-        .find_map(|k| match k {
-            PrivateKey::P256(key) if k.kind() == KeyKind::P256 => Some(key),
-            _ => None,
-        })
+        .find(|k| k.kind() == KeyKind::P256)
         .expect("a P-256 signer key");
-    use p256::ecdsa::signature::Signer as _;
-    let ec_sig: p256::ecdsa::Signature = p256.sign(message);
-    let ec_sig = ec_sig.to_der().as_bytes().to_vec();
-    let ec_pub = p256
-        .verifying_key()
-        .to_encoded_point(false)
-        .as_bytes()
+    let ec_sig =
+        sigaudit_corpus::cms::sign_raw(p256, sigaudit_corpus::cms::DigestAlg::Sha256, message)
+            .expect("P-256 signs");
+    let ec_pub = sigaudit_corpus::pki::spki_of(p256)
+        .expect("P-256 public key")
+        .subject_public_key
+        .raw_bytes()
         .to_vec();
     let ec_verify = || {
         UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_ASN1, &ec_pub)

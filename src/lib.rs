@@ -17,6 +17,7 @@
 
 pub mod cache;
 pub mod cms;
+pub mod crypto;
 pub mod digest;
 pub mod engine;
 #[doc(hidden)]

@@ -148,6 +148,12 @@ pub struct SignatureReport {
     /// What the signature declares about later changes (absent when nothing).
     #[serde(skip_serializing_if = "Permissions::is_empty")]
     pub permissions: Permissions,
+    /// What did not stop the signature verifying but is not as the standards require: a
+    /// signer key or signature value that was not DER (read as NSS reads it), a digest
+    /// algorithm the signature algorithm's CMS profile forbids. Each is a workaround made
+    /// visible, never a silent repair.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// What a signature's transform methods declare (ISO 32000-1 §12.8.2, Table 253).

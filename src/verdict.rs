@@ -118,6 +118,12 @@ pub enum SubIndication {
     NoCertificateChainFound,
     /// INDETERMINATE: "a given formal policy file could not be processed".
     PolicyProcessingError,
+    /// INDETERMINATE: "for a custom diagnostic not specified in the present document"
+    /// (§5.1.3: when no sub-indication of Table 6 maps to the reason, "the SVA shall return a
+    /// custom diagnostic"). sigaudit returns it when it cannot perform a check at all — an
+    /// algorithm no crate here verifies — with the reason naming what: the signature is
+    /// neither shown good nor bad, and no constraint of the policy rejected it.
+    Custom,
 }
 
 impl SubIndication {
@@ -157,6 +163,7 @@ impl SubIndication {
             NoSigningCertificateFound => "NO_SIGNING_CERTIFICATE_FOUND",
             NoCertificateChainFound => "NO_CERTIFICATE_CHAIN_FOUND",
             PolicyProcessingError => "POLICY_PROCESSING_ERROR",
+            Custom => "CUSTOM",
         }
     }
 }
@@ -228,15 +235,19 @@ pub enum Modifications {
 /// Where each stage's errors lead: the one place an error becomes a sub-indication.
 ///
 /// A CMS that cannot be read is not conformant to its base standard (FORMAT_FAILURE). A
-/// signature value that does not verify is SIG_CRYPTO_FAILURE; one whose algorithm sigaudit
-/// cannot check fails the validation policy's cryptographic constraints (INDETERMINATE), never
-/// the signature. Path errors: a constraint violation is CHAIN_CONSTRAINTS_FAILURE, a path whose
-/// certificates do not verify is CERTIFICATE_CHAIN_GENERAL_FAILURE, an unverifiable algorithm
-/// in the path CRYPTO_CONSTRAINTS_FAILURE, and no path at all NO_CERTIFICATE_CHAIN_FOUND.
+/// signature value that does not verify is SIG_CRYPTO_FAILURE; one whose signature algorithm
+/// contradicts the signer's key is FORMAT_FAILURE ("not conformant to one of the base standards
+/// to the extent that the cryptographic verification building block is unable to process
+/// it"); one whose algorithm sigaudit cannot check is INDETERMINATE/CUSTOM (§5.1.3: no Table 6
+/// sub-indication maps to "the validator does not implement the algorithm", and
+/// CRYPTO_CONSTRAINTS_FAILURE would say the algorithm is below the required security level,
+/// which nobody established). Path errors: a constraint violation is CHAIN_CONSTRAINTS_FAILURE,
+/// a path whose certificates do not verify is CERTIFICATE_CHAIN_GENERAL_FAILURE, an
+/// unverifiable algorithm in the path CUSTOM, and no path at all NO_CERTIFICATE_CHAIN_FOUND.
 pub mod map {
     use super::SubIndication;
-    use crate::cms::crypto::VerifyError;
     use crate::cms::CmsError;
+    use crate::crypto::VerifyError;
     use crate::pki::PkiError;
 
     /// A CMS parse error.
@@ -248,7 +259,8 @@ pub mod map {
     pub fn signature(e: &VerifyError) -> SubIndication {
         match e {
             VerifyError::Invalid => SubIndication::SigCryptoFailure,
-            _ => SubIndication::CryptoConstraintsFailure,
+            VerifyError::Mismatch(_) => SubIndication::FormatFailure,
+            _ => SubIndication::Custom,
         }
     }
 
@@ -257,7 +269,7 @@ pub mod map {
         match e {
             PkiError::Constraints(_) => SubIndication::ChainConstraintsFailure,
             PkiError::BadSignature { .. } => SubIndication::CertificateChainGeneralFailure,
-            PkiError::UnsupportedAlgorithm(_) => SubIndication::CryptoConstraintsFailure,
+            PkiError::UnsupportedAlgorithm(_) => SubIndication::Custom,
             _ => SubIndication::NoCertificateChainFound,
         }
     }

@@ -14,9 +14,9 @@ use rayon::prelude::*;
 use crate::memory::Allowance;
 
 use crate::cache::Caches;
-use crate::cms::crypto::{self, oid as alg, VerifyError};
 use crate::cms::{self, hex, oid, SignedData, SignerId, SignerInfo};
-use crate::digest::{self, DigestAlgorithm, Request};
+use crate::crypto::{self, oid as alg, DigestAlgorithm, Verified, VerifyError};
+use crate::digest::{self, Request};
 use crate::pdf::{self, Document, Signature, SignatureType};
 use crate::pki::cert::Cert;
 use crate::pki::{build_path, PathOutcome, TrustStore};
@@ -91,6 +91,11 @@ struct Outcome {
     revocation: RevocationReport,
     chain: Vec<String>,
     claimed_time: Option<String>,
+    /// Defects that did not stop the signature verifying (a key or value that was not DER, an
+    /// algorithm pairing its profile forbids).
+    warnings: Vec<String>,
+    /// The hash the signature scheme binds the signed attributes with, once it verified.
+    scheme_hash: Option<DigestAlgorithm>,
 }
 
 impl Outcome {
@@ -104,6 +109,8 @@ impl Outcome {
             revocation: RevocationReport::NotChecked,
             chain: Vec::new(),
             claimed_time: None,
+            warnings: Vec::new(),
+            scheme_hash: None,
         }
     }
 
@@ -137,15 +144,6 @@ enum Kind {
     Sha1Embedded,
     /// `ETSI.RFC3161`: the token's imprint is the ranges' digest.
     DocTimestamp,
-}
-
-fn static_digest_oid(a: DigestAlgorithm) -> &'static str {
-    match a {
-        DigestAlgorithm::Sha1 => alg::SHA1,
-        DigestAlgorithm::Sha256 => alg::SHA256,
-        DigestAlgorithm::Sha384 => alg::SHA384,
-        DigestAlgorithm::Sha512 => alg::SHA512,
-    }
 }
 
 /// Verifies one document.
@@ -437,6 +435,7 @@ fn judge_document(
                 key: c.key.describe(),
             }),
             signing_time: o.claimed_time.or_else(|| sig.m.clone()),
+            warnings: o.warnings,
             timestamp: o.timestamp,
             revocation: o.revocation,
             chain: o.chain,
@@ -719,9 +718,9 @@ fn parse_signature<'a>(
     };
     let algorithm = match kind {
         Kind::Sha1Embedded => Some(DigestAlgorithm::Sha1),
-        Kind::Detached => crypto::digest_algorithm(&cms.signer_infos[0].digest_algorithm.oid),
+        Kind::Detached => DigestAlgorithm::from_oid(&cms.signer_infos[0].digest_algorithm.oid),
         Kind::DocTimestamp => match cms.content.as_deref().map(cms::parse_tst_info).transpose() {
-            Ok(Some(tst)) => crypto::digest_algorithm(&tst.imprint_algorithm),
+            Ok(Some(tst)) => DigestAlgorithm::from_oid(&tst.imprint_algorithm),
             Ok(None) => {
                 o.fail(
                     SubIndication::FormatFailure,
@@ -740,7 +739,10 @@ fn parse_signature<'a>(
         let oid_s = &cms.signer_infos[0].digest_algorithm.oid;
         o.fail(
             SubIndication::CryptoConstraintsFailure,
-            format!("digest algorithm {} is not supported", crypto::name(oid_s)),
+            format!(
+                "digest algorithm {} is not supported",
+                crypto::oid::name(oid_s)
+            ),
         );
         return Parsed::Decided(o);
     };
@@ -774,14 +776,13 @@ fn check_signer_info(
     content: Option<&[u8]>,
     pool: &[Cert],
 ) -> Option<Cert> {
-    let digest_oid = crypto::digest_algorithm(&si.digest_algorithm.oid).map(static_digest_oid);
-    let Some(digest_oid) = digest_oid else {
+    let Some(digest_alg) = DigestAlgorithm::from_oid(&si.digest_algorithm.oid) else {
         o.integrity = Integrity::Unsupported;
         o.fail(
             SubIndication::CryptoConstraintsFailure,
             format!(
                 "digest algorithm {} is not supported",
-                crypto::name(&si.digest_algorithm.oid)
+                crypto::oid::name(&si.digest_algorithm.oid)
             ),
         );
         return None;
@@ -848,7 +849,7 @@ fn check_signer_info(
     let result = crypto::verify(
         &signer.key,
         &si.signature_algorithm,
-        Some(digest_oid),
+        Some(digest_alg),
         &to_verify,
         &si.signature,
     );
@@ -930,13 +931,13 @@ fn signing_certificate(si: &SignerInfo<'_>, signer: &Cert) -> Result<(), String>
         let hash = hash_t
             .and_then(|t| t.octets().ok())
             .ok_or_else(|| bad("no certHash"))?;
-        let Some(a) = crypto::digest_algorithm(&alg_oid) else {
+        let Some(a) = DigestAlgorithm::from_oid(&alg_oid) else {
             return Err(bad(&format!(
                 "hash {} not supported",
-                crypto::name(&alg_oid)
+                crypto::oid::name(&alg_oid)
             )));
         };
-        if ring::digest::digest(a.ring(), &signer.der).as_ref() != &hash[..] {
+        if a.digest(&signer.der).as_ref() != &hash[..] {
             return Err(bad("names a certificate other than the signer's"));
         }
         return Ok(());
@@ -1023,9 +1024,9 @@ fn validate(
                 );
                 None
             } else {
-                let a = crypto::digest_algorithm(&si.digest_algorithm.oid)
+                let a = DigestAlgorithm::from_oid(&si.digest_algorithm.oid)
                     .unwrap_or(DigestAlgorithm::Sha1);
-                let cd = ring::digest::digest(a.ring(), content);
+                let cd = a.digest(content);
                 check_signer_info(
                     &mut o,
                     si,
@@ -1053,9 +1054,9 @@ fn validate(
                 Some(tst) => {
                     tst_time = Some(tst.gen_time);
                     let content = cms.content.as_deref().unwrap_or_default();
-                    let a = crypto::digest_algorithm(&si.digest_algorithm.oid)
+                    let a = DigestAlgorithm::from_oid(&si.digest_algorithm.oid)
                         .unwrap_or(DigestAlgorithm::Sha256);
-                    let cd = ring::digest::digest(a.ring(), content);
+                    let cd = a.digest(content);
                     check_signer_info(&mut o, si, oid::TST_INFO, cd.as_ref(), Some(content), &pool)
                 }
                 None => {
@@ -1131,8 +1132,12 @@ fn validate(
     }
 
     // Algorithm constraints (graded by when the signature is proven to exist).
-    let legacy_digest = algorithm == DigestAlgorithm::Sha1
-        || crypto::digest_algorithm(&si.digest_algorithm.oid) == Some(DigestAlgorithm::Sha1);
+    let legacy_digest = [
+        Some(algorithm),
+        DigestAlgorithm::from_oid(&si.digest_algorithm.oid),
+        o.scheme_hash,
+    ]
+    .contains(&Some(DigestAlgorithm::Sha1));
     constraints(
         &mut o,
         &sh.ctx.policy,
@@ -1355,16 +1360,16 @@ fn signature_timestamp(
         }
     };
     rep.time = rfc3339(tst.gen_time);
-    let imprint_ok = crypto::digest_algorithm(&tst.imprint_algorithm)
-        .is_some_and(|a| ring::digest::digest(a.ring(), signature_value).as_ref() == tst.imprint);
+    let imprint_ok = DigestAlgorithm::from_oid(&tst.imprint_algorithm)
+        .is_some_and(|a| a.digest(signature_value).as_ref() == tst.imprint);
     if !imprint_ok {
         rep.reason = Some("message imprint does not match the signature value".into());
         return (rep, None);
     }
     let si = &cms.signer_infos[0];
     let (offered, pool) = certificate_pools(sh, &cms);
-    let a = crypto::digest_algorithm(&si.digest_algorithm.oid).unwrap_or(DigestAlgorithm::Sha256);
-    let cd = ring::digest::digest(a.ring(), content);
+    let a = DigestAlgorithm::from_oid(&si.digest_algorithm.oid).unwrap_or(DigestAlgorithm::Sha256);
+    let cd = a.digest(content);
     let mut o = Outcome::new();
     let Some(tsa) = check_signer_info(&mut o, si, oid::TST_INFO, cd.as_ref(), Some(content), &pool)
     else {
@@ -1487,23 +1492,27 @@ fn raw_rsa(
         oid: alg::RSA.to_string(),
         params: None,
     };
-    let mut used = None;
-    let mut last_err = VerifyError::Invalid;
-    for d in [alg::SHA1, alg::SHA256, alg::SHA384, alg::SHA512] {
+    let mut verified = Err(VerifyError::Invalid);
+    for d in [
+        DigestAlgorithm::Sha1,
+        DigestAlgorithm::Sha256,
+        DigestAlgorithm::Sha384,
+        DigestAlgorithm::Sha512,
+    ] {
         match crypto::verify(&signer.key, &rsa, Some(d), &message, value) {
-            Ok(()) => {
-                used = Some(d);
-                break;
-            }
-            Err(e @ VerifyError::Unsupported(_)) => last_err = e,
             Err(VerifyError::Invalid) => {}
+            other => {
+                verified = other;
+                if verified.is_ok() {
+                    break;
+                }
+            }
         }
     }
-    let Some(used) = used else {
-        judge_signature_value(&mut o, Err(last_err));
+    if !judge_signature_value(&mut o, verified) {
         return o;
-    };
-    o.integrity = Integrity::Ok;
+    }
+    let used = o.scheme_hash;
     let sources = sh.base_sources.clone();
     let mut offered = certs;
     offered.extend(sh.dss_certs.iter().cloned());
@@ -1524,7 +1533,7 @@ fn raw_rsa(
             &mut o,
             &sh.ctx.policy,
             sh.ctx.at,
-            used == alg::SHA1,
+            used == Some(DigestAlgorithm::Sha1),
             &signer,
             covered_poe,
         );
@@ -1580,19 +1589,23 @@ fn constraints(
 /// Records the outcome of checking a signature value: integrity `ok`, or `signature_invalid`
 /// (SIG_CRYPTO_FAILURE), or `unsupported` (INDETERMINATE, the algorithm named). Returns whether
 /// the value verified.
-fn judge_signature_value(o: &mut Outcome, result: Result<(), VerifyError>) -> bool {
+fn judge_signature_value(o: &mut Outcome, result: Result<Verified, VerifyError>) -> bool {
     match result {
-        Ok(()) => {
+        Ok(v) => {
             o.integrity = Integrity::Ok;
+            o.scheme_hash = Some(v.scheme.hash());
+            o.warnings.extend(v.notes);
             true
         }
         Err(e) => {
             o.integrity = match e {
                 VerifyError::Invalid => Integrity::SignatureInvalid,
+                VerifyError::Mismatch(_) => Integrity::Malformed,
                 _ => Integrity::Unsupported,
             };
             let why = match &e {
                 VerifyError::Unsupported(m) => format!("cannot verify: {m} is not supported"),
+                VerifyError::Mismatch(m) => m.clone(),
                 _ => "the signature value does not verify with the signer's public key".into(),
             };
             o.fail(crate::verdict::map::signature(&e), why);

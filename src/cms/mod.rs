@@ -25,7 +25,6 @@
 //! is used").
 
 pub mod ber;
-pub mod crypto;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -559,9 +558,9 @@ mod tests {
         let mut ias = tlv(0x30, &[]);
         ias.extend(tlv(0x02, &[5]));
         si.extend(tlv(0x30, &ias));
-        si.extend(tlv(0x30, &oid_der(crypto::oid::SHA256)));
+        si.extend(tlv(0x30, &oid_der(crate::crypto::oid::SHA256)));
         si.extend(&signed_attrs);
-        si.extend(tlv(0x30, &oid_der(crypto::oid::RSA)));
+        si.extend(tlv(0x30, &oid_der(crate::crypto::oid::RSA)));
         si.extend(tlv(0x04, &[0xAA; 4]));
         let mut items = tlv(0x02, &[1]);
         items.extend(tlv(0x31, &[]));

@@ -15,7 +15,7 @@
 use crate::memory::pages;
 use std::ops::Range;
 
-use ring::digest::{self, Context, Digest};
+use crate::crypto::Hasher as Context;
 use serde::Serialize;
 
 use crate::pdf::{Document, Signature, Span};
@@ -189,32 +189,7 @@ pub fn unsigned_tail(doc: &Document, checks: &[RangeCheck]) -> Option<Span> {
     (end < doc.len).then(|| Span::new(end, doc.len))
 }
 
-/// A digest algorithm of the signed bytes (RFC 5754 and RFC 3370 `DigestAlgorithmIdentifier`s
-/// the verifier accepts).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum DigestAlgorithm {
-    /// SHA-1 (legacy; verdicts are for the verifier's policy to decide).
-    Sha1,
-    /// SHA-256.
-    Sha256,
-    /// SHA-384.
-    Sha384,
-    /// SHA-512.
-    Sha512,
-}
-
-impl DigestAlgorithm {
-    /// The ring algorithm.
-    pub fn ring(self) -> &'static digest::Algorithm {
-        match self {
-            DigestAlgorithm::Sha1 => &digest::SHA1_FOR_LEGACY_USE_ONLY,
-            DigestAlgorithm::Sha256 => &digest::SHA256,
-            DigestAlgorithm::Sha384 => &digest::SHA384,
-            DigestAlgorithm::Sha512 => &digest::SHA512,
-        }
-    }
-}
+pub use crate::crypto::{Digest, DigestAlgorithm};
 
 /// One digest to compute: the algorithm and the signed ranges.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -249,7 +224,7 @@ pub fn naive(data: &[u8], requests: &[Request]) -> (Vec<Digest>, HashStats) {
         .iter()
         .map(|req| {
             check_bounds(data, &req.ranges);
-            let mut ctx = Context::new(req.algorithm.ring());
+            let mut ctx = Context::new(req.algorithm);
             for r in req.ranges.ranges() {
                 ctx.update(&data[r.clone()]);
                 stats.bytes_hashed += r.len() as u64;
@@ -295,7 +270,7 @@ pub fn one_pass(data: &[u8], requests: &[Request]) -> (Vec<Digest>, HashStats) {
     let mut order: Vec<usize> = (0..requests.len()).collect();
     order.sort_by_key(|&i| (requests[i].algorithm, requests[i].ranges.a));
     for group in order.chunk_by(|&x, &y| requests[x].algorithm == requests[y].algorithm) {
-        let mut running = Context::new(requests[group[0]].algorithm.ring());
+        let mut running = Context::new(requests[group[0]].algorithm);
         // Over a large mapped document, the pages behind the hashing are given back.
         let mut behind = pages::Behind::new(data);
         let mut pos = 0;

@@ -7,8 +7,8 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::PkiError;
 use crate::cms::ber::{tag, Tlv};
-use crate::cms::crypto::{self, PublicKey};
 use crate::cms::{hex, AlgorithmIdentifier};
+use crate::crypto::{self, PublicKey};
 
 /// SHA-256 of some DER, the identity of certificates, CRLs and responses in every cache.
 pub type Fingerprint = [u8; 32];
@@ -65,51 +65,15 @@ impl SignedEnvelope {
 
     /// Verifies the signature with `key`.
     pub fn verify(&self, key: &PublicKey) -> Result<(), crypto::VerifyError> {
-        crypto::verify(key, &self.algorithm, None, &self.tbs, &self.signature)
+        crypto::verify(key, &self.algorithm, None, &self.tbs, &self.signature).map(|_| ())
     }
 }
 
 /// Reads a `SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier,
 /// subjectPublicKey BIT STRING }` (RFC 5280, 4.1.2.7).
 pub fn public_key(spki: &[u8]) -> Result<PublicKey, PkiError> {
-    let bad = |m: String| PkiError::Malformed(format!("SubjectPublicKeyInfo: {m}"));
-    let t = Tlv::parse_whole(spki)
-        .and_then(|t| t.expect(tag::SEQUENCE, "SubjectPublicKeyInfo"))
-        .map_err(|e| bad(e.to_string()))?;
-    let items = t.items().map_err(|e| bad(e.to_string()))?;
-    let [alg, bits] = items.as_slice() else {
-        return Err(bad("not a pair".into()));
-    };
-    let alg = AlgorithmIdentifier::from_tlv(*alg).map_err(|e| bad(e.to_string()))?;
-    if !bits.is(tag::BIT_STRING) || bits.content.first() != Some(&0) {
-        return Err(bad("key is not a whole-octet BIT STRING".into()));
-    }
-    let key_bits = bits.content[1..].to_vec();
-    let curve = alg
-        .params
-        .as_deref()
-        .and_then(|p| Tlv::parse_whole(p).ok())
-        .filter(|p| p.is(tag::OID))
-        .and_then(|p| p.oid().ok());
-    let size = match alg.oid.as_str() {
-        crypto::oid::RSA | crypto::oid::RSA_PSS => {
-            PublicKey::rsa_modulus_bits(&key_bits).unwrap_or(0)
-        }
-        crypto::oid::EC_PUBLIC_KEY => match curve.as_deref() {
-            Some(crypto::oid::P256) => 256,
-            Some(crypto::oid::P384) => 384,
-            _ => (key_bits.len().saturating_sub(1) * 4) as u32,
-        },
-        crypto::oid::ED25519 => 256,
-        crypto::oid::ED448 => 448,
-        _ => 0,
-    };
-    Ok(PublicKey {
-        algorithm: alg.oid,
-        curve,
-        bits: key_bits,
-        size,
-    })
+    PublicKey::from_spki(spki)
+        .map_err(|m| PkiError::Malformed(format!("SubjectPublicKeyInfo: {m}")))
 }
 
 /// Extended key usage purposes sigaudit checks (RFC 5280, 4.2.1.12).

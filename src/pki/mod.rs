@@ -219,9 +219,7 @@ pub fn signed_by(subject: &Cert, issuer: &Cert, caches: &Caches) -> Result<(), P
         return Ok(());
     }
     match subject.signed.verify(&issuer.key) {
-        Err(crate::cms::crypto::VerifyError::Unsupported(m)) => {
-            Err(PkiError::UnsupportedAlgorithm(m))
-        }
+        Err(crate::crypto::VerifyError::Unsupported(m)) => Err(PkiError::UnsupportedAlgorithm(m)),
         _ => Err(PkiError::BadSignature {
             subject: subject.subject.clone(),
         }),

@@ -14,7 +14,7 @@ use x509_parser::prelude::parse_x509_crl;
 
 use crate::cache::Caches;
 use crate::cms::ber::{tag, Tlv};
-use crate::cms::crypto;
+use crate::crypto::{self, DigestAlgorithm};
 use crate::pki::cert::{fingerprint, Cert, Fingerprint, SignedEnvelope};
 
 /// Why revocation data was unusable.
@@ -323,8 +323,8 @@ impl EnumValue for Tlv<'_> {
 }
 
 fn hash(alg_oid: &str, data: &[u8]) -> Option<Vec<u8>> {
-    let alg = crypto::digest_algorithm(alg_oid)?;
-    Some(ring::digest::digest(alg.ring(), data).as_ref().to_vec())
+    let alg = DigestAlgorithm::from_oid(alg_oid)?;
+    Some(alg.digest(data).as_ref().to_vec())
 }
 
 /// The revocation material available for one signature, parsed: CRLs through the run's cache
