@@ -218,7 +218,7 @@ fn judge_document(
     let mut parsed: Vec<Parsed<'_>> = Vec::with_capacity(doc.signatures.len());
     for (i, sig) in doc.signatures.iter().enumerate() {
         let contents = sig.contents.as_ref().map(|c| &c.bytes[..]);
-        parsed.push(parse_signature(sig, &checks[i], contents));
+        parsed.push(parse_signature(sig, &checks[i], contents, data.len()));
     }
 
     // Phase 2: one pass over the file for every signature's digest.
@@ -445,45 +445,26 @@ fn judge_document(
         });
     }
 
-    // The document's verdict.
-    // A file cut short (it does not end with an end-of-file marker) is damaged; one that
-    // ends properly but needs the fallback scan was written that way.
+    // The document's verdict. Signed bytes that verify followed by what no cross-reference
+    // chain reads (a table that is unusable, or an update cut short without `%%EOF`) are a
+    // change after signing: a lenient reader rebuilds the structure from the objects it finds,
+    // a strict one refuses the file, and either way the signed revision is not what is shown.
+    let cut_off = trailing_update(&doc, data);
     let intact = report
         .signatures
         .iter()
-        .any(|s| s.integrity == Integrity::Ok)
-        && ends_with_eof(data);
-    if doc.recovered && intact {
-        // Signed bytes verify, but what follows cannot be read through a cross-reference
-        // chain: a lenient reader rebuilds the structure from the objects it finds, a strict
-        // one refuses the file. Either way the signed revision is not what is displayed.
-        let finding = pdf::ChangeFinding {
-            kind: pdf::FindingKind::XrefDifferential,
-            revision: doc.revisions.len(),
-            objects: Vec::new(),
-            detail: doc
-                .findings
-                .iter()
-                .find_map(|f| match f {
-                    pdf::Finding::FallbackScan { reason } => Some(format!(
-                        "the cross-reference data is unusable ({reason}); the structure after \
-                         the signed revision exists only as a lenient reader rebuilds it"
-                    )),
-                    _ => None,
-                })
-                .unwrap_or_else(|| {
-                    "the cross-reference chain is broken; the structure is rebuilt by \
-                     scanning"
-                        .into()
-                }),
-        };
+        .any(|s| s.integrity == Integrity::Ok);
+    if (doc.recovered || cut_off) && intact {
+        let finding = damage_finding(&doc, cut_off);
         for s in report
             .signatures
             .iter_mut()
             .filter(|s| !s.covers_whole_file)
         {
             s.modifications = Modifications::Forbidden;
-            s.findings.insert(0, finding.clone());
+            if !s.findings.iter().any(|f| f.kind == finding.kind) {
+                s.findings.push(finding.clone()); // after what the change analysis named
+            }
         }
     }
     for s in &report.signatures {
@@ -493,14 +474,14 @@ fn judge_document(
             }
         }
     }
-    let cut_off = trailing_update(&doc, data);
-    if doc.recovered && !intact {
-        report.error = Some("the cross-reference data is unusable; the file is damaged".into());
-        report.status = DocumentStatus::Error;
-    } else if cut_off {
-        report.error = Some(
-            "the file ends with an incomplete incremental update (truncated or damaged)".into(),
-        );
+    report.findings.extend(orphan_findings(&doc));
+    if report.signatures.is_empty() && (doc.recovered || cut_off) {
+        // No signature is located in what can be read: the file is damaged, not unsigned.
+        report.error = Some(if cut_off {
+            "the file ends with an incomplete incremental update (truncated or damaged)".into()
+        } else {
+            "the cross-reference data is unusable; the file is damaged".into()
+        });
         report.status = DocumentStatus::Error;
     } else if report.signatures.is_empty() {
         report.status = DocumentStatus::Indeterminate;
@@ -626,6 +607,66 @@ fn signature_findings(sig: &Signature, check: &digest::RangeCheck) -> Vec<pdf::C
     out
 }
 
+/// Signature dictionaries no field or widget reaches, as report findings.
+fn orphan_findings(doc: &Document) -> Vec<pdf::ChangeFinding> {
+    doc.findings
+        .iter()
+        .filter_map(|f| {
+            let (objects, detail) = match f {
+                pdf::Finding::OrphanByteRange { offset } => (
+                    Vec::new(),
+                    format!("a /ByteRange at byte {offset} belongs to no signature field"),
+                ),
+                pdf::Finding::OrphanSignature { object, stream } => (
+                    vec![*object],
+                    format!(
+                        "object {object}, in object stream {stream}, is a signature dictionary \
+                         that no form field or page widget reaches"
+                    ),
+                ),
+                _ => return None,
+            };
+            Some(pdf::ChangeFinding {
+                kind: pdf::FindingKind::OrphanSignature,
+                revision: 0,
+                objects,
+                detail,
+            })
+        })
+        .collect()
+}
+
+/// The finding a damaged end of file makes: an update cut short (no `%%EOF`), or
+/// cross-reference data that only a lenient reader gets past.
+fn damage_finding(doc: &Document, cut_off: bool) -> pdf::ChangeFinding {
+    let scan_reason = doc.findings.iter().find_map(|f| match f {
+        pdf::Finding::FallbackScan { reason } => Some(reason.clone()),
+        _ => None,
+    });
+    let detail = match (cut_off, scan_reason) {
+        (true, _) => "the file ends inside an incremental update (no %%EOF after it): its \
+                      objects exist only as a lenient reader rebuilds them"
+            .to_string(),
+        (false, Some(reason)) => format!(
+            "the cross-reference data is unusable ({reason}); the structure after the signed \
+             revision exists only as a lenient reader rebuilds it"
+        ),
+        (false, None) => "the cross-reference chain is broken; the structure is rebuilt by \
+                          scanning"
+            .to_string(),
+    };
+    pdf::ChangeFinding {
+        kind: if cut_off {
+            pdf::FindingKind::UnreachableUpdate
+        } else {
+            pdf::FindingKind::XrefDifferential
+        },
+        revision: doc.revisions.len() + usize::from(cut_off),
+        objects: Vec::new(),
+        detail,
+    }
+}
+
 /// Whether the last non-white bytes of `data` are `%%EOF` (§7.5.5).
 fn ends_with_eof(data: &[u8]) -> bool {
     data.iter()
@@ -669,9 +710,33 @@ fn parse_signature<'a>(
     sig: &Signature,
     check: &digest::RangeCheck,
     contents: Option<&'a [u8]>,
+    file_len: usize,
 ) -> Parsed<'a> {
+    use digest::RangeProblem as P;
     let mut o = Outcome::new();
     if check.ranges.is_none() {
+        // `[0 a b c]` whose only fault is to reach past the end, and whose gap is exactly
+        // this signature's `/Contents` string as the file holds it: the range was made for
+        // this signature, and the bytes around it have changed since.
+        let contents_len = sig.contents.as_ref().map(|c| c.span.end - c.span.start);
+        let past_the_end = check.problems == [P::OutOfBounds]
+            && matches!(sig.byte_range.as_deref(), Some(&[0, a, b, c])
+                if 0 < a && a < b && c >= 0 && usize::try_from(b - a).ok() == contents_len);
+        if past_the_end {
+            // The signature covers bytes this file no longer has: whatever was signed, this
+            // file is not it (a copy cut short, or rewritten after signing).
+            o.integrity = Integrity::HashMismatch;
+            o.fail(
+                SubIndication::HashFailure,
+                format!(
+                    "the /ByteRange {:?} reaches past the end of the file ({file_len} bytes): the \
+                     bytes it signed are no longer all in this file (cut short or rewritten \
+                     after signing)",
+                    sig.byte_range.as_deref().unwrap_or_default()
+                ),
+            );
+            return Parsed::Decided(o);
+        }
         let problems: Vec<String> = check.problems.iter().map(|p| format!("{p:?}")).collect();
         o.fail(
             SubIndication::FormatFailure,

@@ -33,13 +33,27 @@ fn the_valid_base_document_passes() {
     assert_eq!(r.signatures.len(), 6);
 }
 
+/// An update cut off after the signed revisions (it would redefine a page): the signatures
+/// of the intact revisions keep their verdicts, and the document fails for the update a
+/// lenient reader would apply (it used to be an ERROR with no verdict at all).
 #[test]
-fn a_cut_off_update_without_a_byte_range_is_an_error() {
+fn a_cut_off_update_keeps_the_signatures_and_fails_the_document() {
     let mut b = valid();
     b.extend_from_slice(b"\n40 0 obj\n<< /Type /Page /Contents 41 0 R");
     let r = run(&b);
-    assert_eq!(r.status, DocumentStatus::Error, "{r:?}");
-    assert!(r.error.unwrap().contains("incomplete incremental update"));
+    assert_eq!(r.status, DocumentStatus::TotalFailed, "{r:?}");
+    assert_eq!(r.signatures.len(), 6);
+    assert!(r
+        .signatures
+        .iter()
+        .all(|s| s.indication == Indication::TotalPassed));
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.kind == sigaudit::pdf::FindingKind::UnreachableUpdate),
+        "{:?}",
+        r.findings
+    );
 }
 
 #[test]
@@ -100,8 +114,11 @@ fn an_all_zero_contents_is_a_format_failure() {
     assert_eq!(r.signatures[0].integrity, Integrity::Malformed);
 }
 
+/// A `/ByteRange` whose last length reaches past the end (its gap still exactly the
+/// `/Contents`): the bytes it claims are not in the file, so the signature fails as a hash
+/// failure — no panic, no format guess.
 #[test]
-fn a_byte_range_reaching_past_the_end_is_a_format_failure_not_a_panic() {
+fn a_byte_range_reaching_past_the_end_is_a_hash_failure_not_a_panic() {
     let mut b = valid();
     let doc = sigaudit::pdf::read(&b).unwrap();
     let br = doc.signatures[5].byte_range.clone().unwrap();
@@ -116,12 +133,14 @@ fn a_byte_range_reaching_past_the_end_is_a_format_failure_not_a_panic() {
     }
     let r = run(&b);
     let s = &r.signatures[5];
-    assert_eq!(
-        s.sub_indication,
-        Some(SubIndication::FormatFailure),
-        "{s:?}"
-    );
-    assert_eq!(s.integrity, Integrity::Malformed);
+    assert_eq!(s.sub_indication, Some(SubIndication::HashFailure), "{s:?}");
+    assert_eq!(s.integrity, Integrity::HashMismatch);
+    assert!(s
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("past the end of the file"));
+    assert_eq!(r.status, DocumentStatus::TotalFailed);
 }
 
 /// A signature timestamp whose TSA certificate has no revocation data proves nothing (under

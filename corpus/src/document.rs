@@ -1062,6 +1062,15 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
             while w.buf[..cut].ends_with(b"%%EOF") || w.buf[..cut].ends_with(b"%%EOF\r") {
                 cut -= 8;
             }
+            // Not inside the first signature's revision: what a verifier finds of a half-written
+            // signing update depends on how far its objects got, so the first signed revision
+            // is either whole (its signature reported, the document TOTAL_FAILED for its cut
+            // end) or absent (nothing signed is left: ERROR).
+            if let [base_end, first_signed_end, ..] = w.revision_ends[..] {
+                if (base_end..first_signed_end).contains(&cut) {
+                    cut = first_signed_end + (cut - base_end) % 64 + 1;
+                }
+            }
             w.buf.truncate(cut);
             truncated = true;
             reason = Some(format!("file truncated at byte {cut} of {len}"));
@@ -1131,8 +1140,17 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
 
     let file_len = w.buf.len() as u64;
     let mut signatures = Vec::new();
-    if !truncated {
+    // A truncated file keeps the signatures of the revisions its cut leaves whole.
+    let whole_revisions = w
+        .revision_ends
+        .iter()
+        .filter(|&&e| e <= w.buf.len())
+        .count();
+    {
         for (n, s) in sigs.iter().enumerate() {
+            if truncated && n + 2 > whole_revisions {
+                break;
+            }
             let br = byte_ranges[n];
             let mut expected = s.expected;
             if hash_broken_from.is_some_and(|from| n >= from) {
@@ -1141,7 +1159,7 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
             let covers_whole_file = br[2] + br[3] == file_len;
             // Unsigned bytes inside a wrapped signature's gap modify what its signer signed.
             let wrapped = damaged.is_some_and(|(d, k)| d == n && k == "signature_wrapping");
-            let modifications = if forbidden_after || wrapped {
+            let modifications = if forbidden_after || wrapped || truncated {
                 Modifications::Forbidden
             } else if covers_whole_file {
                 Modifications::None
@@ -1170,7 +1188,7 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
                 findings,
             });
         }
-        if let Some(ts) = &doc_ts {
+        if let Some(ts) = doc_ts.as_ref().filter(|_| !truncated) {
             signatures.push(manifest::Signature {
                 field: DOC_TS_FIELD.to_string(),
                 subfilter: "ETSI.RFC3161".to_string(),
@@ -1192,9 +1210,9 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
             });
         }
     }
-    let status = if truncated {
+    let status = if truncated && signatures.is_empty() {
         DocumentStatus::Error
-    } else if forbidden_after {
+    } else if forbidden_after || truncated {
         DocumentStatus::TotalFailed
     } else {
         signatures

@@ -96,6 +96,37 @@ fn damaged_last(case: &str) -> Option<&'static str> {
 
 /// Checks every claim of `doc` against its file; `revoked` holds the serials on the issuing CAs'
 /// CRLs ([`revoked_serials`]).
+/// A truncated file that keeps whole signed revisions: each listed signature's range ends at
+/// one of the file's `%%EOF` markers, inside the file; the cut end is a forbidden change and
+/// the document TOTAL_FAILED.
+fn check_truncated(bytes: &[u8], doc: &Document) {
+    assert!(bytes.starts_with(b"%PDF-"));
+    assert!(
+        !bytes.ends_with(b"%%EOF\n"),
+        "{}: truncated file ends cleanly",
+        doc.name
+    );
+    let eofs = bytes.windows(6).filter(|w| w == b"%%EOF\n").count();
+    assert_eq!(eofs as u32, doc.revisions, "{}: whole revisions", doc.name);
+    assert!(
+        doc.revisions as usize > doc.signatures.len(),
+        "{}",
+        doc.name
+    );
+    for s in &doc.signatures {
+        let [_, _, c, d] = s.byte_range.map(|x| x as usize);
+        assert!(c + d < bytes.len(), "{} {}", doc.name, s.field);
+        assert!(
+            bytes[..c + d].ends_with(b"%%EOF\n"),
+            "{} {}",
+            doc.name,
+            s.field
+        );
+        assert_eq!(s.modifications, Modifications::Forbidden, "{}", doc.name);
+    }
+    assert_eq!(doc.status, DocumentStatus::TotalFailed, "{}", doc.name);
+}
+
 fn check_document(dir: &std::path::Path, doc: &Document, revoked: &HashSet<Vec<u8>>) {
     let bytes = std::fs::read(dir.join(&doc.name)).unwrap();
     assert_eq!(bytes.len() as u64, doc.bytes, "{}", doc.name);
@@ -118,6 +149,11 @@ fn check_document(dir: &std::path::Path, doc: &Document, revoked: &HashSet<Vec<u
             }
             other => panic!("{}: unexpected ERROR case {other}", doc.name),
         }
+        return;
+    }
+
+    if doc.case == "truncated" {
+        check_truncated(&bytes, doc);
         return;
     }
 

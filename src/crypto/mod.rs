@@ -85,9 +85,20 @@ pub fn verify(
     message: &[u8],
     signature: &[u8],
 ) -> Result<Verified, VerifyError> {
-    let (scheme, mut notes) = resolve(key, signature_algorithm, digest)?;
+    let (mut scheme, mut notes) = resolve(key, signature_algorithm, digest)?;
     match scheme {
-        Scheme::Pkcs1(h) => rsa::verify_pkcs1(key, h, message, signature)?,
+        Scheme::Pkcs1(h) => {
+            let used = rsa::verify_pkcs1(key, h, message, signature)?;
+            if used != h {
+                notes.push(format!(
+                    "the signature value is made with {} (its PKCS#1 DigestInfo says so) while \
+                     the signature algorithm names {}",
+                    used.name(),
+                    h.name()
+                ));
+                scheme = Scheme::Pkcs1(used);
+            }
+        }
         Scheme::Pss(p) => rsa::verify_pss(key, p, message, signature)?,
         Scheme::Ecdsa(h, enc) => {
             let found = ecdsa::verify(key, h, enc, message, signature)?;

@@ -21,29 +21,58 @@ pub struct Pss {
     pub salt: usize,
 }
 
-/// Verifies an RSASSA-PKCS1-v1_5 signature with `hash`.
+/// Verifies an RSASSA-PKCS1-v1_5 signature with `hash`; returns the hash the signature is
+/// made with. That is `hash`, or — when the signature does not verify with it — the hash its
+/// own `DigestInfo` names, if the signature verifies with that one (a signer that labels its
+/// signature with one hash and computes it with another; the caller reports it).
 pub(super) fn verify_pkcs1(
     key: &PublicKey,
     hash: DigestAlgorithm,
     message: &[u8],
     signature: &[u8],
-) -> Result<(), VerifyError> {
+) -> Result<DigestAlgorithm, VerifyError> {
     let rsa = numbers(key)?;
     if let Some(alg) = ring_pkcs1(hash, key.size) {
         if ring_verify(alg, key, rsa, message, signature) {
-            return Ok(());
+            return Ok(hash);
         }
     }
     // ring does not cover this key or hash, or it refused: the raw operation decides (a
     // signature ring rejects for a reason of its own is never called forged on its word).
     let em = raw_public(rsa, signature)?;
+    if pkcs1_matches(&em, hash, message)? {
+        return Ok(hash);
+    }
+    match digest_info_hash(&em) {
+        Some(other) if other != hash && pkcs1_matches(&em, other, message)? => Ok(other),
+        _ => Err(VerifyError::Invalid),
+    }
+}
+
+/// Whether `em` is the EMSA-PKCS1-v1_5 encoding of `message` under `hash`.
+fn pkcs1_matches(em: &[u8], hash: DigestAlgorithm, message: &[u8]) -> Result<bool, VerifyError> {
     let digest = hash.digest(message);
     for with_null in [true, false] {
         if em == pkcs1_encoding(hash, digest.as_ref(), em.len(), with_null)? {
-            return Ok(());
+            return Ok(true);
         }
     }
-    Err(VerifyError::Invalid)
+    Ok(false)
+}
+
+/// The hash an EMSA-PKCS1-v1_5 block's `DigestInfo` names (`00 01 FF… 00 DigestInfo`).
+fn digest_info_hash(em: &[u8]) -> Option<DigestAlgorithm> {
+    use crate::cms::ber::{tag, Tlv};
+    let rest = em.strip_prefix(&[0, 1])?;
+    let ff = rest.iter().take_while(|&&b| b == 0xff).count();
+    let info = rest[ff..].strip_prefix(&[0])?;
+    let t = Tlv::parse_whole(info).ok()?;
+    if !t.is(tag::SEQUENCE) {
+        return None;
+    }
+    let alg = t.children().next()?.ok()?;
+    let oid = alg.children().next()?.ok()?.oid().ok()?;
+    DigestAlgorithm::from_oid(&oid)
 }
 
 /// Verifies an RSASSA-PSS signature.

@@ -71,6 +71,10 @@ pub enum FindingKind {
     /// document data reaches (a decompression bomb, by the run's `--bomb-ratio` rule). It is
     /// reported, not judged: the document is verified as far as its memory allows.
     CompressionBomb,
+    /// A signature dictionary (a `/ByteRange`) that no form field or page widget reaches: no
+    /// viewer presents it as a signature, and what it signed is not a signature of this
+    /// document. Reported so that an auditor sees it; it judges nothing.
+    OrphanSignature,
 }
 
 impl FindingKind {
@@ -88,6 +92,7 @@ impl FindingKind {
             FindingKind::CertificationViolation => "certification_violation",
             FindingKind::FieldLockViolation => "field_lock_violation",
             FindingKind::CompressionBomb => "compression_bomb",
+            FindingKind::OrphanSignature => "orphan_signature",
         }
     }
 }
@@ -385,7 +390,12 @@ fn differential<'a>(
         }
         unreached.entry(num).or_insert(at);
     }
+    let mut scans_left = MAX_REFERENCE_SCANS;
     for (num, at) in unreached {
+        let live = entries.contains_key(&num) || before.contains_key(&num);
+        if !shown_by_a_lenient_reader(data, num, at, live, &mut scans_left) {
+            continue;
+        }
         settled.insert(num);
         changes.push(Change {
             object: Some(num),
@@ -398,6 +408,67 @@ fn differential<'a>(
             ),
         });
     }
+}
+
+/// Whether an object defined at `at` that no cross-reference entry reaches changes what a
+/// lenient reader (one that rebuilds the table by scanning, taking each object's last
+/// definition) shows. Not a cross-reference stream: ISO 32000-1 locates one through
+/// `startxref` and `/Prev` (§7.5.5, §7.5.8), never through an entry of its own, and writers
+/// that leave their stream out of its own index leave nothing a reader could display. Of
+/// other objects, only one whose number the document already uses (it would replace a live
+/// object) or that something refers to (`num … R`) can be shown; a definition nothing
+/// names is invisible to every reader.
+fn shown_by_a_lenient_reader(
+    data: &[u8],
+    num: u32,
+    at: usize,
+    live: bool,
+    scans_left: &mut usize,
+) -> bool {
+    // The object's own dictionary: up to its `stream` or `endobj`, whichever comes first.
+    let head = &data[at..data.len().min(at + 512)];
+    let dict_end = [&b"stream"[..], b"endobj"]
+        .iter()
+        .filter_map(|k| memchr::memmem::find(head, k))
+        .min()
+        .unwrap_or(head.len());
+    let is_xref_stream = memchr::memmem::find(&head[..dict_end], b"/XRef").is_some()
+        && memchr::memmem::find(&head[..dict_end], b"/Type").is_some();
+    if is_xref_stream {
+        return false;
+    }
+    if live {
+        return true;
+    }
+    // Each look for a reference reads the whole file: past the budget, an unreached object
+    // is taken to be shown (flagged), never cleared unchecked.
+    if *scans_left == 0 {
+        return true;
+    }
+    *scans_left -= 1;
+    referenced(data, num)
+}
+
+/// Unreached objects per update whose references are looked for in the whole file (each look
+/// reads the file once). A benign writer leaves one or two such objects; an update with more
+/// is flagged without looking.
+const MAX_REFERENCE_SCANS: usize = 16;
+
+/// Whether `data` holds an indirect reference to object `num` (`num gen R`, §7.3.10).
+fn referenced(data: &[u8], num: u32) -> bool {
+    let needle = format!("{num} ");
+    memchr::memmem::find_iter(data, needle.as_bytes()).any(|p| {
+        let boundary = p == 0 || !data[p - 1].is_ascii_digit();
+        let rest = &data[p + needle.len()..data.len().min(p + needle.len() + 8)];
+        let gen = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        boundary
+            && gen > 0
+            && rest.get(gen) == Some(&b' ')
+            && rest.get(gen + 1) == Some(&b'R')
+            && rest
+                .get(gen + 2)
+                .is_none_or(|&b| !super::lexer::is_regular(b))
+    })
 }
 
 /// Whether `at` lies inside the `obj … endobj` of an object starting at one of `reached`.

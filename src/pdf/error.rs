@@ -189,6 +189,33 @@ pub enum Finding {
         /// The offset the entry gave.
         offset: usize,
     },
+    /// A signature dictionary (an object holding `/ByteRange`) inside an object stream that
+    /// no form field or page widget reaches: no viewer presents it as a signature.
+    OrphanSignature {
+        /// The object.
+        object: u32,
+        /// The object stream holding it.
+        stream: u32,
+    },
+    /// The last revision's catalog does not read (its `/Root` resolves to no dictionary); the
+    /// document is read as of the newest revision whose catalog does.
+    UnreadableCatalog {
+        /// The last revision (1-based).
+        revision: usize,
+        /// The revision read instead.
+        read: usize,
+        /// Why the catalog does not read.
+        reason: String,
+    },
+    /// A revision's trailer has no `/Root` (ISO 32000-1 §7.5.6: an update's trailer "shall
+    /// contain all the entries except the Prev entry … from the previous trailer"); the `/Root`
+    /// of the newest earlier trailer that has one is used, as lenient readers do.
+    TrailerWithoutRoot {
+        /// The revision (1-based) whose trailer lacks `/Root`.
+        revision: usize,
+        /// The revision whose `/Root` is used.
+        from: usize,
+    },
     /// No `%%EOF` follows a cross-reference section; the revision is taken to end at the end
     /// of the file.
     MissingEof {
@@ -279,6 +306,24 @@ impl fmt::Display for Finding {
             Finding::PrevLoop { offset } => {
                 write!(f, "cross-reference chain loops back to byte {offset}")
             }
+            Finding::OrphanSignature { object, stream } => write!(
+                f,
+                "object {object} in object stream {stream} holds a /ByteRange that no form \
+                 field or page widget reaches"
+            ),
+            Finding::UnreadableCatalog {
+                revision,
+                read,
+                reason,
+            } => write!(
+                f,
+                "revision {revision}'s catalog does not read ({reason}); the document is read \
+                 as of revision {read}"
+            ),
+            Finding::TrailerWithoutRoot { revision, from } => write!(
+                f,
+                "revision {revision}'s trailer has no /Root; revision {from}'s is used"
+            ),
             Finding::BrokenPrev { offset, reason } => {
                 write!(
                     f,

@@ -21,16 +21,30 @@ pub(super) fn read_document<'a>(
     let mut r = Resolver::open(data, memory)?;
     let revisions = revisions(&mut r);
     let last = r.revision_count().saturating_sub(1);
-    let trailer = r.trailer(last).cloned().ok_or(PdfError::NoTrailer)?;
-    let root_ref = trailer.get(b"Root").ok_or(PdfError::NoTrailer)?.clone();
-    let (root, _) = r.resolve(&root_ref, last)?;
-    let root = root.as_dict().cloned().ok_or(PdfError::WrongType {
-        what: "/Root",
-        offset: root.span.start,
-    })?;
+    // The revision whose catalog is read: the last, or — when its /Root does not resolve to a
+    // dictionary (an update cut short or damaged where it redefines the catalog) — the newest
+    // one whose does, so that the signatures of the intact revisions are still found.
+    let (root, view) = readable_root(&mut r, last)?;
 
-    let mut walk = Walk::new(&mut r, last, &revisions);
+    let mut walk = Walk::new(&mut r, view, &revisions);
     walk.form(&root)?;
+    // /ByteRange keys outside the signatures the form reaches. A signature field may also be
+    // reached through a page's widget annotation only (a file rewritten after signing keeps the
+    // widget and loses /AcroForm): then the pages are walked too, as viewers do.
+    let found: Vec<(usize, usize)> = walk
+        .signatures
+        .iter()
+        .map(|s| (s.dict_span.start, s.dict_span.end))
+        .collect();
+    let candidates = byte_ranges_outside(data, &found);
+    if walk.signatures.is_empty() || !candidates.is_empty() {
+        if let Err(e) = walk.page_widgets(&root) {
+            walk.r.findings.push(Finding::BadSignatureField {
+                field: "(page widgets)".into(),
+                reason: e.to_string(),
+            });
+        }
+    }
     let Walk {
         mut signatures,
         unsigned,
@@ -45,7 +59,7 @@ pub(super) fn read_document<'a>(
                 ..
             },
             _,
-        )) = r.resolve(perms, last)
+        )) = r.resolve(perms, view)
         {
             if let Some(id) = p.get(b"DocMDP").and_then(Object::as_reference) {
                 for s in signatures.iter_mut().filter(|s| s.object == Some(id)) {
@@ -56,7 +70,7 @@ pub(super) fn read_document<'a>(
     }
 
     // A broken DSS costs the long-term validation material, not the signatures.
-    let dss = match root.get(b"DSS").map(|o| dss(&mut r, o, last)) {
+    let dss = match root.get(b"DSS").map(|o| dss(&mut r, o, view)) {
         Some(Ok(d)) => d,
         Some(Err(e)) => {
             r.findings.push(Finding::BadDss {
@@ -73,12 +87,17 @@ pub(super) fn read_document<'a>(
         .filter(|s| s.origin == Origin::File)
         .map(|s| (s.dict_span.start, s.dict_span.end))
         .collect();
+    // Signature dictionaries' objects, in this revision's form or an earlier one's.
+    let mut located: HashSet<u32> = signatures
+        .iter()
+        .filter_map(|s| s.object.map(|o| o.num))
+        .collect();
     let mut earlier_fields: usize = 0;
-    for rev in 0..last {
+    for rev in 0..view {
         // Only `/Root` is taken from the trailer, and the catalog's entries are charged to the
         // field budget below: a file of thousands of revisions sharing a huge trailer or
         // catalog cannot make each walk copy it.
-        let Some(root_ref) = r.trailer(rev).and_then(|t| t.get(b"Root")).cloned() else {
+        let Some((root_ref, _)) = r.root(rev) else {
             continue;
         };
         let Ok((root, _)) = r.resolve(&root_ref, rev) else {
@@ -107,6 +126,7 @@ pub(super) fn read_document<'a>(
         }
         let old = std::mem::take(&mut w.signatures);
         for s in old {
+            located.extend(s.object.map(|o| o.num));
             if s.origin == Origin::File && seen.insert((s.dict_span.start, s.dict_span.end)) {
                 r.findings.push(Finding::SupersededSignature {
                     field: s.field,
@@ -118,25 +138,25 @@ pub(super) fn read_document<'a>(
     }
 
     // /ByteRange keys in the file that no signature dictionary found above contains.
-    // Spans sorted by start with the running maximum of their ends: a binary search finds
-    // whether any span starting at or before `p` reaches past it.
-    let mut spans: Vec<(usize, usize)> = seen.into_iter().collect();
-    spans.sort_unstable();
-    let mut reach = Vec::with_capacity(spans.len());
-    let mut max_end = 0;
-    for &(_, e) in &spans {
-        max_end = max_end.max(e);
-        reach.push(max_end);
-    }
+    let spans = Spans::new(&seen.into_iter().collect::<Vec<_>>());
     let mut orphans = 0usize;
-    for p in pages::find_iter(data, b"/ByteRange") {
-        let n = spans.partition_point(|&(s, _)| s <= p);
-        if n > 0 && reach[n - 1] > p {
+    for p in candidates {
+        if spans.contain(p) {
             continue;
         }
         orphans += 1;
         if orphans <= MAX_ORPHAN_FINDINGS {
             r.findings.push(Finding::OrphanByteRange { offset: p });
+        }
+    }
+    // And inside object streams, which the scan of the raw file cannot see.
+    for (object, stream) in r.compressed_objects_with(b"/ByteRange") {
+        if located.contains(&object) {
+            continue;
+        }
+        orphans += 1;
+        if orphans <= MAX_ORPHAN_FINDINGS {
+            r.findings.push(Finding::OrphanSignature { object, stream });
         }
     }
     if orphans > MAX_ORPHAN_FINDINGS {
@@ -171,6 +191,51 @@ pub(super) fn read_document<'a>(
 }
 
 /// Revisions with their ends and object changes, oldest first.
+/// The catalog of revision `last` or of the newest earlier revision whose `/Root` resolves to a
+/// dictionary, with that revision; each revision passed over is a finding. The error is the
+/// last revision's when no revision has a readable catalog.
+fn readable_root<'a>(
+    r: &mut Resolver<'a>,
+    last: usize,
+) -> Result<(Dictionary<'a>, usize), PdfError> {
+    let mut first_error = None;
+    for rev in (0..=last).rev() {
+        let Some((root_ref, from)) = r.root(rev) else {
+            first_error.get_or_insert(PdfError::NoTrailer);
+            continue;
+        };
+        let error = match r.resolve(&root_ref, rev) {
+            Ok((obj, _)) => match obj.as_dict() {
+                Some(d) => {
+                    if from != rev {
+                        r.findings.push(Finding::TrailerWithoutRoot {
+                            revision: rev + 1,
+                            from: from + 1,
+                        });
+                    }
+                    if rev != last {
+                        r.findings.push(Finding::UnreadableCatalog {
+                            revision: last + 1,
+                            read: rev + 1,
+                            reason: first_error
+                                .as_ref()
+                                .map_or_else(String::new, ToString::to_string),
+                        });
+                    }
+                    return Ok((d.clone(), rev));
+                }
+                None => PdfError::WrongType {
+                    what: "/Root",
+                    offset: obj.span.start,
+                },
+            },
+            Err(e) => e,
+        };
+        first_error.get_or_insert(error);
+    }
+    Err(first_error.unwrap_or(PdfError::NoTrailer))
+}
+
 fn revisions(r: &mut Resolver<'_>) -> Vec<Revision> {
     let n = r.revision_count();
     let mut in_use: HashMap<u32, bool> = HashMap::new();
@@ -250,6 +315,44 @@ fn holder(ind: &Option<super::xref::Indirect<'_>>, parent: Option<ObjectId>) -> 
         Some(i) if i.origin == Origin::File => Some(i.id),
         Some(_) => None,
         None => parent,
+    }
+}
+
+/// Positions of `/ByteRange` keys in `data` that lie in none of `spans` (signature
+/// dictionaries already located), in one pass over the file.
+fn byte_ranges_outside(data: &[u8], spans: &[(usize, usize)]) -> Vec<usize> {
+    let spans = Spans::new(spans);
+    pages::find_iter(data, b"/ByteRange")
+        .filter(|&p| !spans.contain(p))
+        .collect()
+}
+
+/// Spans sorted by start with the running maximum of their ends: a binary search finds
+/// whether any span starting at or before a position reaches past it (thousands of
+/// signature dictionaries cost a logarithm per position, not a scan).
+struct Spans {
+    sorted: Vec<(usize, usize)>,
+    reach: Vec<usize>,
+}
+
+impl Spans {
+    fn new(spans: &[(usize, usize)]) -> Spans {
+        let mut sorted = spans.to_vec();
+        sorted.sort_unstable();
+        let mut max_end = 0;
+        let reach = sorted
+            .iter()
+            .map(|&(_, e)| {
+                max_end = max_end.max(e);
+                max_end
+            })
+            .collect();
+        Spans { sorted, reach }
+    }
+
+    fn contain(&self, p: usize) -> bool {
+        let n = self.sorted.partition_point(|&(s, _)| s <= p);
+        n > 0 && self.reach[n - 1] > p
     }
 }
 
@@ -371,6 +474,105 @@ impl<'r, 'a> Walk<'r, 'a> {
                     stack.push((k, full.clone(), ft.clone(), depth + 1, holder));
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Signature fields reached through the pages' widget annotations (§12.5.6.19: a widget
+    /// is a field's annotation, merged with it or its kid) that the `/AcroForm` walk did not
+    /// reach: each widget's `/Parent` chain gives the field's name, type and value, as for a
+    /// field met in the form. Pages and annotations count against the field budget.
+    fn page_widgets(&mut self, root: &Dictionary<'a>) -> Result<(), PdfError> {
+        let Some(pages) = root.get(b"Pages") else {
+            return Ok(());
+        };
+        let mut stack = vec![pages.clone()];
+        let mut seen_nodes: HashSet<ObjectId> = HashSet::new();
+        while let Some(node) = stack.pop() {
+            self.count += 1;
+            if self.count > MAX_FIELDS {
+                return Err(PdfError::TooManyFields);
+            }
+            if let Some(id) = node.as_reference() {
+                if !seen_nodes.insert(id) {
+                    continue; // a /Kids loop
+                }
+            }
+            let Some(dict) = self.resolve_dict(&node)? else {
+                continue;
+            };
+            if let Some(kids) = dict.get(b"Kids") {
+                stack.extend(self.resolve_array(kids)?.into_iter().rev());
+                continue;
+            }
+            if let Some(annots) = dict.get(b"Annots") {
+                for annot in self.resolve_array(annots)? {
+                    self.count += 1;
+                    if self.count > MAX_FIELDS {
+                        return Err(PdfError::TooManyFields);
+                    }
+                    self.widget(&annot)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A widget annotation's signature field, if it is one the walk has not met.
+    fn widget(&mut self, annot: &Object<'a>) -> Result<(), PdfError> {
+        let Some(w) = self.resolve_dict(annot)? else {
+            return Ok(());
+        };
+        if w.name(b"Subtype") != Some(b"Widget") {
+            return Ok(());
+        }
+        // Up the /Parent chain: the partial names (leaf first), the first /FT and the node
+        // that holds the value.
+        let mut names = Vec::new();
+        let mut ft: Option<Vec<u8>> = None;
+        let mut value: Option<(Object<'a>, Option<ObjectId>, Dictionary<'a>)> = None;
+        let mut node = annot.clone();
+        let mut dict = w;
+        for _ in 0..MAX_FIELD_DEPTH {
+            let id = node.as_reference();
+            if let Some(t) = text(self.r, dict.get(b"T"), id) {
+                names.push(t);
+            }
+            if ft.is_none() {
+                ft = dict.name(b"FT").map(<[u8]>::to_vec);
+            }
+            if value.is_none() {
+                if let Some(v) = dict.get(b"V").filter(|v| !matches!(v.value, Value::Null)) {
+                    value = Some((v.clone(), id, dict.clone()));
+                }
+            }
+            let Some(parent) = dict.get(b"Parent").cloned() else {
+                break;
+            };
+            let Some(p) = self.resolve_dict(&parent)? else {
+                break;
+            };
+            node = parent;
+            dict = p;
+        }
+        let Some((v, holder_id, holder_dict)) = value else {
+            return Ok(());
+        };
+        if ft.as_deref() != Some(b"Sig") {
+            return Ok(());
+        }
+        if let Some(id) = holder_id {
+            if !self.visited.insert(id) {
+                return Ok(()); // the form walk reached this field already
+            }
+        }
+        names.reverse();
+        let full = names.join(".");
+        if let Err(e) = self.signature(&full, holder_id, &holder_dict, &v, holder_id) {
+            self.r.findings.push(Finding::BadSignatureField {
+                field: full,
+                reason: e.to_string(),
+            });
         }
         Ok(())
     }

@@ -562,6 +562,14 @@ impl<'a> Resolver<'a> {
         any
     }
 
+    /// The `/Root` reference as of revision `rev`, and the revision whose trailer gives it:
+    /// its own, or the newest earlier one when its trailer lacks the entry.
+    pub(crate) fn root(&self, rev: usize) -> Option<(Object<'a>, usize)> {
+        (0..=rev)
+            .rev()
+            .find_map(|r| Some((self.trailer(r)?.get(b"Root")?.clone(), r)))
+    }
+
     pub(crate) fn entry(&self, num: u32, rev: usize) -> Option<Entry> {
         // The final revision (what the signature walk reads) has its own merged table, so a
         // lookup costs one hash probe however many sections a file has.
@@ -919,6 +927,46 @@ impl<'a> Resolver<'a> {
         let s = Rc::new(ObjStm { data, first, index });
         self.objstms.insert((num, offset), s.clone());
         Ok(s)
+    }
+
+    /// Objects of the final revision's object streams whose text holds `needle`, with their
+    /// stream: what a scan of the raw file cannot see (§7.5.7: the streams are compressed).
+    /// Each object stream is decoded once (and cached), within the decode budgets; one that
+    /// does not decode is skipped.
+    pub(crate) fn compressed_objects_with(&mut self, needle: &[u8]) -> Vec<(u32, u32)> {
+        let last = self.revision_count().saturating_sub(1);
+        let mut streams: Vec<u32> = self
+            .merged
+            .iter()
+            .flat_map(|m| m.values())
+            .filter_map(|e| match e {
+                Entry::Compressed { stream, .. } => Some(*stream),
+                _ => None,
+            })
+            .collect();
+        streams.sort_unstable();
+        streams.dedup();
+        let mut out = Vec::new();
+        for stream in streams {
+            let Ok(os) = self.objstm(stream, last, 0) else {
+                continue;
+            };
+            let body = os.data.get(os.first..).unwrap_or_default();
+            for p in memmem::find_iter(body, needle) {
+                // The object whose definition starts at or before the match.
+                let owner = os
+                    .index
+                    .iter()
+                    .filter(|&&(_, off)| off <= p)
+                    .max_by_key(|&&(_, off)| off);
+                if let Some(&(num, _)) = owner {
+                    out.push((num, stream));
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// File offset of the last `num g obj` in the file, by the fallback scan.

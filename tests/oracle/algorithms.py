@@ -231,6 +231,13 @@ def main():
     ed4.public_key().verify(sig, MESSAGE)
     emit("Ed448", spki(ed4), alg_id("1.3.101.113"), "2.16.840.1.101.3.4.2.18", sig)
 
+    # Labelled RSA with SHA3-256, computed with SHA-256 (as a signer of DSS's test set did):
+    # the PKCS#1 DigestInfo names the hash, and the signature verifies with it.
+    sig = rsa2048.sign(MESSAGE, padding.PKCS1v15(), hashes.SHA256())
+    emit("RSA-2048 labelled SHA3-256, made with SHA-256", spki(rsa2048),
+         alg_id(RSA_SIG_OID["SHA3-256"], tlv(0x05, b"")), HASHES["SHA256"][1], sig,
+         note="DigestInfo")
+
     # An ECDSA algorithm named for an RSA key: the signature contradicts itself.
     sig = rsa2048.sign(MESSAGE, padding.PKCS1v15(), hashes.SHA256())
     emit("ecdsa-with-SHA256 on an RSA key", spki(rsa2048), alg_id(ECDSA_SIG_OID["SHA256"]), None,
