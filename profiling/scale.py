@@ -45,7 +45,8 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SIGAUDIT = os.path.join(ROOT, "target", "release", "sigaudit")
+# SIGAUDIT_BIN: another build to measure (e.g. the previous release, for a before/after table).
+SIGAUDIT = os.environ.get("SIGAUDIT_BIN") or os.path.join(ROOT, "target", "release", "sigaudit")
 GENERATOR = os.path.join(ROOT, "target", "release", "sigaudit-corpus")
 AT = "2026-07-01T00:00:00Z"  # the generator's validation time
 
@@ -188,6 +189,7 @@ def main() -> None:
                     help="distinct signer certificates, a list: one corpus per size and count")
     ap.add_argument("--generate-only", action="store_true", help="generate the corpora, measure nothing")
     ap.add_argument("--out", default=os.path.join(ROOT, "target", "profiling-runs"))
+    ap.add_argument("--label", default="", help="suffix of the output files (scale-LABEL.md)")
     args = ap.parse_args()
 
     rows = []
@@ -269,9 +271,10 @@ def main() -> None:
         )
     text = "\n".join(md) + "\n"
     os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "scale.json"), "w", encoding="utf-8") as fh:
-        json.dump({"machine": machine, "rows": rows}, fh, indent=1)
-    with open(os.path.join(args.out, "scale.md"), "w", encoding="utf-8") as fh:
+    stem = "scale" + (f"-{args.label}" if args.label else "")
+    with open(os.path.join(args.out, stem + ".json"), "w", encoding="utf-8") as fh:
+        json.dump({"machine": machine, "binary": SIGAUDIT, "rows": rows}, fh, indent=1)
+    with open(os.path.join(args.out, stem + ".md"), "w", encoding="utf-8") as fh:
         fh.write(text)
     print(text)
 

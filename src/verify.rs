@@ -185,6 +185,45 @@ pub fn bomb_findings(allowance: &Allowance<'_>) -> Vec<pdf::ChangeFinding> {
         .collect()
 }
 
+/// What the reader found about the document's encryption, as report findings: names and
+/// strings that could not be decrypted, and a `/Perms` that contradicts `/P`.
+fn encryption_findings(doc: &Document) -> Vec<pdf::ChangeFinding> {
+    let finding = |kind, detail| pdf::ChangeFinding {
+        kind,
+        revision: 0,
+        objects: Vec::new(),
+        detail,
+    };
+    doc.findings
+        .iter()
+        .filter_map(|f| match f {
+            pdf::Finding::Encrypted {
+                handler,
+                decrypted: false,
+                reason,
+            } => Some(finding(
+                pdf::FindingKind::EncryptedStrings,
+                format!(
+                    "the document is encrypted (security handler {}) and cannot be decrypted: \
+                     {}; field names and other strings are encrypted and shown as {}; \
+                     /ByteRange and /Contents are not encrypted, so signatures are verified",
+                    match handler.as_str() {
+                        "" => "unnamed".to_string(),
+                        h => format!("/{h}"),
+                    },
+                    reason.as_deref().unwrap_or("no reason given"),
+                    pdf::ENCRYPTED_TEXT
+                ),
+            )),
+            pdf::Finding::EncryptPermsMismatch { reason } => Some(finding(
+                pdf::FindingKind::EncryptPermsMismatch,
+                reason.clone(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
 fn judge_document(
     name: &str,
     data: &[u8],
@@ -208,6 +247,7 @@ fn judge_document(
             return report;
         }
     };
+    report.findings.extend(encryption_findings(&doc));
     let checks: Vec<digest::RangeCheck> = doc
         .signatures
         .iter()

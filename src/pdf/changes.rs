@@ -26,7 +26,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 
 use super::lexer::{is_white, Lexer};
-use super::object::{Dictionary, Object, ObjectId, Value};
+use super::object::{Dictionary, Object, ObjectId, Origin, Value};
 use super::xref::{scan_objects, Entry, Resolver};
 use super::{Document, Revision, SignatureType};
 use crate::verdict::Modifications;
@@ -75,6 +75,16 @@ pub enum FindingKind {
     /// viewer presents it as a signature, and what it signed is not a signature of this
     /// document. Reported so that an auditor sees it; it judges nothing.
     OrphanSignature,
+    /// The document is encrypted and cannot be decrypted (the public-key handler, a user
+    /// password, a handler sigaudit does not implement). `/ByteRange` and `/Contents` are
+    /// never encrypted (§7.6.1), so the signatures are located, hashed and verified, but field
+    /// names and other strings are not read: names show as `(encrypted)`. Reported, not
+    /// judged.
+    EncryptedStrings,
+    /// An AES-256 document's `/Perms` contradicts its `/P` or `/EncryptMetadata` (ISO 32000-2
+    /// §7.6.4.4 Algorithm 13): the permissions were altered or the entry is damaged. Reported,
+    /// not judged.
+    EncryptPermsMismatch,
 }
 
 impl FindingKind {
@@ -93,6 +103,8 @@ impl FindingKind {
             FindingKind::FieldLockViolation => "field_lock_violation",
             FindingKind::CompressionBomb => "compression_bomb",
             FindingKind::OrphanSignature => "orphan_signature",
+            FindingKind::EncryptedStrings => "encrypted_strings",
+            FindingKind::EncryptPermsMismatch => "encrypt_perms_mismatch",
         }
     }
 }
@@ -535,20 +547,31 @@ fn field_type<'a>(r: &mut Resolver<'a>, d: &Dictionary<'a>, rev: usize) -> Optio
     None
 }
 
-/// The fully qualified field name (§12.7.3.2): partial names joined with `.`.
-fn field_name<'a>(r: &mut Resolver<'a>, d: &Dictionary<'a>, rev: usize) -> String {
+/// The fully qualified field name (§12.7.3.2) of object `num`: partial names joined with
+/// `.`, each decrypted with the key of the object that holds it (§7.6.2).
+fn field_name<'a>(r: &mut Resolver<'a>, num: u32, d: &Dictionary<'a>, rev: usize) -> String {
+    let holder_of = |i: &super::xref::Indirect<'_>| (i.origin == Origin::File).then_some(i.id);
     let mut parts = Vec::new();
     let mut cur = d.clone().into_owned();
+    // Only an encrypted file needs the holder (the lookup is cached either way).
+    let mut holder = match r.encrypted {
+        true => r.get(ObjectId { num, gen: 0 }, rev, 0).ok().flatten(),
+        false => None,
+    }
+    .and_then(|i| holder_of(&i));
     for _ in 0..super::limits::MAX_FIELD_DEPTH {
-        if let Some(t) = cur.get(b"T").and_then(Object::as_string) {
-            parts.push(t.text());
+        if let Some(t) = super::form::field_text(r, cur.get(b"T"), holder) {
+            parts.push(t);
         }
         let Some(parent) = cur.get(b"Parent").and_then(Object::as_reference) else {
             break;
         };
         match r.get(parent, rev, 0).ok().flatten() {
             Some(p) => match p.object.as_dict() {
-                Some(pd) => cur = pd.clone().into_owned(),
+                Some(pd) => {
+                    holder = holder_of(&p);
+                    cur = pd.clone().into_owned();
+                }
                 None => break,
             },
             None => break,
@@ -1380,7 +1403,7 @@ fn field_or_annotation<'a>(
         };
     }
     if ft.is_some() && (is_field(d) || widget) {
-        let name = field_name(r, d, i);
+        let name = field_name(r, num, d, i);
         let read_only = old
             .get(b"Ff")
             .and_then(Object::as_i64)
@@ -1627,9 +1650,11 @@ fn locks(doc: &Document) -> Vec<(usize, String, Vec<String>)> {
 }
 
 fn locked(action: &str, fields: &[String], field: &str) -> bool {
+    // A name that could not be decrypted matches none: it is not known to be listed.
+    let known = |n: &str| !n.split('.').any(|p| p == super::ENCRYPTED_TEXT);
     let listed = fields
         .iter()
-        .any(|f| f == field || field.starts_with(&format!("{f}.")));
+        .any(|f| known(f) && (f == field || field.starts_with(&format!("{f}."))));
     match action {
         "Include" => listed,
         "Exclude" => !listed,

@@ -87,11 +87,12 @@ pub enum PdfError {
     /// More form fields than [`super::limits::MAX_FIELDS`].
     TooManyFields,
     /// An object the signature walk needs sits in an object stream of an encrypted file
-    /// (§7.6.1); decrypting it needs the security handler, which the reader does not
-    /// implement.
+    /// (§7.6.1) that cannot be decrypted (see [`Finding::Encrypted`]).
     EncryptedObjectStream {
         /// The object stream.
         id: ObjectId,
+        /// Why the document cannot be decrypted.
+        reason: String,
     },
 }
 
@@ -145,9 +146,9 @@ impl fmt::Display for PdfError {
             PdfError::WrongType { what, offset } => {
                 write!(f, "{what} at byte {offset} has the wrong type")
             }
-            PdfError::EncryptedObjectStream { id } => write!(
+            PdfError::EncryptedObjectStream { id, reason } => write!(
                 f,
-                "object stream {id} is encrypted and the document does not open with the empty user password"
+                "object stream {id} is encrypted and the document cannot be decrypted: {reason}"
             ),
             PdfError::TooManyFields => {
                 write!(f, "more than {} form fields", super::limits::MAX_FIELDS)
@@ -234,14 +235,26 @@ pub enum Finding {
         /// Where the dictionary begins.
         offset: usize,
     },
-    /// The document is encrypted (`/Encrypt` in the trailer). `/Contents` is never
-    /// encrypted (§7.6.1); other strings and object streams are decrypted when the empty user
-    /// password opens the file, else read as stored.
+    /// The document is encrypted (`/Encrypt` in the trailer). `/ByteRange` and `/Contents`
+    /// are never encrypted (§7.6.1); other strings and object streams are decrypted when the
+    /// empty password opens the file. When it does not, names and strings stay encrypted:
+    /// they read as [`ENCRYPTED_TEXT`](super::ENCRYPTED_TEXT) (field names) or not at all,
+    /// never as ciphertext.
     Encrypted {
+        /// The security handler (`/Filter` of `/Encrypt`): `Standard`, `Adobe.PubSec`… (empty
+        /// when `/Encrypt` names none).
+        handler: String,
         /// Whether strings and object streams were decrypted.
         decrypted: bool,
         /// Why not, if not.
         reason: Option<String>,
+    },
+    /// An AES-256 document's `/Perms` (ISO 32000-2 §7.6.4.4 Algorithm 13) contradicts its
+    /// `/P` or `/EncryptMetadata`: the permissions were altered or the entry is damaged. The
+    /// document is decrypted all the same.
+    EncryptPermsMismatch {
+        /// What does not match.
+        reason: String,
     },
     /// A signature field was reached twice through `/Kids` or `/Fields`.
     FieldLoop {
@@ -344,11 +357,26 @@ impl fmt::Display for Finding {
             Finding::DuplicateKey { key, offset } => {
                 write!(f, "dictionary at byte {offset} has /{key} twice")
             }
-            Finding::Encrypted { decrypted, reason } => match (decrypted, reason) {
-                (true, _) => write!(f, "document is encrypted; opened with the empty user password"),
-                (false, Some(r)) => write!(f, "document is encrypted and not decrypted: {r}"),
-                (false, None) => write!(f, "document is encrypted and not decrypted"),
+            Finding::Encrypted {
+                handler,
+                decrypted,
+                reason,
+            } => match (decrypted, reason) {
+                (true, _) => write!(
+                    f,
+                    "document is encrypted (/{handler}); opened with the empty password"
+                ),
+                (false, r) => write!(
+                    f,
+                    "document is encrypted (/{handler}) and not decrypted{}{}; names and \
+                     strings are encrypted",
+                    if r.is_some() { ": " } else { "" },
+                    r.as_deref().unwrap_or_default()
+                ),
             },
+            Finding::EncryptPermsMismatch { reason } => {
+                write!(f, "/Encrypt /Perms check failed: {reason}")
+            }
             Finding::FieldLoop { object } => write!(f, "form field {object} reached twice"),
             Finding::SupersededSignature {
                 field, revision, ..

@@ -6,10 +6,10 @@ use std::collections::{HashMap, HashSet};
 use super::error::{Finding, PdfError};
 use super::limits::{MAX_CERT_STRINGS, MAX_FIELDS, MAX_FIELD_DEPTH, MAX_ORPHAN_FINDINGS};
 use super::object::{Dictionary, Object, ObjectId, Origin, Value};
-use super::xref::{Entry, Resolver};
+use super::xref::{Entry, Resolver, Unreadable};
 use super::{
     Contents, Document, Dss, Lock, Revision, SigReference, Signature, SignatureType,
-    StreamLocation, VriEntry,
+    StreamLocation, VriEntry, ENCRYPTED_TEXT,
 };
 use crate::memory::{pages, Allowance};
 
@@ -297,14 +297,27 @@ fn revisions(r: &mut Resolver<'_>) -> Vec<Revision> {
 }
 
 /// A text string; in an encrypted file, decrypted with the key of `holder`, the indirect
-/// object (in the file, not in an object stream) that contains the string.
+/// object (in the file, not in an object stream) that contains the string. `None` when it
+/// cannot be decrypted.
 fn text(r: &Resolver<'_>, o: Option<&Object<'_>>, holder: Option<ObjectId>) -> Option<String> {
     let s = o.and_then(Object::as_string)?;
-    match (&r.crypt, holder) {
-        (Some(c), Some(id)) => c
-            .string(id, &s.decode())
-            .map(|b| super::object::decode_text(&b)),
-        _ => Some(s.text()),
+    r.plain(s.decode(), holder)
+        .ok()
+        .map(|b| super::object::decode_text(&b))
+}
+
+/// A field name as [`text`] reads it, or [`ENCRYPTED_TEXT`] when the document cannot be
+/// decrypted: the name exists, its ciphertext is not shown.
+pub(super) fn field_text(
+    r: &Resolver<'_>,
+    o: Option<&Object<'_>>,
+    holder: Option<ObjectId>,
+) -> Option<String> {
+    let s = o.and_then(Object::as_string)?;
+    match r.plain(s.decode(), holder) {
+        Ok(b) => Some(super::object::decode_text(&b)),
+        Err(Unreadable::Encrypted) => Some(ENCRYPTED_TEXT.into()),
+        Err(Unreadable::Malformed) => None,
     }
 }
 
@@ -440,7 +453,7 @@ impl<'r, 'a> Walk<'r, 'a> {
             };
             let holder = holder(&ind, parent_holder);
             // §12.7.3.2: the fully qualified name joins the partial names /T with periods.
-            let partial = text(self.r, dict.get(b"T"), holder);
+            let partial = field_text(self.r, dict.get(b"T"), holder);
             let full = match (&partial, parent.is_empty()) {
                 (Some(t), true) => t.clone(),
                 (Some(t), false) => format!("{parent}.{t}"),
@@ -642,43 +655,12 @@ impl<'r, 'a> Walk<'r, 'a> {
             }
             None => None,
         };
-        let mut references = Vec::new();
-        if let (false, Some(refs)) = (self.light, d.get(b"Reference")) {
-            for item in self.resolve_array(refs)? {
-                let Some(rd) = self.resolve_dict(&item)? else {
-                    continue;
-                };
-                let params = match rd.get(b"TransformParams") {
-                    Some(p) => self.resolve_dict(p)?.unwrap_or_default(),
-                    None => Dictionary::default(),
-                };
-                let fields = match params.get(b"Fields") {
-                    Some(f) => self.texts(f)?,
-                    None => Vec::new(),
-                };
-                references.push(SigReference {
-                    method: name(rd.get(b"TransformMethod")).unwrap_or_default(),
-                    p: params.get(b"P").and_then(Object::as_i64),
-                    action: name(params.get(b"Action")),
-                    fields,
-                });
-            }
-        }
+        let references = match (self.light, d.get(b"Reference")) {
+            (false, Some(refs)) => self.references(refs, sig_holder)?,
+            _ => Vec::new(),
+        };
         let lock = match field_dict.get(b"Lock") {
-            Some(l) => match self.resolve_dict(l)? {
-                Some(ld) => {
-                    let fields = match ld.get(b"Fields") {
-                        Some(f) => self.texts(f)?,
-                        None => Vec::new(),
-                    };
-                    Some(Lock {
-                        action: name(ld.get(b"Action")),
-                        fields,
-                        p: ld.get(b"P").and_then(Object::as_i64),
-                    })
-                }
-                None => None,
-            },
+            Some(l) => self.lock(l, field_holder)?,
             None => None,
         };
         let mut strings = [None, None, None, None, None];
@@ -705,12 +687,13 @@ impl<'r, 'a> Walk<'r, 'a> {
             };
             for item in items.iter().take(MAX_CERT_STRINGS) {
                 if let Some(s) = item.as_string() {
-                    let raw = s.decode();
-                    let bytes = match (&self.r.crypt, h) {
-                        (Some(cr), Some(id)) => cr.string(id, &raw).unwrap_or(raw),
-                        _ => raw,
-                    };
-                    certs.push(bytes);
+                    // Malformed ciphertext is kept as read (the certificate parser refuses
+                    // it); a document that cannot be decrypted has no readable /Cert.
+                    match self.r.plain(s.decode(), h) {
+                        Ok(bytes) => certs.push(bytes),
+                        Err(Unreadable::Malformed) => certs.push(s.decode()),
+                        Err(Unreadable::Encrypted) => {}
+                    }
                 }
             }
         }
@@ -750,11 +733,81 @@ impl<'r, 'a> Walk<'r, 'a> {
         Ok(())
     }
 
-    fn texts(&mut self, o: &Object<'a>) -> Result<Vec<String>, PdfError> {
-        let arr = self.resolve_array(o)?;
+    /// `o` resolved to a dictionary, with the holder of its strings (`parent`'s when `o` is
+    /// direct).
+    #[allow(clippy::type_complexity)]
+    fn resolve_dict_in(
+        &mut self,
+        o: &Object<'a>,
+        parent: Option<ObjectId>,
+    ) -> Result<Option<(Dictionary<'a>, Option<ObjectId>)>, PdfError> {
+        let (o, ind) = self.r.resolve(o, self.rev)?;
+        Ok(match o.value {
+            Value::Dictionary(d) => Some((d, holder(&ind, parent))),
+            _ => None,
+        })
+    }
+
+    /// A signature's `/Reference` array (§12.8.1 Table 253).
+    fn references(
+        &mut self,
+        refs: &Object<'a>,
+        sig_holder: Option<ObjectId>,
+    ) -> Result<Vec<SigReference>, PdfError> {
+        let (arr, ind) = self.r.resolve(refs, self.rev)?;
+        let arr_holder = holder(&ind, sig_holder);
+        let mut out = Vec::new();
+        for item in arr.as_array().unwrap_or_default() {
+            let Some((rd, h)) = self.resolve_dict_in(item, arr_holder)? else {
+                continue;
+            };
+            let (params, h) = match rd.get(b"TransformParams") {
+                Some(p) => self.resolve_dict_in(p, h)?.unwrap_or_default(),
+                None => (Dictionary::default(), h),
+            };
+            let fields = match params.get(b"Fields") {
+                Some(f) => self.texts(f, h)?,
+                None => Vec::new(),
+            };
+            out.push(SigReference {
+                method: name(rd.get(b"TransformMethod")).unwrap_or_default(),
+                p: params.get(b"P").and_then(Object::as_i64),
+                action: name(params.get(b"Action")),
+                fields,
+            });
+        }
+        Ok(out)
+    }
+
+    /// A signature field's `/Lock` (§12.7.5.5 Table 233).
+    fn lock(
+        &mut self,
+        l: &Object<'a>,
+        field_holder: Option<ObjectId>,
+    ) -> Result<Option<Lock>, PdfError> {
+        let Some((ld, h)) = self.resolve_dict_in(l, field_holder)? else {
+            return Ok(None);
+        };
+        let fields = match ld.get(b"Fields") {
+            Some(f) => self.texts(f, h)?,
+            None => Vec::new(),
+        };
+        Ok(Some(Lock {
+            action: name(ld.get(b"Action")),
+            fields,
+            p: ld.get(b"P").and_then(Object::as_i64),
+        }))
+    }
+
+    /// An array of field names (`/Fields` of a lock or FieldMDP transform).
+    fn texts(&mut self, o: &Object<'a>, parent: Option<ObjectId>) -> Result<Vec<String>, PdfError> {
+        let (arr, ind) = self.r.resolve(o, self.rev)?;
+        let h = holder(&ind, parent);
         Ok(arr
+            .as_array()
+            .unwrap_or_default()
             .iter()
-            .filter_map(|x| x.as_string().map(|s| s.text()))
+            .filter_map(|x| field_text(self.r, Some(x), h))
             .collect())
     }
 }

@@ -27,6 +27,11 @@ pub use changes::{evaluate, Change, ChangeClass, ChangeFinding, FindingKind, Rev
 pub use error::{Finding, PdfError};
 pub use object::{Dictionary, Object, ObjectId, Origin, PdfString, Span, Value};
 
+/// What a field name (or a name of a lock's `/Fields`) reads as when the document is
+/// encrypted and cannot be decrypted: the name exists, its ciphertext is never shown
+/// ([`Finding::Encrypted`] says why).
+pub const ENCRYPTED_TEXT: &str = "(encrypted)";
+
 /// Decode the bytes of a text string (§7.9.2.2): UTF-16BE or UTF-8 with a byte order mark,
 /// otherwise PDFDocEncoding.
 pub fn decode_text(bytes: &[u8]) -> String {

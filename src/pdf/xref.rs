@@ -26,6 +26,15 @@ use super::limits::{
 use super::object::{Dictionary, Object, ObjectId, Origin, Span, Value};
 use crate::memory::{pages, Allowance};
 
+/// Why a string of an encrypted file cannot be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Unreadable {
+    /// The document cannot be decrypted: the string is ciphertext.
+    Encrypted,
+    /// The ciphertext is malformed (not whole AES blocks after the IV, bad padding).
+    Malformed,
+}
+
 /// One cross-reference entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Entry {
@@ -104,10 +113,12 @@ pub(crate) struct Resolver<'a> {
     /// An older section could not be read or the chain looped.
     chain_broken: bool,
     /// The standard security handler, when the file is encrypted and opens with the empty
-    /// user password.
+    /// password.
     pub crypt: Option<super::crypt::Decryptor>,
     /// True when the file is encrypted (`/Encrypt` in a trailer).
     pub encrypted: bool,
+    /// Why an encrypted file cannot be decrypted.
+    crypt_error: Option<String>,
     /// The document's memory allowance: decoded streams draw from it.
     memory: &'a Allowance<'a>,
 }
@@ -144,6 +155,7 @@ impl<'a> Resolver<'a> {
             chain_broken: false,
             crypt: None,
             encrypted: false,
+            crypt_error: None,
         };
         let chain = match r.find_startxref() {
             Ok(off) => r.read_chain(off),
@@ -515,25 +527,57 @@ impl<'a> Resolver<'a> {
                 _,
             )) => d,
             _ => {
-                self.findings.push(Finding::Encrypted {
-                    decrypted: false,
-                    reason: Some("/Encrypt is not a dictionary".into()),
-                });
+                self.refuse_crypt(String::new(), "/Encrypt is not a dictionary".into());
                 return;
             }
         };
+        let handler = dict
+            .name(b"Filter")
+            .map(|n| String::from_utf8_lossy(n).into_owned())
+            .unwrap_or_default();
         match super::crypt::Decryptor::new(&dict, &id0) {
             Ok(d) => {
+                if let Some(reason) = d.perms_mismatch() {
+                    self.findings.push(Finding::EncryptPermsMismatch {
+                        reason: reason.into(),
+                    });
+                }
                 self.crypt = Some(d);
                 self.findings.push(Finding::Encrypted {
+                    handler,
                     decrypted: true,
                     reason: None,
                 });
             }
-            Err(reason) => self.findings.push(Finding::Encrypted {
-                decrypted: false,
-                reason: Some(reason.into()),
-            }),
+            Err(e) => self.refuse_crypt(handler, e.to_string()),
+        }
+    }
+
+    /// The file is encrypted and cannot be decrypted, because of `reason`.
+    fn refuse_crypt(&mut self, handler: String, reason: String) {
+        self.crypt_error = Some(reason.clone());
+        self.findings.push(Finding::Encrypted {
+            handler,
+            decrypted: false,
+            reason: Some(reason),
+        });
+    }
+
+    /// The plaintext of the string bytes `raw` read through indirect object `holder` (`None`
+    /// for the objects of an object stream, whose strings are not encrypted separately,
+    /// §7.6.2).
+    pub(crate) fn plain(
+        &self,
+        raw: Vec<u8>,
+        holder: Option<ObjectId>,
+    ) -> Result<Vec<u8>, Unreadable> {
+        if !self.encrypted {
+            return Ok(raw);
+        }
+        match (&self.crypt, holder) {
+            (None, _) => Err(Unreadable::Encrypted),
+            (Some(c), Some(id)) => c.string(id, &raw).ok_or(Unreadable::Malformed),
+            (Some(_), None) => Ok(raw),
         }
     }
 
@@ -895,7 +939,10 @@ impl<'a> Resolver<'a> {
         // §7.6.1: object streams of an encrypted file are encrypted (cross-reference streams
         // are not); without a usable security handler they cannot be read.
         if self.encrypted && self.crypt.is_none() {
-            return Err(PdfError::EncryptedObjectStream { id });
+            return Err(PdfError::EncryptedObjectStream {
+                id,
+                reason: self.crypt_error.clone().unwrap_or_default(),
+            });
         }
         if dict.name(b"Type") != Some(b"ObjStm") {
             return Err(bad("not /Type /ObjStm"));
