@@ -1168,6 +1168,9 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
                 modifications,
                 timestamp: timestamps[n].map(rfc3339),
                 findings,
+                algorithm: None,
+                integrity: None,
+                warnings: Vec::new(),
             });
         }
         if let Some(ts) = &doc_ts {
@@ -1189,6 +1192,9 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
                 modifications: Modifications::None,
                 timestamp: None,
                 findings: Vec::new(),
+                algorithm: None,
+                integrity: None,
+                warnings: Vec::new(),
             });
         }
     }
