@@ -91,6 +91,15 @@ pub enum Case {
     /// Positive: the first signature certifies the document (DocMDP, P=2), later signatures
     /// approve it (signing is permitted at P=2); no unsigned update (TOTAL_PASSED).
     CertifiedValid,
+    /// A document of the `algorithms` profile: one signature with the key and algorithm of
+    /// [`crate::algorithms::CASES`]`[case]`, or (`twin`) the same with one bit of the
+    /// signature value flipped.
+    Algorithm {
+        /// Index into [`crate::algorithms::CASES`].
+        case: u8,
+        /// The negative twin.
+        twin: bool,
+    },
 }
 
 impl Case {
@@ -197,6 +206,7 @@ impl Case {
             Case::CertificationViolation => "certification_violation",
             Case::FieldLockViolation => "field_lock_violation",
             Case::CertifiedValid => "certified_valid",
+            Case::Algorithm { case, twin } => crate::algorithms::CASES[case as usize].name(twin),
         }
     }
 
@@ -245,6 +255,12 @@ pub enum Profile {
     /// one document in twenty is a tampered byte, a bad signature value or a revoked signer,
     /// so that tools comparing speeds also have verdicts to agree on.
     Benchmark,
+    /// Every signer key and signature algorithm sigaudit verifies (RSA PKCS#1 v1.5 and PSS of
+    /// 512 to 4096 bits with SHA-1, SHA-2 and SHA-3, a modulus that is not DER, ECDSA on the
+    /// NIST and brainpool curves, Ed25519, Ed448), one signature per document, each followed
+    /// by its negative twin (one bit of the signature flipped): documents cycle through
+    /// [`crate::algorithms::CYCLE`].
+    Algorithms,
 }
 
 impl Profile {
@@ -277,6 +293,7 @@ impl CasePicker {
             Profile::Attacks => (1.0, &Case::LABELLED),
             Profile::Mixed => (0.40, &Case::LABELLED),
             Profile::Benchmark => (0.05, Case::BENCHMARK_NEGATIVE),
+            Profile::Algorithms => (1.0, &crate::algorithms::CYCLE),
         };
         if u < negative_share {
             let c = list[self.next_negative % list.len()];

@@ -231,13 +231,18 @@ pub fn sign_raw(key: &PrivateKey, digest: DigestAlg, message: &[u8]) -> Result<V
     }
 }
 
-/// Builds the DER `ContentInfo` holding the detached SignedData.
-pub fn build(req: &Request<'_>) -> Result<Vec<u8>> {
-    let mut md = req.message_digest.to_vec();
-    if req.defects.wrong_message_digest {
-        let last = md.len() - 1;
-        md[last] ^= 0x5a;
-    }
+/// The signed attributes of a PDF signature (RFC 5652, 11; ETSI EN 319 142-1, 5.4 for
+/// CAdES): content-type id-data, message-digest `message_digest`, then signing-time
+/// (`adbe.pkcs7.detached`) or ESS signing-certificate-v2 naming `signer` (`ETSI.CAdES.detached`).
+/// SignedAttributes is a SET OF: DER sorts it, and the signature is computed over that DER
+/// encoding with the SET tag (RFC 5652, 5.4).
+pub fn signed_attributes(
+    subfilter: SubFilter,
+    message_digest: &[u8],
+    signing_time: Unix,
+    signer: &Certificate,
+    signer_der: &[u8],
+) -> Result<SetOfVec<Attribute>> {
     let mut attrs = vec![
         attribute(
             rfc5911::ID_CONTENT_TYPE,
@@ -245,23 +250,123 @@ pub fn build(req: &Request<'_>) -> Result<Vec<u8>> {
         )?,
         attribute(
             rfc5911::ID_MESSAGE_DIGEST,
-            Any::encode_from(&OctetString::new(md)?)?,
+            Any::encode_from(&OctetString::new(message_digest)?)?,
         )?,
     ];
-    match req.subfilter {
+    match subfilter {
         SubFilter::Pkcs7Detached => {
             attrs.push(attribute(
                 rfc5911::ID_SIGNING_TIME,
-                Any::encode_from(&x509_time(req.signing_time))?,
+                Any::encode_from(&x509_time(signing_time))?,
             )?);
         }
         SubFilter::CadesDetached => {
-            attrs.push(signing_certificate_v2(req.signer, req.signer_der)?);
+            attrs.push(signing_certificate_v2(signer, signer_der)?);
         }
     }
-    // SignedAttributes is a SET OF: DER sorts it; the signature is computed over that DER
-    // encoding with the SET tag (RFC 5652, 5.4).
-    let signed_attrs: SetOfVec<Attribute> = SetOfVec::try_from(attrs)?;
+    Ok(SetOfVec::try_from(attrs)?)
+}
+
+/// A signed SignerInfo and what its SignedData carries, ready to be encoded.
+pub struct Assembly<'a> {
+    /// The SignerInfo's digestAlgorithm (also SignedData's only digestAlgorithms entry).
+    pub digest_algorithm: AlgorithmIdentifierOwned,
+    /// The signed attributes the signature covers.
+    pub signed_attrs: SetOfVec<Attribute>,
+    /// The SignerInfo's signatureAlgorithm.
+    pub signature_algorithm: AlgorithmIdentifierOwned,
+    /// The signature value.
+    pub signature: Vec<u8>,
+    /// Unsigned attributes (a signature timestamp), if any.
+    pub unsigned_attrs: Option<SetOfVec<Attribute>>,
+    /// The signer certificate (named by issuer and serial in the SignerInfo).
+    pub signer: &'a Certificate,
+    /// Whether `certificates` holds the signer certificate.
+    pub include_signer: bool,
+    /// Further certificates to embed (the issuing CA).
+    pub chain: &'a [&'a Certificate],
+}
+
+/// Encodes the DER `ContentInfo` holding a detached SignedData with one SignerInfo.
+pub fn assemble(a: Assembly<'_>) -> Result<Vec<u8>> {
+    let tbs = &a.signer.tbs_certificate;
+    let signer_info = SignerInfo {
+        version: CmsVersion::V1,
+        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+            issuer: tbs.issuer.clone(),
+            serial_number: tbs.serial_number.clone(),
+        }),
+        digest_alg: a.digest_algorithm.clone(),
+        signed_attrs: Some(a.signed_attrs),
+        signature_algorithm: a.signature_algorithm,
+        unsigned_attrs: a.unsigned_attrs,
+        signature: OctetString::new(a.signature)?,
+    };
+    let mut certs = Vec::new();
+    if a.include_signer {
+        certs.push(CertificateChoices::Certificate(a.signer.clone()));
+    }
+    for c in a.chain {
+        certs.push(CertificateChoices::Certificate((*c).clone()));
+    }
+    let signed_data = SignedData {
+        version: CmsVersion::V1,
+        digest_algorithms: SetOfVec::try_from(vec![a.digest_algorithm])?,
+        encap_content_info: EncapsulatedContentInfo {
+            econtent_type: rfc5911::ID_DATA,
+            econtent: None,
+        },
+        certificates: Some(CertificateSet(SetOfVec::try_from(certs)?)),
+        crls: None,
+        signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info])?),
+    };
+    let ci = ContentInfo {
+        content_type: rfc5911::ID_SIGNED_DATA,
+        content: Any::encode_from(&signed_data)?,
+    };
+    Ok(ci.to_der()?)
+}
+
+/// The unsigned attributes holding a signature timestamp over `signature`.
+fn timestamp_attributes(
+    ts: &SignatureTimestamp<'_>,
+    signature: &[u8],
+) -> Result<SetOfVec<Attribute>> {
+    let mut imprint = ring::digest::digest(&ring::digest::SHA256, signature)
+        .as_ref()
+        .to_vec();
+    if ts.wrong_imprint {
+        imprint[0] ^= 0x80;
+    }
+    let token = crate::tsp::token(
+        ts.tsa,
+        &crate::tsp::TokenRequest {
+            imprint: &imprint,
+            gen_time: ts.gen_time,
+            serial: ts.serial,
+            nonce: ts.nonce,
+        },
+    )?;
+    Ok(SetOfVec::try_from(vec![attribute(
+        crate::tsp::ID_AA_SIGNATURE_TIME_STAMP_TOKEN,
+        Any::from_der(&token)?,
+    )?])?)
+}
+
+/// Builds the DER `ContentInfo` holding the detached SignedData.
+pub fn build(req: &Request<'_>) -> Result<Vec<u8>> {
+    let mut md = req.message_digest.to_vec();
+    if req.defects.wrong_message_digest {
+        let last = md.len() - 1;
+        md[last] ^= 0x5a;
+    }
+    let signed_attrs = signed_attributes(
+        req.subfilter,
+        &md,
+        req.signing_time,
+        req.signer,
+        req.signer_der,
+    )?;
     let to_sign = signed_attrs.to_der()?;
     let mut signature = sign_raw(req.key, req.digest, &to_sign)?;
     if req.defects.corrupt_signature {
@@ -278,63 +383,18 @@ pub fn build(req: &Request<'_>) -> Result<Vec<u8>> {
         (PrivateKey::P256(_), DigestAlg::Sha256) => alg(rfc5912::ECDSA_WITH_SHA_256, false),
         (PrivateKey::P256(_), DigestAlg::Sha1) => alg(ECDSA_WITH_SHA_1, false),
     };
-    let tbs = &req.signer.tbs_certificate;
-    let signer_info = SignerInfo {
-        version: CmsVersion::V1,
-        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
-            issuer: tbs.issuer.clone(),
-            serial_number: tbs.serial_number.clone(),
-        }),
-        digest_alg: alg(req.digest.oid(), false),
-        signed_attrs: Some(signed_attrs),
+    let unsigned_attrs = match &req.timestamp {
+        None => None,
+        Some(ts) => Some(timestamp_attributes(ts, &signature)?),
+    };
+    assemble(Assembly {
+        digest_algorithm: alg(req.digest.oid(), false),
+        signed_attrs,
         signature_algorithm,
-        unsigned_attrs: match &req.timestamp {
-            None => None,
-            Some(ts) => {
-                let mut imprint = ring::digest::digest(&ring::digest::SHA256, &signature)
-                    .as_ref()
-                    .to_vec();
-                if ts.wrong_imprint {
-                    imprint[0] ^= 0x80;
-                }
-                let token = crate::tsp::token(
-                    ts.tsa,
-                    &crate::tsp::TokenRequest {
-                        imprint: &imprint,
-                        gen_time: ts.gen_time,
-                        serial: ts.serial,
-                        nonce: ts.nonce,
-                    },
-                )?;
-                Some(SetOfVec::try_from(vec![attribute(
-                    crate::tsp::ID_AA_SIGNATURE_TIME_STAMP_TOKEN,
-                    Any::from_der(&token)?,
-                )?])?)
-            }
-        },
-        signature: OctetString::new(signature)?,
-    };
-    let mut certs = Vec::new();
-    if !req.defects.omit_signer_certificate {
-        certs.push(CertificateChoices::Certificate(req.signer.clone()));
-    }
-    for c in req.chain {
-        certs.push(CertificateChoices::Certificate((*c).clone()));
-    }
-    let signed_data = SignedData {
-        version: CmsVersion::V1,
-        digest_algorithms: SetOfVec::try_from(vec![alg(req.digest.oid(), false)])?,
-        encap_content_info: EncapsulatedContentInfo {
-            econtent_type: rfc5911::ID_DATA,
-            econtent: None,
-        },
-        certificates: Some(CertificateSet(SetOfVec::try_from(certs)?)),
-        crls: None,
-        signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info])?),
-    };
-    let ci = ContentInfo {
-        content_type: rfc5911::ID_SIGNED_DATA,
-        content: Any::encode_from(&signed_data)?,
-    };
-    Ok(ci.to_der()?)
+        signature,
+        unsigned_attrs,
+        signer: req.signer,
+        include_signer: !req.defects.omit_signer_certificate,
+        chain: req.chain,
+    })
 }

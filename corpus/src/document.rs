@@ -1186,6 +1186,9 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
                 modifications,
                 timestamp: timestamps[n].map(rfc3339),
                 findings,
+                algorithm: None,
+                integrity: None,
+                warnings: Vec::new(),
             });
         }
         if let Some(ts) = doc_ts.as_ref().filter(|_| !truncated) {
@@ -1207,6 +1210,9 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
                 modifications: Modifications::None,
                 timestamp: None,
                 findings: Vec::new(),
+                algorithm: None,
+                integrity: None,
+                warnings: Vec::new(),
             });
         }
     }

@@ -17,6 +17,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod algorithms;
 pub mod cases;
 pub mod cms;
 pub mod document;
@@ -269,6 +270,12 @@ pub fn generate(config: &Config, mut progress: impl FnMut(&manifest::Document)) 
         keys: &keys,
         pki: &pki,
     };
+    // The `algorithms` profile's signers (keys of every kind and their certificates), made
+    // once per corpus and only for that profile.
+    let algorithm_signers = match config.profile {
+        Profile::Algorithms => Some(algorithms::Signers::build(&keys, &pki, &config.base_url)?),
+        _ => None,
+    };
 
     let plans = plan(config);
     let mut manifest =
@@ -292,6 +299,9 @@ pub fn generate(config: &Config, mut progress: impl FnMut(&manifest::Document)) 
                     mut manifest,
                 } = if p.case.is_unreadable() {
                     document::build_unreadable(p)
+                } else if let Some(signers) = &algorithm_signers {
+                    algorithms::build(&ctx, signers, p)
+                        .with_context(|| format!("document {}", p.index))?
                 } else {
                     document::build(&ctx, p).with_context(|| format!("document {}", p.index))?
                 };

@@ -76,4 +76,45 @@ pub struct Signature {
     /// `universal_forgery` on the damaged signature only. Absent when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<String>,
+    /// The signature algorithm as the CMS names it, with its parameters (e.g.
+    /// `sha384WithRSAEncryption`, `RSASSA-PSS SHA-256 MGF1-SHA-512 salt 32`, `Ed448`). Written
+    /// by the `algorithms` profile only; absent elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<String>,
+    /// What a verifier must find of the signature's own bytes (digest and signature value),
+    /// before any certificate question. Written by the `algorithms` profile only; absent
+    /// elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<Integrity>,
+    /// Substrings the verifier's warnings on this signature must contain, one warning each
+    /// (a workaround it made visible: a modulus that is not DER, a digest algorithm its
+    /// signature algorithm's profile forbids). Absent when none is expected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// The integrity a signature's own bytes must get (sigaudit's report `integrity`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Integrity {
+    /// The message digest matches and the signature value verifies.
+    Ok,
+    /// The message digest does not match the signed bytes.
+    HashMismatch,
+    /// The signature value does not verify with the signer's key.
+    SignatureInvalid,
+    /// The algorithm cannot be checked (neither valid nor invalid).
+    Unsupported,
+}
+
+impl Integrity {
+    /// The name sigaudit's report uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Integrity::Ok => "ok",
+            Integrity::HashMismatch => "hash_mismatch",
+            Integrity::SignatureInvalid => "signature_invalid",
+            Integrity::Unsupported => "unsupported",
+        }
+    }
 }

@@ -778,6 +778,39 @@ impl Pki {
 }
 
 impl Pki {
+    /// A good signer certificate for the public key `spki` (taken as given, whatever its
+    /// encoding), issued by CA `issuer` with the trusted signers' profile: valid
+    /// 2024-01-01 .. 2036-06-30, digitalSignature and nonRepudiation, emailProtection and
+    /// clientAuth, CRL distribution point and authority information access under `base_url`;
+    /// the serial is derived from `label`, and the certificate is on no CRL.
+    pub fn issue_signer(
+        &self,
+        keys: &KeyStore,
+        issuer: CaId,
+        label: &str,
+        subject: &str,
+        spki: SubjectPublicKeyInfoOwned,
+        base_url: &str,
+    ) -> Result<(Certificate, Vec<u8>)> {
+        let ca = self.ca(issuer);
+        issue(
+            CertSpec {
+                serial: serial_from(label),
+                subject: name(subject)?,
+                issuer: ca.cert.tbs_certificate.subject.clone(),
+                not_before: date(2024, 1, 1),
+                not_after: date(2036, 6, 30),
+                spki,
+                issuer_ski: Some(ca.ski.clone()),
+                ca: None,
+                tsa: false,
+                issuer_stem: Some(ca.name),
+                base_url,
+            },
+            &keys.cas[issuer as usize],
+        )
+    }
+
     /// A CRL of CA `id` listing its revoked signers plus `filler` random serials (for
     /// benchmarks of revocation lookups in national-size CRLs).
     pub fn crl_with_filler(&self, keys: &KeyStore, id: CaId, filler: usize) -> Result<Vec<u8>> {
