@@ -951,6 +951,8 @@ fn check_signer_info(
         return None;
     };
     o.signer = Some(signer.clone());
+    // What is wrong with the key itself is said whatever the signature turns out to be.
+    o.warnings.extend(signer.key.defects.iter().cloned());
     let result = crypto::verify(
         &signer.key,
         &si.signature_algorithm,
@@ -1592,6 +1594,7 @@ fn raw_rsa(
         return o;
     };
     o.signer = Some(signer.clone());
+    o.warnings.extend(signer.key.defects.iter().cloned());
     let message = ranges.joined(sh.data);
     let rsa = cms::AlgorithmIdentifier {
         oid: alg::RSA.to_string(),

@@ -70,8 +70,9 @@ impl Scheme {
 pub struct Verified {
     /// The scheme it verified under.
     pub scheme: Scheme,
-    /// Defects that did not stop it verifying, in words (a key that was not DER, a digest
-    /// algorithm its signature algorithm's profile forbids, a signature value read leniently).
+    /// Defects that did not stop it verifying, in words (a digest algorithm its signature
+    /// algorithm's profile forbids, a signature value read leniently). The key's own defects
+    /// are [`PublicKey::defects`].
     pub notes: Vec<String>,
 }
 
@@ -113,7 +114,6 @@ pub fn verify(
         Scheme::Ed25519 => eddsa::verify_ed25519(&key.bits, message, signature)?,
         Scheme::Ed448 => eddsa::verify_ed448(&key.bits, message, signature)?,
     }
-    notes.extend(key.defects.iter().cloned());
     Ok(Verified { scheme, notes })
 }
 
