@@ -15,6 +15,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod asn1;
 pub mod cache;
 pub mod cms;
 pub mod crypto;

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 
 use crate::memory::Allowance;
 
+use crate::asn1;
 use crate::cache::Caches;
 use crate::cms::{self, hex, oid, SignedData, SignerId, SignerInfo};
 use crate::crypto::{self, oid as alg, DigestAlgorithm, Verified, VerifyError};
@@ -796,9 +797,9 @@ fn parse_signature<'a>(
         (_, "adbe.x509.rsa_sha1") => {
             // §12.8.3.2: /Contents is a DER OCTET STRING holding the PKCS#1 signature value;
             // some writers store the bare value.
-            let value = cms::ber::Tlv::parse(bytes)
+            let value = asn1::Tlv::parse(bytes)
                 .ok()
-                .filter(|(t, _)| t.is(cms::ber::tag::OCTET_STRING))
+                .filter(|(t, _)| t.is(asn1::tag::OCTET_STRING))
                 .and_then(|(t, _)| t.octets().ok())
                 .map_or_else(|| bytes.to_vec(), |v| v.into_owned());
             return Parsed::RawRsa(value);
@@ -876,7 +877,7 @@ fn find_signer(sid: &SignerId<'_>, pool: &[Cert]) -> Option<Cert> {
 fn check_signer_info(
     o: &mut Outcome,
     si: &SignerInfo<'_>,
-    content_type: &str,
+    content_type: asn1::Oid,
     content_digest: &[u8],
     content: Option<&[u8]>,
     pool: &[Cert],
@@ -904,7 +905,7 @@ fn check_signer_info(
                 return None;
             }
             if let Some(ct) = ct {
-                if ct.oid().ok().as_deref() != Some(content_type) {
+                if ct.oid().ok() != Some(content_type) {
                     o.fail(
                         SubIndication::FormatFailure,
                         "content-type attribute does not match the content",
@@ -990,7 +991,7 @@ fn algorithm_protection(si: &SignerInfo<'_>) -> Result<(), String> {
     for t in &items[1..] {
         if t.is_context(1) {
             let oid_t = t.children().next().and_then(Result::ok).ok_or_else(bad)?;
-            if oid_t.oid().ok().as_deref() != Some(si.signature_algorithm.oid.as_str()) {
+            if oid_t.oid().ok() != Some(si.signature_algorithm.oid) {
                 return Err(bad());
             }
         }
@@ -1023,16 +1024,13 @@ fn signing_certificate(si: &SignerInfo<'_>, signer: &Cert) -> Result<(), String>
             .ok_or_else(|| bad("no ESSCertID"))?;
         let items = first.items().map_err(|_| bad("malformed ESSCertID"))?;
         let (alg_oid, hash_t) = match items.first() {
-            Some(t) if v2 && t.is(cms::ber::tag::SEQUENCE) => (
+            Some(t) if v2 && t.is(asn1::tag::SEQUENCE) => (
                 cms::AlgorithmIdentifier::from_tlv(*t)
                     .map_err(|_| bad("bad hashAlgorithm"))?
                     .oid,
                 items.get(1),
             ),
-            Some(t) => (
-                if v2 { alg::SHA256 } else { alg::SHA1 }.to_string(),
-                Some(t),
-            ),
+            Some(t) => (if v2 { alg::SHA256 } else { alg::SHA1 }, Some(t)),
             None => return Err(bad("empty ESSCertID")),
         };
         let hash = hash_t
@@ -1137,7 +1135,7 @@ fn validate(
                 check_signer_info(
                     &mut o,
                     si,
-                    &cms.content_type,
+                    cms.content_type,
                     cd.as_ref(),
                     Some(content),
                     &pool,
@@ -1597,7 +1595,7 @@ fn raw_rsa(
     o.warnings.extend(signer.key.defects.iter().cloned());
     let message = ranges.joined(sh.data);
     let rsa = cms::AlgorithmIdentifier {
-        oid: alg::RSA.to_string(),
+        oid: alg::RSA,
         params: None,
     };
     let mut verified = Err(VerifyError::Invalid);
@@ -1660,7 +1658,7 @@ fn constraints(
     poe: Option<i64>,
 ) {
     let small_rsa =
-        matches!(signer.key.algorithm.as_str(), alg::RSA | alg::RSA_PSS) && signer.key.size < 2048;
+        matches!(signer.key.algorithm, alg::RSA | alg::RSA_PSS) && signer.key.size < 2048;
     for (weak, until, what) in [
         (legacy_digest, policy.sha1_until, "SHA-1"),
         (

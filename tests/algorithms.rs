@@ -12,7 +12,7 @@
 
 use std::process::Command;
 
-use sigaudit::cms::ber::Tlv;
+use sigaudit::asn1::Tlv;
 use sigaudit::cms::AlgorithmIdentifier;
 use sigaudit::crypto::{self, DigestAlgorithm, PublicKey, VerifyError};
 
@@ -63,7 +63,7 @@ fn every_key_and_algorithm_real_signers_use_verifies_and_its_twin_does_not() {
         let alg = AlgorithmIdentifier::from_tlv(Tlv::parse_whole(&alg_der).unwrap()).unwrap();
         let digest = l["digest"]
             .as_str()
-            .map(|o| DigestAlgorithm::from_oid(o).unwrap_or_else(|| panic!("{case}: {o}")));
+            .map(|o| DigestAlgorithm::from_dotted(o).unwrap_or_else(|| panic!("{case}: {o}")));
         let message = unhex(l["message"].as_str().unwrap());
         let signature = unhex(l["signature"].as_str().unwrap());
         let got = crypto::verify(&key, &alg, digest, &message, &signature);

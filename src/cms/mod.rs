@@ -24,39 +24,40 @@
 //! \[0\] tag in the signedAttrs is not used for the DER encoding, rather an EXPLICIT SET OF tag
 //! is used").
 
-pub mod ber;
-
 use std::borrow::Cow;
 use std::fmt;
 
-use ber::{tag, Tlv};
+pub use crate::asn1::{hex, AlgorithmIdentifier};
+use crate::asn1::{tag, Oid, Tlv};
 
-/// Object identifiers of CMS and its attributes (dotted form).
+/// Object identifiers of CMS and its attributes.
 pub mod oid {
+    use crate::asn1::Oid;
+
     /// id-signedData (RFC 5652, 5.1).
-    pub const SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
+    pub const SIGNED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.2");
     /// id-data (RFC 5652, 4).
-    pub const DATA: &str = "1.2.840.113549.1.7.1";
+    pub const DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.1");
     /// id-ct-TSTInfo (RFC 3161, 2.4.2).
-    pub const TST_INFO: &str = "1.2.840.113549.1.9.16.1.4";
+    pub const TST_INFO: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.1.4");
     /// id-contentType (RFC 5652, 11.1).
-    pub const CONTENT_TYPE: &str = "1.2.840.113549.1.9.3";
+    pub const CONTENT_TYPE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.3");
     /// id-messageDigest (RFC 5652, 11.2).
-    pub const MESSAGE_DIGEST: &str = "1.2.840.113549.1.9.4";
+    pub const MESSAGE_DIGEST: Oid = Oid::new_unwrap("1.2.840.113549.1.9.4");
     /// id-signingTime (RFC 5652, 11.3).
-    pub const SIGNING_TIME: &str = "1.2.840.113549.1.9.5";
+    pub const SIGNING_TIME: Oid = Oid::new_unwrap("1.2.840.113549.1.9.5");
     /// id-aa-signingCertificate (RFC 2634, 5.4).
-    pub const SIGNING_CERTIFICATE: &str = "1.2.840.113549.1.9.16.2.12";
+    pub const SIGNING_CERTIFICATE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.12");
     /// id-aa-signingCertificateV2 (RFC 5035, 3).
-    pub const SIGNING_CERTIFICATE_V2: &str = "1.2.840.113549.1.9.16.2.47";
+    pub const SIGNING_CERTIFICATE_V2: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.47");
     /// id-aa-CMSAlgorithmProtection (RFC 6211, 2).
-    pub const ALGORITHM_PROTECTION: &str = "1.2.840.113549.1.9.52";
+    pub const ALGORITHM_PROTECTION: Oid = Oid::new_unwrap("1.2.840.113549.1.9.52");
     /// id-aa-signatureTimeStampToken (RFC 3161, Appendix A).
-    pub const SIGNATURE_TIMESTAMP: &str = "1.2.840.113549.1.9.16.2.14";
+    pub const SIGNATURE_TIMESTAMP: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.14");
     /// adbe-revocationInfoArchival (ISO 32000-1, 12.8.3.3.2).
-    pub const REVOCATION_ARCHIVAL: &str = "1.2.840.113583.1.1.8";
+    pub const REVOCATION_ARCHIVAL: Oid = Oid::new_unwrap("1.2.840.113583.1.1.8");
     /// id-ri-ocsp-response (RFC 5940, 4.1).
-    pub const RI_OCSP_RESPONSE: &str = "1.3.6.1.5.5.7.16.2";
+    pub const RI_OCSP_RESPONSE: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.16.2");
 }
 
 /// Why CMS bytes could not be read.
@@ -86,32 +87,9 @@ impl fmt::Display for CmsError {
 
 impl std::error::Error for CmsError {}
 
-/// `AlgorithmIdentifier ::= SEQUENCE { algorithm OBJECT IDENTIFIER, parameters ANY OPTIONAL }`
-/// (RFC 5280, 4.1.1.2).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AlgorithmIdentifier<'a> {
-    /// Dotted OID.
-    pub oid: String,
-    /// The parameters element, whole, if present.
-    pub params: Option<Cow<'a, [u8]>>,
-}
-
-impl<'a> AlgorithmIdentifier<'a> {
-    /// Reads one from its SEQUENCE.
-    pub fn from_tlv(t: Tlv<'a>) -> Result<Self, CmsError> {
-        let t = t.expect(tag::SEQUENCE, "AlgorithmIdentifier")?;
-        let mut c = t.children();
-        let oid = c.next().ok_or(CmsError::Missing("algorithm OID"))??.oid()?;
-        let params = c.next().transpose()?.map(|p| Cow::Borrowed(p.raw));
-        Ok(AlgorithmIdentifier { oid, params })
-    }
-
-    /// A copy that owns its parameters.
-    pub fn into_owned(self) -> AlgorithmIdentifier<'static> {
-        AlgorithmIdentifier {
-            oid: self.oid,
-            params: self.params.map(|p| Cow::Owned(p.into_owned())),
-        }
+impl From<crate::asn1::Error> for CmsError {
+    fn from(e: crate::asn1::Error) -> Self {
+        CmsError::Asn1(e.to_string())
     }
 }
 
@@ -133,11 +111,15 @@ pub enum SignerId<'a> {
 /// `Attribute ::= SEQUENCE { attrType OBJECT IDENTIFIER, attrValues SET OF AttributeValue }`.
 #[derive(Clone, Debug)]
 pub struct Attribute<'a> {
-    /// Dotted OID of the attribute type.
-    pub oid: String,
+    /// The attribute type (an OID `const-oid` cannot hold reads as [`UNREADABLE_OID`]: no
+    /// attribute sigaudit looks for is one).
+    pub oid: Oid,
     /// The values.
     pub values: Vec<Tlv<'a>>,
 }
+
+/// What an attribute type that does not read as an OID is taken to be (0.0: no attribute).
+pub const UNREADABLE_OID: Oid = Oid::new_unwrap("0.0");
 
 /// One SignerInfo.
 #[derive(Clone, Debug)]
@@ -173,7 +155,7 @@ impl<'a> SignerInfo<'a> {
 
     /// The first value of the signed attribute `oid`, and how many attributes of that type
     /// there are (RFC 5652, 5.3: content-type and message-digest must appear once).
-    pub fn signed_attr(&self, oid: &str) -> (Option<&Tlv<'a>>, usize) {
+    pub fn signed_attr(&self, oid: Oid) -> (Option<&Tlv<'a>>, usize) {
         let mut it = self.signed_attrs.iter().filter(|a| a.oid == oid);
         let first = it.next();
         let n = usize::from(first.is_some()) + it.count();
@@ -181,8 +163,7 @@ impl<'a> SignerInfo<'a> {
     }
 
     /// Every value of the unsigned attribute `oid`.
-    pub fn unsigned_values(&self, oid: &str) -> impl Iterator<Item = &Tlv<'a>> {
-        let oid = oid.to_string();
+    pub fn unsigned_values(&self, oid: Oid) -> impl Iterator<Item = &Tlv<'a>> {
         self.unsigned_attrs
             .iter()
             .filter(move |a| a.oid == oid)
@@ -196,7 +177,7 @@ pub struct SignedData<'a> {
     /// CMSVersion.
     pub version: u64,
     /// `eContentType`.
-    pub content_type: String,
+    pub content_type: Oid,
     /// The encapsulated content, if not detached.
     pub content: Option<Cow<'a, [u8]>>,
     /// Certificates (each a whole DER `Certificate`; other choices are skipped).
@@ -216,7 +197,7 @@ pub fn parse(bytes: &[u8]) -> Result<SignedData<'_>, CmsError> {
     let mut c = ci.children();
     let ct = c.next().ok_or(CmsError::Missing("contentType"))??.oid()?;
     if ct != oid::SIGNED_DATA {
-        return Err(CmsError::NotSignedData(ct));
+        return Err(CmsError::NotSignedData(ct.to_string()));
     }
     let explicit = c.next().ok_or(CmsError::Missing("content"))??;
     if !explicit.is_context(0) {
@@ -318,7 +299,11 @@ fn parse_attributes<'a>(set: &Tlv<'a>) -> Result<Vec<Attribute<'a>>, CmsError> {
         .map(|a| {
             let a = a?.expect(tag::SEQUENCE, "Attribute")?;
             let mut c = a.children();
-            let oid = c.next().ok_or(CmsError::Missing("attrType"))??.oid()?;
+            let oid = c
+                .next()
+                .ok_or(CmsError::Missing("attrType"))??
+                .oid()
+                .unwrap_or(UNREADABLE_OID);
             let values = c
                 .next()
                 .ok_or(CmsError::Missing("attrValues"))??
@@ -392,8 +377,8 @@ fn parse_signer_info(t: Tlv<'_>) -> Result<SignerInfo<'_>, CmsError> {
 /// `MessageImprint ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier, hashedMessage OCTET STRING }`.
 #[derive(Clone, Debug)]
 pub struct TstInfo {
-    /// Dotted OID of the imprint's hash algorithm.
-    pub imprint_algorithm: String,
+    /// The imprint's hash algorithm.
+    pub imprint_algorithm: Oid,
     /// The hashed message.
     pub imprint: Vec<u8>,
     /// The time-stamp, seconds since the epoch.
@@ -423,16 +408,6 @@ pub fn parse_tst_info(bytes: &[u8]) -> Result<TstInfo, CmsError> {
     })
 }
 
-/// Lower-case hex.
-pub fn hex(b: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(b.len() * 2);
-    for x in b {
-        let _ = write!(s, "{x:02x}");
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -453,19 +428,8 @@ mod tests {
         v
     }
 
-    fn oid_der(dotted: &str) -> Vec<u8> {
-        let parts: Vec<u64> = dotted.split('.').map(|p| p.parse().unwrap()).collect();
-        let mut body = vec![(parts[0] * 40 + parts[1]) as u8];
-        for &p in &parts[2..] {
-            let mut chunk = vec![(p & 0x7f) as u8];
-            let mut q = p >> 7;
-            while q > 0 {
-                chunk.push(0x80 | (q & 0x7f) as u8);
-                q >>= 7;
-            }
-            body.extend(chunk.iter().rev());
-        }
-        tlv(0x06, &body)
+    fn oid_der(oid: Oid) -> Vec<u8> {
+        crate::asn1::oid_der(&oid)
     }
 
     /// A ContentInfo around `signed_data_items` (the SignedData SEQUENCE's contents).
@@ -530,7 +494,7 @@ mod tests {
         for _ in 0..20 {
             inner = tlv(0x24, &inner);
         }
-        let t = ber::Tlv::parse_whole(&inner).unwrap();
+        let t = crate::asn1::Tlv::parse_whole(&inner).unwrap();
         assert!(t.octets().is_err());
         // Within the limit the segments join.
         let mut ok = tlv(0x04, b"abc");
@@ -538,7 +502,10 @@ mod tests {
             ok = tlv(0x24, &ok);
         }
         assert_eq!(
-            &*ber::Tlv::parse_whole(&ok).unwrap().octets().unwrap(),
+            &*crate::asn1::Tlv::parse_whole(&ok)
+                .unwrap()
+                .octets()
+                .unwrap(),
             b"abc"
         );
     }

@@ -5,7 +5,7 @@
 
 use ring::signature::{self as sig, UnparsedPublicKey, VerificationAlgorithm};
 
-use crate::cms::ber::{tag, Tlv};
+use crate::asn1::{tag, Tlv};
 
 use super::hash::DigestAlgorithm;
 use super::key::{tlv, PublicKey};
@@ -35,7 +35,7 @@ pub(super) fn verify(
     message: &[u8],
     signature: &[u8],
 ) -> Result<Found, VerifyError> {
-    let curve = key.curve.as_deref().unwrap_or("");
+    let curve = key.curve.unwrap_or(UNNAMED);
     if let Some(alg) = ring_algorithm(curve, hash, encoding) {
         if UnparsedPublicKey::new(alg, &key.bits)
             .verify(message, signature)
@@ -51,10 +51,10 @@ pub(super) fn verify(
         other => {
             return Err(VerifyError::Unsupported(format!(
                 "ECDSA on {}",
-                if other.is_empty() {
-                    "an unnamed curve"
+                if other == UNNAMED {
+                    "an unnamed curve".into()
                 } else {
-                    oid::name(other)
+                    oid::name(&other)
                 }
             )))
         }
@@ -96,9 +96,12 @@ pub(super) fn verify(
     }
 }
 
+/// What a key without a named curve (explicit parameters) is matched as.
+const UNNAMED: oid::Oid = oid::Oid::new_unwrap("0.0");
+
 /// ring's verifier, where it has one.
 fn ring_algorithm(
-    curve: &str,
+    curve: oid::Oid,
     hash: DigestAlgorithm,
     encoding: Encoding,
 ) -> Option<&'static dyn VerificationAlgorithm> {

@@ -35,9 +35,9 @@ pub enum DigestAlgorithm {
 
 impl DigestAlgorithm {
     /// The algorithm named by a hash OID, or by a signature OID that names its hash.
-    pub fn from_oid(o: &str) -> Option<DigestAlgorithm> {
+    pub fn from_oid(o: &oid::Oid) -> Option<DigestAlgorithm> {
         use DigestAlgorithm::*;
-        Some(match o {
+        Some(match *o {
             oid::SHA1 | oid::RSA_SHA1 | oid::ECDSA_SHA1 | oid::ECDSA_PLAIN_SHA1 => Sha1,
             oid::SHA224 | oid::RSA_SHA224 | oid::ECDSA_SHA224 | oid::ECDSA_PLAIN_SHA224 => Sha224,
             oid::SHA256 | oid::RSA_SHA256 | oid::ECDSA_SHA256 | oid::ECDSA_PLAIN_SHA256 => Sha256,
@@ -52,8 +52,13 @@ impl DigestAlgorithm {
         })
     }
 
+    /// The algorithm a dotted OID names, if it is one (`"2.16.840.1.101.3.4.2.1"`).
+    pub fn from_dotted(dotted: &str) -> Option<DigestAlgorithm> {
+        DigestAlgorithm::from_oid(&oid::Oid::new(dotted).ok()?)
+    }
+
     /// The hash's own OID.
-    pub fn oid(self) -> &'static str {
+    pub fn oid(self) -> oid::Oid {
         use DigestAlgorithm::*;
         match self {
             Sha1 => oid::SHA1,
@@ -71,7 +76,10 @@ impl DigestAlgorithm {
 
     /// Its name, e.g. `SHA-256`.
     pub fn name(self) -> &'static str {
-        oid::name(self.oid())
+        match oid::name(&self.oid()) {
+            std::borrow::Cow::Borrowed(n) => n,
+            std::borrow::Cow::Owned(_) => unreachable!("every hash here has a name"),
+        }
     }
 
     /// Output length in bytes.

@@ -1,8 +1,8 @@
 //! Public keys from `SubjectPublicKeyInfo` (RFC 5280, 4.1.2.7), read as real signers' keys
 //! are, with what was not DER said out loud.
 
-use crate::cms::ber::{tag, Tlv};
-use crate::cms::AlgorithmIdentifier;
+use crate::asn1::AlgorithmIdentifier;
+use crate::asn1::{tag, Tlv};
 
 use super::oid;
 
@@ -23,9 +23,9 @@ pub struct RsaNumbers {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PublicKey {
     /// Algorithm OID of the key.
-    pub algorithm: String,
+    pub algorithm: oid::Oid,
     /// Named curve OID for EC keys.
-    pub curve: Option<String>,
+    pub curve: Option<oid::Oid>,
     /// The `subjectPublicKey` BIT STRING contents as received (RSAPublicKey, EC point,
     /// EdDSA key): what OCSP key hashes are computed over.
     pub bits: Vec<u8>,
@@ -68,12 +68,12 @@ impl PublicKey {
             rsa: None,
             defects: Vec::new(),
         };
-        key.size = match key.algorithm.as_str() {
+        key.size = match key.algorithm {
             oid::RSA | oid::RSA_PSS => {
                 key.rsa = rsa_numbers(&key.bits, &mut key.defects);
                 key.rsa.as_ref().map_or(0, |r| bit_length(&r.n))
             }
-            oid::EC_PUBLIC_KEY => match key.curve.as_deref() {
+            oid::EC_PUBLIC_KEY => match key.curve {
                 Some(oid::P256 | oid::BRAINPOOL_P256R1) => 256,
                 Some(oid::P384 | oid::BRAINPOOL_P384R1) => 384,
                 Some(oid::P521) => 521,
@@ -89,22 +89,22 @@ impl PublicKey {
 
     /// A short description such as `RSA-2048` or `ECDSA-P256`.
     pub fn describe(&self) -> String {
-        match self.algorithm.as_str() {
+        match self.algorithm {
             oid::RSA | oid::RSA_PSS => format!("RSA-{}", self.size),
-            oid::EC_PUBLIC_KEY => match self.curve.as_deref() {
+            oid::EC_PUBLIC_KEY => match self.curve {
                 Some(oid::P256) => "ECDSA-P256".into(),
                 Some(oid::P384) => "ECDSA-P384".into(),
                 Some(oid::P521) => "ECDSA-P521".into(),
-                Some(c) => format!("ECDSA-{}", oid::name(c)),
+                Some(c) => format!("ECDSA-{}", oid::name(&c)),
                 None => "ECDSA".into(),
             },
-            other => oid::name(other).to_string(),
+            other => oid::name(&other).into_owned(),
         }
     }
 
     /// Whether this is an RSA key.
     pub fn is_rsa(&self) -> bool {
-        matches!(self.algorithm.as_str(), oid::RSA | oid::RSA_PSS)
+        matches!(self.algorithm, oid::RSA | oid::RSA_PSS)
     }
 
     /// The RSA modulus length in bits of an RSAPublicKey (`SEQUENCE { modulus INTEGER,

@@ -22,8 +22,7 @@ pub use hash::{Digest, DigestAlgorithm, Hasher};
 pub use key::{PublicKey, RsaNumbers};
 pub use rsa::Pss;
 
-use crate::cms::ber::Tlv;
-use crate::cms::AlgorithmIdentifier;
+use crate::asn1::{AlgorithmIdentifier, Tlv};
 
 /// Why a signature did not verify.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -124,22 +123,22 @@ pub fn resolve(
     signature_algorithm: &AlgorithmIdentifier<'_>,
     digest: Option<DigestAlgorithm>,
 ) -> Result<(Scheme, Vec<String>), VerifyError> {
-    let sa = signature_algorithm.oid.as_str();
-    let named = DigestAlgorithm::from_oid(sa);
+    let sa = signature_algorithm.oid;
+    let named = DigestAlgorithm::from_oid(&sa);
     let mut notes = Vec::new();
     let mismatch = |what: &str| {
         Err(VerifyError::Mismatch(format!(
             "{} cannot be used with {what} (RFC 5652, 5.3: the signature algorithm and the \
              signer's key disagree)",
-            oid::name(sa)
+            oid::name(&sa)
         )))
     };
     let needs_digest = || {
         digest.ok_or_else(|| {
-            VerifyError::Unsupported(format!("{} without a digest algorithm", oid::name(sa)))
+            VerifyError::Unsupported(format!("{} without a digest algorithm", oid::name(&sa)))
         })
     };
-    let scheme = match key.algorithm.as_str() {
+    let scheme = match key.algorithm {
         oid::RSA | oid::RSA_PSS => match sa {
             oid::RSA_PSS => Scheme::Pss(pss_params(signature_algorithm.params.as_deref())?),
             oid::RSA => Scheme::Pkcs1(needs_digest()?),
@@ -155,7 +154,7 @@ pub fn resolve(
             _ if is_ecdsa(sa) || matches!(sa, oid::ED25519 | oid::ED448) => {
                 return mismatch("an RSA key")
             }
-            _ => return unsupported(format!("{} with an RSA key", oid::name(sa))),
+            _ => return unsupported(format!("{} with an RSA key", oid::name(&sa))),
         },
         oid::EC_PUBLIC_KEY => match sa {
             oid::EC_PUBLIC_KEY => Scheme::Ecdsa(needs_digest()?, EcdsaEncoding::Der),
@@ -168,7 +167,7 @@ pub fn resolve(
             _ if is_rsa(sa) || matches!(sa, oid::ED25519 | oid::ED448) => {
                 return mismatch("an EC key")
             }
-            _ => return unsupported(format!("{} with an EC key", oid::name(sa))),
+            _ => return unsupported(format!("{} with an EC key", oid::name(&sa))),
         },
         oid::ED25519 | oid::ED448 => {
             let (scheme, want, rfc) = if key.algorithm == oid::ED25519 {
@@ -184,12 +183,12 @@ pub fn resolve(
                     "the digest algorithm is {} where {rfc} requires {} with {}",
                     d.name(),
                     want.name(),
-                    oid::name(sa)
+                    oid::name(&sa)
                 ));
             }
             scheme
         }
-        other => return unsupported(format!("{} keys", oid::name(other))),
+        other => return unsupported(format!("{} keys", oid::name(&other))),
     };
     if let (Some(d), Some(n)) = (digest, named) {
         if d != n {
@@ -207,7 +206,7 @@ fn unsupported<T>(what: String) -> Result<T, VerifyError> {
     Err(VerifyError::Unsupported(what))
 }
 
-fn is_rsa(sa: &str) -> bool {
+fn is_rsa(sa: oid::Oid) -> bool {
     matches!(
         sa,
         oid::RSA
@@ -224,7 +223,7 @@ fn is_rsa(sa: &str) -> bool {
     )
 }
 
-fn is_ecdsa(sa: &str) -> bool {
+fn is_ecdsa(sa: oid::Oid) -> bool {
     matches!(
         sa,
         oid::ECDSA_SHA1
@@ -239,7 +238,7 @@ fn is_ecdsa(sa: &str) -> bool {
     ) || is_plain_ecdsa(sa)
 }
 
-fn is_plain_ecdsa(sa: &str) -> bool {
+fn is_plain_ecdsa(sa: oid::Oid) -> bool {
     matches!(
         sa,
         oid::ECDSA_PLAIN_SHA1
@@ -264,7 +263,7 @@ fn pss_params(params: Option<&[u8]>) -> Result<Pss, VerifyError> {
         return Ok(p);
     };
     let t = Tlv::parse_whole(params).map_err(|e| bad(e.to_string()))?;
-    if t.is(crate::cms::ber::tag::NULL) {
+    if t.is(crate::asn1::tag::NULL) {
         return Ok(p); // absent parameters written as NULL: the defaults
     }
     let hash_of = |t: Tlv<'_>| -> Result<DigestAlgorithm, VerifyError> {

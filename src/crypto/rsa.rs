@@ -62,7 +62,7 @@ fn pkcs1_matches(em: &[u8], hash: DigestAlgorithm, message: &[u8]) -> Result<boo
 
 /// The hash an EMSA-PKCS1-v1_5 block's `DigestInfo` names (`00 01 FF… 00 DigestInfo`).
 fn digest_info_hash(em: &[u8]) -> Option<DigestAlgorithm> {
-    use crate::cms::ber::{tag, Tlv};
+    use crate::asn1::{tag, Tlv};
     let rest = em.strip_prefix(&[0, 1])?;
     let ff = rest.iter().take_while(|&&b| b == 0xff).count();
     let info = rest[ff..].strip_prefix(&[0])?;
@@ -164,7 +164,7 @@ fn pkcs1_encoding(
     em_len: usize,
     with_null: bool,
 ) -> Result<Vec<u8>, VerifyError> {
-    let oid = oid_der(hash.oid());
+    let oid = crate::asn1::oid_der(&hash.oid());
     let mut alg = oid;
     if with_null {
         alg.extend([0x05, 0x00]);
@@ -181,29 +181,6 @@ fn pkcs1_encoding(
     em[em_len - t.len() - 1] = 0;
     em[em_len - t.len()..].copy_from_slice(&t);
     Ok(em)
-}
-
-/// The DER encoding of a dotted OID.
-fn oid_der(dotted: &str) -> Vec<u8> {
-    let arcs: Vec<u64> = dotted.split('.').filter_map(|a| a.parse().ok()).collect();
-    let mut body = Vec::new();
-    let mut push = |mut v: u64| {
-        let mut tmp = vec![(v & 0x7f) as u8];
-        v >>= 7;
-        while v > 0 {
-            tmp.push(0x80 | (v & 0x7f) as u8);
-            v >>= 7;
-        }
-        tmp.reverse();
-        body.extend(tmp);
-    };
-    if arcs.len() >= 2 {
-        push(arcs[0] * 40 + arcs[1]);
-        for &a in &arcs[2..] {
-            push(a);
-        }
-    }
-    tlv(0x06, &body)
 }
 
 /// The key's RSA numbers.
@@ -295,15 +272,6 @@ fn raw_public(rsa: &RsaNumbers, signature: &[u8]) -> Result<Vec<u8>, VerifyError
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn oid_der_encodes_arcs() {
-        // id-sha256: 06 09 60 86 48 01 65 03 04 02 01
-        assert_eq!(
-            oid_der("2.16.840.1.101.3.4.2.1"),
-            [0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01]
-        );
-    }
 
     #[test]
     fn mgf1_is_the_counter_hash_chain() {

@@ -860,7 +860,7 @@ fn der_len(b: &[u8]) -> Option<usize> {
     if b.first() != Some(&0x30) {
         return None;
     }
-    let (t, _) = crate::cms::ber::Tlv::parse(b).ok()?;
+    let (t, _) = crate::asn1::Tlv::parse(b).ok()?;
     Some(t.raw.len())
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::PkiError;
-use crate::cms::ber::{tag, Tlv};
+use crate::asn1::{tag, Tlv};
 use crate::cms::{hex, AlgorithmIdentifier};
 use crate::crypto::{self, PublicKey};
 
@@ -173,7 +173,7 @@ impl Certificate {
             issuer_raw: x.issuer().as_raw().to_vec(),
             subject: x.subject().to_string(),
             issuer: x.issuer().to_string(),
-            serial: crate::cms::ber::strip_leading_zeros(x.raw_serial()).to_vec(),
+            serial: crate::asn1::strip_leading_zeros(x.raw_serial()).to_vec(),
             not_before: x.validity().not_before.timestamp(),
             not_after: x.validity().not_after.timestamp(),
             key,

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use serde::Serialize;
 use x509_parser::prelude::parse_x509_crl;
 
+use crate::asn1::{tag, Tlv};
 use crate::cache::Caches;
-use crate::cms::ber::{tag, Tlv};
 use crate::crypto::{self, DigestAlgorithm};
 use crate::pki::cert::{fingerprint, Cert, Fingerprint, SignedEnvelope};
 
@@ -66,7 +66,7 @@ impl Crl {
             .map_err(|e| RevocationError::Malformed(e.to_string()))?;
         let mut revoked = HashMap::with_capacity(crl.tbs_cert_list.revoked_certificates.len());
         for r in crl.iter_revoked_certificates() {
-            let serial = crate::cms::ber::strip_leading_zeros(r.raw_serial()).to_vec();
+            let serial = crate::asn1::strip_leading_zeros(r.raw_serial()).to_vec();
             let reason = r.reason_code().map(|(_, c)| c.0);
             let at = r.revocation_date.timestamp();
             revoked
@@ -150,7 +150,7 @@ pub struct OcspResponse {
 #[derive(Clone, Debug)]
 pub struct SingleResponse {
     /// CertID hash algorithm OID.
-    pub hash_algorithm: String,
+    pub hash_algorithm: crate::asn1::Oid,
     /// issuerNameHash.
     pub name_hash: Vec<u8>,
     /// issuerKeyHash.
@@ -188,7 +188,7 @@ impl OcspResponse {
                 let [kind, response] = rb.as_slice() else {
                     return Err(malformed("ResponseBytes is not a pair"));
                 };
-                if kind.oid().map_err(malformed)? != "1.3.6.1.5.5.7.48.1.1" {
+                if kind.oid().map_err(malformed)? != OCSP_BASIC {
                     return Err(malformed("response type is not id-pkix-ocsp-basic"));
                 }
                 response.octets().map_err(malformed)?.into_owned()
@@ -286,7 +286,7 @@ impl OcspResponse {
                 _ => OcspStatus::Unknown,
             };
             responses.push(SingleResponse {
-                hash_algorithm: crate::cms::AlgorithmIdentifier::from_tlv(*alg)
+                hash_algorithm: crate::asn1::AlgorithmIdentifier::from_tlv(*alg)
                     .map_err(malformed)?
                     .oid,
                 name_hash: name_hash.octets().map_err(malformed)?.into_owned(),
@@ -322,7 +322,10 @@ impl EnumValue for Tlv<'_> {
     }
 }
 
-fn hash(alg_oid: &str, data: &[u8]) -> Option<Vec<u8>> {
+/// id-pkix-ocsp-basic (RFC 6960, 4.2.1).
+const OCSP_BASIC: crate::asn1::Oid = crate::asn1::Oid::new_unwrap("1.3.6.1.5.5.7.48.1.1");
+
+fn hash(alg_oid: &crate::asn1::Oid, data: &[u8]) -> Option<Vec<u8>> {
     let alg = DigestAlgorithm::from_oid(alg_oid)?;
     Some(alg.digest(data).as_ref().to_vec())
 }
@@ -494,7 +497,7 @@ fn ocsp_status(der: &[u8], cert: &Cert, issuer: &Cert, caches: &Caches) -> Optio
     })?;
     let names = |c: &Cert| match &resp.responder {
         Ok(name) => *name == c.subject_raw,
-        Err(key_hash) => hash(crypto::oid::SHA1, &c.key.bits).as_deref() == Some(&key_hash[..]),
+        Err(key_hash) => hash(&crypto::oid::SHA1, &c.key.bits).as_deref() == Some(&key_hash[..]),
     };
     let signer = if names(issuer) {
         issuer.clone()

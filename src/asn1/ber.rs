@@ -9,7 +9,7 @@ use std::borrow::Cow;
 
 use asn1_rs::{Any, Class, FromBer, Length};
 
-use super::CmsError;
+use super::{Error, Oid};
 
 /// Universal tag numbers used by the parsers (X.680, 8.4 Table 1).
 pub mod tag {
@@ -60,9 +60,9 @@ impl<'a> Tlv<'a> {
     /// Budget: asn1-rs follows nested indefinite lengths at most 50 levels deep
     /// (`asn1_rs::ber::MAX_RECURSION`), so hostile nesting costs neither stack nor time; lengths
     /// are checked against the input before anything is read.
-    pub fn parse(input: &'a [u8]) -> Result<(Tlv<'a>, &'a [u8]), CmsError> {
+    pub fn parse(input: &'a [u8]) -> Result<(Tlv<'a>, &'a [u8]), Error> {
         let (rest, any) =
-            Any::from_ber(input).map_err(|e| CmsError::Asn1(format!("BER element: {e}")))?;
+            Any::from_ber(input).map_err(|e| Error::new(format!("BER element: {e}")))?;
         let used = input.len() - rest.len();
         let header = &any.header;
         Ok((
@@ -80,10 +80,10 @@ impl<'a> Tlv<'a> {
 
     /// Reads exactly one element: `input` must hold nothing after it (zero padding excepted:
     /// PDF `/Contents` is padded with zeros).
-    pub fn parse_whole(input: &'a [u8]) -> Result<Tlv<'a>, CmsError> {
+    pub fn parse_whole(input: &'a [u8]) -> Result<Tlv<'a>, Error> {
         let (t, rest) = Tlv::parse(input)?;
         if rest.iter().any(|&b| b != 0) {
-            return Err(CmsError::Asn1(format!(
+            return Err(Error::new(format!(
                 "{} bytes after the outer element",
                 rest.len()
             )));
@@ -102,11 +102,11 @@ impl<'a> Tlv<'a> {
     }
 
     /// Fails unless this is the universal tag `n`; `what` names the field for the error.
-    pub fn expect(self, n: u32, what: &str) -> Result<Self, CmsError> {
+    pub fn expect(self, n: u32, what: &str) -> Result<Self, Error> {
         if self.is(n) {
             Ok(self)
         } else {
-            Err(CmsError::Asn1(format!(
+            Err(Error::new(format!(
                 "{what}: expected universal tag {n}, found {:?} {}",
                 self.class, self.tag
             )))
@@ -121,13 +121,13 @@ impl<'a> Tlv<'a> {
     }
 
     /// The children as a vector (errors included as the first failure).
-    pub fn items(&self) -> Result<Vec<Tlv<'a>>, CmsError> {
+    pub fn items(&self) -> Result<Vec<Tlv<'a>>, Error> {
         self.children().collect()
     }
 
     /// The value of an OCTET STRING (or of an implicitly tagged one), joining the segments of
     /// the constructed form (X.690, 8.7.3).
-    pub fn octets(&self) -> Result<Cow<'a, [u8]>, CmsError> {
+    pub fn octets(&self) -> Result<Cow<'a, [u8]>, Error> {
         if !self.constructed {
             return Ok(Cow::Borrowed(self.content));
         }
@@ -136,11 +136,11 @@ impl<'a> Tlv<'a> {
         Ok(Cow::Owned(out))
     }
 
-    fn collect_segments(&self, out: &mut Vec<u8>, depth: usize) -> Result<(), CmsError> {
+    fn collect_segments(&self, out: &mut Vec<u8>, depth: usize) -> Result<(), Error> {
         // Nested segmentation deeper than this has no use but to cost stack.
         const MAX_SEGMENT_DEPTH: usize = 8;
         if depth > MAX_SEGMENT_DEPTH {
-            return Err(CmsError::Asn1("constructed string nested too deep".into()));
+            return Err(Error::new("constructed string nested too deep".into()));
         }
         for c in self.children() {
             let c = c?;
@@ -153,38 +153,39 @@ impl<'a> Tlv<'a> {
         Ok(())
     }
 
-    /// The dotted form of an OBJECT IDENTIFIER.
-    pub fn oid(&self) -> Result<String, CmsError> {
+    /// An OBJECT IDENTIFIER (X.690, 8.19). One longer than 39 octets, or not minimally
+    /// encoded, does not read: no algorithm or attribute sigaudit knows is one.
+    pub fn oid(&self) -> Result<Oid, Error> {
         if !self.is(tag::OID) {
-            return Err(CmsError::Asn1("expected an OBJECT IDENTIFIER".into()));
+            return Err(Error::new("expected an OBJECT IDENTIFIER".into()));
         }
-        Ok(asn1_rs::Oid::new(Cow::Borrowed(self.content)).to_id_string())
+        Oid::from_bytes(self.content).map_err(|e| Error::new(format!("OBJECT IDENTIFIER: {e}")))
     }
 
     /// The contents of an INTEGER with redundant leading zero octets removed (X.690, 8.3.2:
     /// a positive number whose top bit is set carries one leading zero).
-    pub fn integer(&self) -> Result<&'a [u8], CmsError> {
+    pub fn integer(&self) -> Result<&'a [u8], Error> {
         // An INTEGER, or an implicitly tagged one (a primitive non-universal element).
         let implicit = self.class != Class::Universal && !self.constructed;
         if !self.is(tag::INTEGER) && !implicit {
-            return Err(CmsError::Asn1("expected an INTEGER".into()));
+            return Err(Error::new("expected an INTEGER".into()));
         }
         Ok(strip_leading_zeros(self.content))
     }
 
     /// A small non-negative INTEGER (version numbers, salt lengths).
-    pub fn small_uint(&self) -> Result<u64, CmsError> {
+    pub fn small_uint(&self) -> Result<u64, Error> {
         let b = self.integer()?;
         if b.len() > 8 || self.content.first().is_some_and(|&x| x & 0x80 != 0) {
-            return Err(CmsError::Asn1("INTEGER out of range".into()));
+            return Err(Error::new("INTEGER out of range".into()));
         }
         Ok(b.iter().fold(0u64, |v, &x| (v << 8) | u64::from(x)))
     }
 
     /// A UTCTime (RFC 5280 4.1.2.5.1: years 50–99 are 19xx) or GeneralizedTime, read by
     /// asn1-rs, as seconds since the Unix epoch.
-    pub fn time(&self) -> Result<i64, CmsError> {
-        let bad = |e: asn1_rs::Error| CmsError::Asn1(format!("bad time: {e}"));
+    pub fn time(&self) -> Result<i64, Error> {
+        let bad = |e: asn1_rs::Error| Error::new(format!("bad time: {e}"));
         let t = if self.is(tag::UTC_TIME) {
             asn1_rs::UtcTime::from_bytes(self.content)
                 .and_then(|t| t.utc_adjusted_datetime())
@@ -194,7 +195,7 @@ impl<'a> Tlv<'a> {
                 .and_then(|t| t.utc_datetime())
                 .map_err(bad)?
         } else {
-            return Err(CmsError::Asn1("expected UTCTime or GeneralizedTime".into()));
+            return Err(Error::new("expected UTCTime or GeneralizedTime".into()));
         };
         Ok(t.unix_timestamp())
     }
@@ -216,7 +217,7 @@ pub struct Children<'a> {
 }
 
 impl<'a> Iterator for Children<'a> {
-    type Item = Result<Tlv<'a>, CmsError>;
+    type Item = Result<Tlv<'a>, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.rest.is_empty() {
