@@ -11,9 +11,9 @@
 use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use sigaudit::cache::Caches;
 use sigaudit::crypto;
 use sigaudit::revocation::{self, Crl, Sources};
+use sigaudit::validate::Caches;
 use sigaudit::verify::{parse_rfc3339, verify_document, Context, Policy};
 use sigaudit_corpus::cases::Case;
 use sigaudit_corpus::document::{self, Plan};
@@ -186,9 +186,18 @@ fn bench(c: &mut Criterion) {
         b.iter(|| Crl::parse(&big_crl).expect("parses"))
     });
     let mut sources = Sources::default();
-    sources.add_crl(&big_crl, &caches);
+    sources.add_crl(&big_crl, &caches.revocation);
     g.bench_function("lookup", |b| {
-        b.iter(|| revocation::status(&signer, &issuer, &sources, ctx.at, &caches))
+        b.iter(|| {
+            revocation::status(
+                &signer,
+                &issuer,
+                &sources,
+                ctx.at,
+                &caches.pki,
+                &caches.revocation,
+            )
+        })
     });
     g.finish();
 }

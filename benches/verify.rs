@@ -8,9 +8,9 @@
 use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use sigaudit::cache::Caches;
 use sigaudit::pki::{build_path, TrustStore};
 use sigaudit::revocation::{self, Crl, Sources};
+use sigaudit::validate::Caches;
 use sigaudit::verify::{parse_rfc3339, verify_document, Context, Policy};
 
 fn sample(p: &str) -> PathBuf {

@@ -5,13 +5,13 @@
 
 use std::sync::OnceLock;
 
-use crate::cache::Caches;
 use crate::cms;
 use crate::digest::{self, DigestAlgorithm, Request};
 use crate::pdf;
 use crate::pki::TrustStore;
 use crate::report::DocumentReport;
 use crate::revocation::{Crl, OcspResponse};
+use crate::validate::Caches;
 use crate::verify::{verify_document, Context, Policy};
 
 /// `pdf::read`, then every signature's `/Contents` and `/ByteRange`: the range checks and one

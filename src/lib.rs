@@ -30,5 +30,6 @@ pub mod pdf;
 pub mod pki;
 pub mod report;
 pub mod revocation;
+pub mod validate;
 pub mod verdict;
 pub mod verify;

@@ -222,13 +222,13 @@ fn verify(args: &VerifyArgs) -> ExitCode {
             }
         }
     }
-    let mut limits = sigaudit::cache::CacheLimits::default();
+    let mut limits = sigaudit::validate::CacheLimits::default();
     for setting in &args.cache_size {
         if let Err(e) = limits.set(setting) {
             return fail(&format!("--cache-size: {e}"));
         }
     }
-    let caches = sigaudit::cache::Caches::with_limits(limits);
+    let caches = sigaudit::validate::Caches::with_limits(limits);
     let ctx = match Context::load(
         &args.trust,
         &args.certs,

@@ -14,7 +14,6 @@ use rayon::prelude::*;
 use crate::memory::Allowance;
 
 use crate::asn1;
-use crate::cache::Caches;
 use crate::cms::{self, hex, oid, SignedData, SignerId, SignerInfo};
 use crate::crypto::{self, oid as alg, DigestAlgorithm, Verified, VerifyError};
 use crate::digest::{self, Request};
@@ -25,6 +24,7 @@ use crate::report::{
     DocumentReport, Integrity, RevocationReport, SignatureReport, SignerReport, TimestampReport,
 };
 use crate::revocation::{self, Sources, Status};
+use crate::validate::Caches;
 use crate::verdict::{DocumentStatus, Indication, Modifications, SubIndication};
 
 /// The validation policy's graded constraints.
@@ -292,7 +292,7 @@ fn judge_document(
 
     let mut base_sources = Sources::default();
     for c in &dss_crls {
-        base_sources.add_crl(c, caches);
+        base_sources.add_crl(c, &caches.revocation);
     }
     base_sources.crls.extend(ctx.crls.iter().cloned());
     for o in &dss_ocsps {
@@ -1206,7 +1206,7 @@ fn validate(
     let (crl_arch, ocsp_arch) = archival(si);
     let mut sources = sh.base_sources.clone();
     for c in cms.crls.iter().copied().chain(crl_arch) {
-        sources.add_crl(c, sh.caches);
+        sources.add_crl(c, &sh.caches.revocation);
     }
     for o in cms.ocsps.iter().map(|c| &c[..]).chain(ocsp_arch) {
         sources.add_ocsp(o);
@@ -1281,7 +1281,13 @@ fn certificate_checks(
 ) {
     let at = sh.ctx.at;
     let poe = times.poe;
-    let path = build_path(signer, offered, &sh.ctx.store, poe.unwrap_or(at), sh.caches);
+    let path = build_path(
+        signer,
+        offered,
+        &sh.ctx.store,
+        poe.unwrap_or(at),
+        &sh.caches.pki,
+    );
     let chain = match &*path {
         PathOutcome::Found(c) => c.clone(),
         PathOutcome::Failed(e) => {
@@ -1365,7 +1371,14 @@ fn certificate_checks(
     // Revocation of each certificate below the anchor.
     for (i, cert) in non_anchor.iter().enumerate() {
         let issuer = &chain[i + 1];
-        let st = revocation::status(cert, issuer, sources, at, sh.caches);
+        let st = revocation::status(
+            cert,
+            issuer,
+            sources,
+            at,
+            &sh.caches.pki,
+            &sh.caches.revocation,
+        );
         let leaf = i == 0;
         match st {
             Status::Good { .. } => {
@@ -1483,7 +1496,7 @@ fn signature_timestamp(
     };
     rep.tsa = Some(tsa.subject.clone());
     // The token's own path, checked at its genTime; revocation below.
-    let path = build_path(&tsa, &offered, &sh.ctx.store, tst.gen_time, sh.caches);
+    let path = build_path(&tsa, &offered, &sh.ctx.store, tst.gen_time, &sh.caches.pki);
     match &*path {
         PathOutcome::Found(chain) => {
             if !tsa.eku.as_ref().is_some_and(|e| e.time_stamping) {
@@ -1497,7 +1510,14 @@ fn signature_timestamp(
                 // The TSA certificate's revocation: revoked at or before genTime voids the
                 // token; no data voids it too unless the policy accepts missing revocation data.
                 let issuer = chain.get(1).unwrap_or(&chain[0]);
-                match revocation::status(&tsa, issuer, sh.base_sources, sh.ctx.at, sh.caches) {
+                match revocation::status(
+                    &tsa,
+                    issuer,
+                    sh.base_sources,
+                    sh.ctx.at,
+                    &sh.caches.pki,
+                    &sh.caches.revocation,
+                ) {
                     Status::Revoked { at, .. } if at <= tst.gen_time => {
                         rep.reason = Some(format!(
                             "TSA certificate revoked on {}, before genTime",
@@ -1533,15 +1553,15 @@ impl Context {
         policy: Policy,
         caches: &Caches,
     ) -> Result<Context, String> {
-        let anchors = crate::pki::load_certificates(trust, caches)?;
+        let anchors = crate::pki::load_certificates(trust, &caches.pki)?;
         if anchors.is_empty() && !trust.is_empty() {
             return Err("no trust anchor found in the --trust paths".into());
         }
-        let intermediates = crate::pki::load_certificates(certs, caches)?;
+        let intermediates = crate::pki::load_certificates(certs, &caches.pki)?;
         let mut crl_list = Vec::new();
         for (name, der) in crate::pki::load_blobs(crls, "X509 CRL")? {
             let mut one = Sources::default();
-            one.add_crl(&der, caches);
+            one.add_crl(&der, &caches.revocation);
             match one.crls.pop() {
                 Some(c) => crl_list.push(c),
                 None => return Err(format!("{name}: not a parsable CRL")),

@@ -11,9 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use sigaudit::cache::Caches;
 use sigaudit::engine::{self, Format, Options};
 use sigaudit::input::Access;
+use sigaudit::validate::Caches;
 
 /// The bundled sample corpus.
 fn sample() -> PathBuf {

@@ -16,8 +16,8 @@ mod common;
 use std::io::Write;
 use std::path::Path;
 
-use sigaudit::cache::Caches;
 use sigaudit::report::{DocumentReport, Integrity};
+use sigaudit::validate::Caches;
 use sigaudit::verdict::{DocumentStatus, Indication, SubIndication};
 use sigaudit::verify::verify_document;
 

@@ -17,10 +17,10 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use sigaudit::cache::Caches;
 use sigaudit::digest::{self, Coverage, RangeProblem};
 use sigaudit::pdf::{self, limits, Finding, ObjectId, PdfError};
 use sigaudit::report::{DocumentReport, Integrity};
+use sigaudit::validate::Caches;
 use sigaudit::verdict::{DocumentStatus, SubIndication};
 use sigaudit::verify::{verify_document, Context, Policy};
 

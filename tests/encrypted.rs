@@ -15,9 +15,9 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::Value;
-use sigaudit::cache::Caches;
 use sigaudit::pdf::{self, Finding, FindingKind, ENCRYPTED_TEXT};
 use sigaudit::report::{DocumentReport, Integrity};
+use sigaudit::validate::Caches;
 use sigaudit::verdict::DocumentStatus;
 use sigaudit::verify::{verify_document, Context, Policy};
 

@@ -9,8 +9,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use sigaudit::cache::Caches;
 use sigaudit::engine::{self, Format, Options};
+use sigaudit::validate::Caches;
 use sigaudit_corpus::cases::Profile;
 use sigaudit_corpus::{generate, Attachments, Config};
 

@@ -6,8 +6,8 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use sigaudit::cache::Caches;
 use sigaudit::engine::{self, Options};
+use sigaudit::validate::Caches;
 use sigaudit_corpus::cases::Profile;
 use sigaudit_corpus::manifest::Document;
 use sigaudit_corpus::{generate, Attachments, Config};

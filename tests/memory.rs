@@ -356,7 +356,7 @@ fn decoded_streams_draw_from_the_allowance_and_bombs_are_named() {
     // 64 MiB: a 16 MiB share holds it; the stream is a bomb by the rule and is named.
     let large = MemoryBudget::new(64 * MIB, 2, rule);
     let a = large.worker_allowance();
-    let caches = sigaudit::cache::Caches::new();
+    let caches = sigaudit::validate::Caches::new();
     let ctx = common::context(&sample_pki(), &caches, false);
     let report = sigaudit::verify::verify_document_with("x.pdf", &bytes, &ctx, &caches, &a);
     assert!(!a.exceeded());

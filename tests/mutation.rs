@@ -182,7 +182,7 @@ fn mutated_documents_never_panic() {
 /// failing signatures' CMS: each one is a check that damage never turns a failure into a pass.
 #[test]
 fn mutated_cms_never_panics_and_every_signature_is_still_reported() {
-    use sigaudit::cache::Caches;
+    use sigaudit::validate::Caches;
     use sigaudit::verdict::Indication;
     use sigaudit::verify::verify_document;
 

@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use sigaudit::cache::Caches;
 use sigaudit::pki::cert::Cert;
 use sigaudit::pki::{build_path, load_certificates, PathOutcome, PkiError, TrustStore};
+use sigaudit::validate::Caches;
 
 fn sample(p: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -34,12 +34,12 @@ fn signers(caches: &Caches) -> Vec<Cert> {
 #[test]
 fn paths_are_found_through_supplied_intermediates_and_cached() {
     let caches = Caches::new();
-    let roots = load_certificates(&[sample("pki/roots")], &caches).unwrap();
-    let cas = load_certificates(&[sample("pki/intermediates")], &caches).unwrap();
+    let roots = load_certificates(&[sample("pki/roots")], &caches.pki).unwrap();
+    let cas = load_certificates(&[sample("pki/intermediates")], &caches.pki).unwrap();
     let t = sigaudit::verify::parse_rfc3339("2026-07-01T00:00:00Z").unwrap();
     let store = TrustStore::new(roots.clone(), cas.clone());
     for leaf in signers(&caches) {
-        match &*build_path(&leaf, &[], &store, t, &caches) {
+        match &*build_path(&leaf, &[], &store, t, &caches.pki) {
             PathOutcome::Found(p) => {
                 assert_eq!(p.len(), 3, "leaf, CA, root");
                 assert_eq!(p[0].sha256, leaf.sha256);
@@ -50,7 +50,7 @@ fn paths_are_found_through_supplied_intermediates_and_cached() {
     }
     let before = caches.stats().paths;
     let leaf = &signers(&caches)[0];
-    let _ = build_path(leaf, &[], &store, t, &caches);
+    let _ = build_path(leaf, &[], &store, t, &caches.pki);
     let after = caches.stats().paths;
     assert_eq!(
         after.misses, before.misses,
@@ -60,10 +60,10 @@ fn paths_are_found_through_supplied_intermediates_and_cached() {
 
     // A month later nothing's validity changed: the same entry. Before the CAs existed: another.
     let before = caches.stats().paths;
-    let _ = build_path(leaf, &[], &store, t + 30 * 86_400, &caches);
+    let _ = build_path(leaf, &[], &store, t + 30 * 86_400, &caches.pki);
     assert_eq!(caches.stats().paths.misses, before.misses);
     let early = sigaudit::verify::parse_rfc3339("2000-01-01T00:00:00Z").unwrap();
-    let _ = build_path(leaf, &[], &store, early, &caches);
+    let _ = build_path(leaf, &[], &store, early, &caches.pki);
     assert_eq!(caches.stats().paths.misses, before.misses + 1);
 
     // Regression: the path cache once keyed on the anchors only, so a path found through the
@@ -71,25 +71,25 @@ fn paths_are_found_through_supplied_intermediates_and_cached() {
     // path exists; offered by the document, it does.
     let bare = TrustStore::new(roots.clone(), vec![]);
     assert!(matches!(
-        &*build_path(leaf, &[], &bare, t, &caches),
+        &*build_path(leaf, &[], &bare, t, &caches.pki),
         PathOutcome::Failed(PkiError::NoIssuer { .. })
     ));
     assert!(
-        matches!(&*build_path(leaf, &cas, &bare, t, &caches), PathOutcome::Found(p) if p.len() == 3)
+        matches!(&*build_path(leaf, &cas, &bare, t, &caches.pki), PathOutcome::Found(p) if p.len() == 3)
     );
 
     // An intermediate as the only anchor: a two-certificate path.
     let ca_anchor = TrustStore::new(cas.clone(), vec![]);
     assert!(
-        matches!(&*build_path(leaf, &[], &ca_anchor, t, &caches), PathOutcome::Found(p) if p.len() == 2)
+        matches!(&*build_path(leaf, &[], &ca_anchor, t, &caches.pki), PathOutcome::Found(p) if p.len() == 2)
     );
 }
 
 #[test]
 fn an_untrusted_self_signed_root_is_not_a_path_and_does_not_loop() {
     let caches = Caches::new();
-    let roots = load_certificates(&[sample("pki/roots")], &caches).unwrap();
-    let rogue = load_certificates(&[sample("pki/untrusted")], &caches).unwrap();
+    let roots = load_certificates(&[sample("pki/roots")], &caches.pki).unwrap();
+    let rogue = load_certificates(&[sample("pki/untrusted")], &caches.pki).unwrap();
     // The rogue root (self-issued) and the CA it issues.
     assert_eq!(rogue.len(), 2, "pki/untrusted holds the rogue hierarchy");
     assert!(
@@ -100,7 +100,7 @@ fn an_untrusted_self_signed_root_is_not_a_path_and_does_not_loop() {
     let store = TrustStore::new(roots, rogue.clone());
     for c in &rogue {
         // The rogue root issues itself: the search must not take it as its own issuer.
-        match &*build_path(c, &rogue, &store, t, &caches) {
+        match &*build_path(c, &rogue, &store, t, &caches.pki) {
             PathOutcome::Failed(PkiError::NoIssuer { .. }) => {}
             other => panic!("{}: {other:?}", c.subject),
         }

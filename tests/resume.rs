@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use sigaudit::cache::Caches;
 use sigaudit::engine::{self, Format, Options};
+use sigaudit::validate::Caches;
 use sigaudit_corpus::cases::Profile;
 
 /// The generated corpus' `pki` arguments, at its validation time.

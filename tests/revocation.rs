@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
-use sigaudit::cache::Caches;
 use sigaudit::pki::cert::Cert;
 use sigaudit::revocation::{status, Crl, OcspResponse, Sources, Status};
+use sigaudit::validate::Caches;
 
 fn sample() -> &'static Path {
     Box::leak(

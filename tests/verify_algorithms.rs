@@ -9,8 +9,8 @@ mod common;
 use std::collections::BTreeSet;
 
 use rayon::prelude::*;
-use sigaudit::cache::Caches;
 use sigaudit::report::SignatureReport;
+use sigaudit::validate::Caches;
 use sigaudit::verify::verify_document;
 use sigaudit_corpus::algorithms::CYCLE;
 use sigaudit_corpus::cases::Profile;

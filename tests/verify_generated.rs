@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use rayon::prelude::*;
-use sigaudit::cache::Caches;
 use sigaudit::report::{DocumentReport, SignatureReport};
+use sigaudit::validate::Caches;
 use sigaudit::verify::{verify_document, Context};
 use sigaudit_corpus::cases::{Case, Profile};
 use sigaudit_corpus::manifest::Document;
@@ -188,8 +188,8 @@ fn mixed_corpus_verdicts_equal_the_manifest_and_do_not_depend_on_caches_or_threa
     );
 
     // Caches bounded to nothing (every entry evicted at once), in parallel: the same lines.
-    let mut tiny = sigaudit::cache::CacheLimits::default();
-    for name in sigaudit::cache::CacheLimits::NAMES {
+    let mut tiny = sigaudit::validate::CacheLimits::default();
+    for name in sigaudit::validate::CacheLimits::NAMES {
         tiny.set(&format!("{name}=1")).expect("limit");
     }
     let starved = Caches::with_limits(tiny);

@@ -286,8 +286,8 @@ fn engine_run(
     dir: &std::path::Path,
     source: &str,
 ) -> (Vec<serde_json::Value>, sigaudit::engine::Summary) {
-    use sigaudit::cache::Caches;
     use sigaudit::engine::{self, Format, Options};
+    use sigaudit::validate::Caches;
     use sigaudit::verify::{parse_rfc3339, Context, Policy};
     let caches = Caches::new();
     let ctx = Context::load(

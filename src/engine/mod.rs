@@ -19,10 +19,10 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::cache::{Caches, CachesStats};
 use crate::input::{self, Access, Item, Load};
 use crate::memory::{Allowance, BombRule, MemoryBudget, MemoryStats, TempSpace, TempStats};
 use crate::report::DocumentReport;
+use crate::validate::{Caches, CachesStats};
 use crate::verdict::DocumentStatus;
 use crate::verify::{bomb_findings, verify_document_with, Context};
 

@@ -8,15 +8,16 @@
 //! Validity periods are checked by the caller at the time that applies (validation time, or a
 //! proven signing time), because that time depends on timestamps, not on the path.
 
+mod caches;
 pub mod cert;
+
+pub use caches::Caches;
 
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
 use cert::{fingerprint, Cert, Fingerprint};
-
-use crate::cache::Caches;
 
 /// Why a certificate or path was rejected.
 #[derive(Clone, Debug, PartialEq, Eq)]

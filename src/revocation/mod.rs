@@ -5,6 +5,10 @@
 //! revoked serials indexed in a hash map (national CRLs hold hundreds of thousands of entries);
 //! its signature is checked once per issuer. OCSP results are cached per (response, certificate).
 
+mod caches;
+
+pub use caches::Caches;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -13,7 +17,6 @@ use serde::Serialize;
 use x509_parser::prelude::parse_x509_crl;
 
 use crate::asn1::{tag, Tlv};
-use crate::cache::Caches;
 use crate::crypto::{self, DigestAlgorithm};
 use crate::pki::cert::{fingerprint, Cert, Fingerprint, SignedEnvelope};
 
@@ -407,6 +410,7 @@ pub fn status(
     issuer: &Cert,
     sources: &Sources<'_>,
     time: i64,
+    pki: &crate::pki::Caches,
     caches: &Caches,
 ) -> Status {
     let mut good: Option<&'static str> = None;
@@ -453,7 +457,7 @@ pub fn status(
         let st = caches
             .ocsp
             .get_or_compute((fp, cert.sha256, issuer.sha256), || {
-                ocsp_status(der, cert, issuer, caches)
+                ocsp_status(der, cert, issuer, pki)
             });
         match st {
             Some(OcspStatus::Revoked { at, reason }) => note_revoked(at, reason, "ocsp"),
@@ -488,7 +492,12 @@ pub fn status(
 }
 
 /// The status an OCSP response gives `cert`, if it is an authentic response about it.
-fn ocsp_status(der: &[u8], cert: &Cert, issuer: &Cert, caches: &Caches) -> Option<OcspStatus> {
+fn ocsp_status(
+    der: &[u8],
+    cert: &Cert,
+    issuer: &Cert,
+    caches: &crate::pki::Caches,
+) -> Option<OcspStatus> {
     let resp = OcspResponse::parse(der).ok()?;
     let single = resp.responses.iter().find(|r| {
         r.serial == cert.serial

@@ -58,7 +58,7 @@ pub fn generate(
 /// [--crl PKI/crls] --at 2026-07-01T00:00:00Z` for a generated corpus' `pki` directory.
 pub fn context(
     pki: &Path,
-    caches: &sigaudit::cache::Caches,
+    caches: &sigaudit::validate::Caches,
     with_crls: bool,
 ) -> sigaudit::verify::Context {
     let crls: Vec<PathBuf> = if with_crls {
@@ -85,8 +85,8 @@ pub fn verify_real_corpus(
     dir: &Path,
 ) -> std::collections::BTreeMap<String, sigaudit::report::DocumentReport> {
     use rayon::prelude::*;
-    use sigaudit::cache::Caches;
     use sigaudit::report::DocumentReport;
+    use sigaudit::validate::Caches;
     use sigaudit::verify::{parse_rfc3339, verify_document, Context, Policy};
     use std::collections::BTreeMap;
     let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv");
