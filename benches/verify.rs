@@ -87,20 +87,20 @@ fn bench(c: &mut Criterion) {
         .find(|c| c.basic_constraints.is_none_or(|(ca, _)| !ca))
         .expect("signer certificate");
     let store = TrustStore::new(
-        sigaudit::pki::load_certificates(&[sample("pki/roots")], &caches).expect("roots"),
-        sigaudit::pki::load_certificates(&[sample("pki/intermediates")], &caches).expect("cas"),
+        sigaudit::pki::load_certificates(&[sample("pki/roots")], &caches.pki).expect("roots"),
+        sigaudit::pki::load_certificates(&[sample("pki/intermediates")], &caches.pki).expect("cas"),
     );
     let t = ctx.at;
     let mut g = c.benchmark_group("path");
     g.bench_function("cold", |b| {
         b.iter_batched(
             Caches::new,
-            |fresh| build_path(&leaf, &[], &store, t, &fresh),
+            |fresh: Caches| build_path(&leaf, &[], &store, t, &fresh.pki),
             BatchSize::SmallInput,
         )
     });
     g.bench_function("cached", |b| {
-        b.iter(|| build_path(&leaf, &[], &store, t, &caches))
+        b.iter(|| build_path(&leaf, &[], &store, t, &caches.pki))
     });
     g.finish();
 
@@ -116,14 +116,14 @@ fn bench(c: &mut Criterion) {
     g.bench_function("parse_and_index", |b| {
         b.iter(|| Crl::parse(&crl_der).expect("parses"))
     });
-    let issuer = match &*build_path(&leaf, &[], &store, t, &caches) {
+    let issuer = match &*build_path(&leaf, &[], &store, t, &caches.pki) {
         sigaudit::pki::PathOutcome::Found(p) => p[1].clone(),
         sigaudit::pki::PathOutcome::Failed(e) => panic!("{e}"),
     };
     let mut sources = Sources::default();
-    sources.add_crl(&crl_der, &caches);
+    sources.add_crl(&crl_der, &caches.revocation);
     g.bench_function("status_lookup_cached", |b| {
-        b.iter(|| revocation::status(&leaf, &issuer, &sources, t, &caches))
+        b.iter(|| revocation::status(&leaf, &issuer, &sources, t, &caches.pki, &caches.revocation))
     });
     g.finish();
 }

@@ -77,7 +77,7 @@ fn dss_ocsp_responses_say_good_and_a_forged_one_is_ignored() {
             sources.add_ocsp(o);
         }
         assert_eq!(
-            status(leaf, issuer, &sources, at, &caches),
+            status(leaf, issuer, &sources, at, &caches.pki, &caches.revocation),
             Status::Good { source: "ocsp" },
             "{}",
             leaf.subject
@@ -97,7 +97,7 @@ fn dss_ocsp_responses_say_good_and_a_forged_one_is_ignored() {
             forged_sources.add_ocsp(o);
         }
         assert!(matches!(
-            status(leaf, issuer, &forged_sources, at, &caches),
+            status(leaf, issuer, &forged_sources, at, &caches.pki, &caches.revocation),
             Status::Unknown { .. }
         ));
         checked += 1;
