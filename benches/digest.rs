@@ -7,8 +7,8 @@
 //! each method: the machine-independent measure of the work saved.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use sigaudit::digest::{self, DigestAlgorithm, Request};
-use sigaudit::pdf;
+use sigaudit::internals::digest::{self, DigestAlgorithm, Request};
+use sigaudit::internals::pdf;
 use sigaudit_corpus::cases::Case;
 use sigaudit_corpus::document::{self, Context, Plan};
 use sigaudit_corpus::keys::KeyStore;

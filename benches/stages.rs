@@ -11,10 +11,10 @@
 use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use sigaudit::crypto;
-use sigaudit::revocation::{self, Crl, Sources};
-use sigaudit::validate::Caches;
-use sigaudit::verify::{parse_rfc3339, verify_document, Context, Policy};
+use sigaudit::internals::crypto;
+use sigaudit::internals::revocation::{self, Crl, Sources};
+use sigaudit::internals::validate::Caches;
+use sigaudit::{ValidationTime, Verifier};
 use sigaudit_corpus::cases::Case;
 use sigaudit_corpus::document::{self, Plan};
 use sigaudit_corpus::keys::KeyStore;
@@ -79,25 +79,31 @@ fn bench(c: &mut Criterion) {
     });
     let pki = pki_dir();
     let caches = Caches::new();
-    let ctx = Context::load(
+    let material = sigaudit::load::TrustMaterial::read(
         &[pki.join("roots")],
         &[pki.join("intermediates")],
         &[pki.join("crls")],
-        &[],
-        parse_rfc3339("2026-07-01T00:00:00Z").expect("time"),
-        Policy::default(),
-        &caches,
+        &[] as &[std::path::PathBuf],
     )
-    .expect("context");
+    .expect("trust material");
+    let at = ValidationTime::parse_rfc3339("2026-07-01T00:00:00Z").expect("time");
+    let verifier: Verifier = material
+        .builder()
+        .validation_time(at)
+        .build()
+        .expect("verifier");
 
     // Discovery.
     let mut g = c.benchmark_group("discovery");
     for (label, doc) in [("6_signatures", &six), ("30_signatures", &thirty)] {
-        let n = sigaudit::pdf::read(doc).expect("reads").signatures.len();
+        let n = sigaudit::internals::pdf::read(doc)
+            .expect("reads")
+            .signatures
+            .len();
         eprintln!("{label}: {} bytes, {n} signatures", doc.len());
         g.throughput(Throughput::Elements(n as u64));
         g.bench_function(label, |b| {
-            b.iter(|| sigaudit::pdf::read(doc).expect("reads"))
+            b.iter(|| sigaudit::internals::pdf::read(doc).expect("reads"))
         });
     }
     g.finish();
@@ -105,13 +111,13 @@ fn bench(c: &mut Criterion) {
     // CMS parse and the signature value of one signature: the first whose signer the
     // personal CA issued (the large CRL below is that CA's).
     let crl = Crl::parse(&big_crl).expect("CRL parses");
-    let parsed = sigaudit::pdf::read(&six).expect("reads");
+    let parsed = sigaudit::internals::pdf::read(&six).expect("reads");
     let cms_bytes = parsed
         .signatures
         .iter()
         .map(|s| s.contents.as_ref().expect("contents").bytes.clone())
         .find(|b| {
-            let cms = sigaudit::cms::parse(b).expect("parses");
+            let cms = sigaudit::internals::cms::parse(b).expect("parses");
             cms.certificates
                 .iter()
                 .filter_map(|d| caches.certificate(d))
@@ -120,7 +126,7 @@ fn bench(c: &mut Criterion) {
                 })
         })
         .expect("a signature by a personal-CA signer");
-    let cms = sigaudit::cms::parse(&cms_bytes).expect("parses");
+    let cms = sigaudit::internals::cms::parse(&cms_bytes).expect("parses");
     let si = &cms.signer_infos[0];
     let signer = cms
         .certificates
@@ -133,11 +139,11 @@ fn bench(c: &mut Criterion) {
     eprintln!("signer key: {}", signer.key.describe());
     let mut g = c.benchmark_group("cms");
     g.bench_function("parse", |b| {
-        b.iter(|| sigaudit::cms::parse(&cms_bytes).expect("parses"))
+        b.iter(|| sigaudit::internals::cms::parse(&cms_bytes).expect("parses"))
     });
     g.bench_function("parse_and_verify_signature_value", |b| {
         b.iter(|| {
-            let cms = sigaudit::cms::parse(&cms_bytes).expect("parses");
+            let cms = sigaudit::internals::cms::parse(&cms_bytes).expect("parses");
             let si = &cms.signer_infos[0];
             crypto::verify(
                 &signer.key,
@@ -154,16 +160,10 @@ fn bench(c: &mut Criterion) {
     // Whole documents, warm caches.
     let mut g = c.benchmark_group("verify_document");
     for (label, doc) in [("6_signatures", &six), ("30_signatures", &thirty)] {
-        let r = verify_document(label, doc, &ctx, &caches);
-        assert_eq!(
-            r.status,
-            sigaudit::verdict::DocumentStatus::TotalPassed,
-            "{label}"
-        );
+        let r = verifier.verify(label, doc);
+        assert_eq!(r.status, sigaudit::DocumentStatus::TotalPassed, "{label}");
         g.throughput(Throughput::Elements(r.signatures.len() as u64));
-        g.bench_function(label, |b| {
-            b.iter(|| verify_document(label, doc, &ctx, &caches))
-        });
+        g.bench_function(label, |b| b.iter(|| verifier.verify(label, doc)));
     }
     g.finish();
 
@@ -173,13 +173,13 @@ fn bench(c: &mut Criterion) {
         big_crl.len(),
         crl.revoked.len()
     );
-    let issuer = ctx
-        .store
-        .intermediates()
+    let issuer = material
+        .intermediates
         .iter()
+        .flat_map(|f| sigaudit::internals::asn1::der_objects(&f.bytes, "CERTIFICATE").unwrap())
+        .filter_map(|d| caches.certificate(&d))
         .find(|c| c.subject_raw == signer.issuer_raw)
-        .expect("the signer's CA")
-        .clone();
+        .expect("the signer's CA");
     let mut g = c.benchmark_group("crl_500000");
     g.sample_size(10);
     g.bench_function("parse_and_index", |b| {
@@ -193,7 +193,7 @@ fn bench(c: &mut Criterion) {
                 &signer,
                 &issuer,
                 &sources,
-                ctx.at,
+                at.unix(),
                 &caches.pki,
                 &caches.revocation,
             )

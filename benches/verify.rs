@@ -8,10 +8,10 @@
 use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use sigaudit::pki::{build_path, TrustStore};
-use sigaudit::revocation::{self, Crl, Sources};
-use sigaudit::validate::Caches;
-use sigaudit::verify::{parse_rfc3339, verify_document, Context, Policy};
+use sigaudit::internals::pki::{build_path, TrustStore};
+use sigaudit::internals::revocation::{self, Crl, Sources};
+use sigaudit::internals::validate::Caches;
+use sigaudit::{ValidationTime, Verifier};
 
 fn sample(p: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -19,50 +19,59 @@ fn sample(p: &str) -> PathBuf {
         .join(p)
 }
 
-fn context(caches: &Caches) -> Context {
-    Context::load(
+/// The validation time of the sample corpus.
+const AT: i64 = 1_782_864_000; // 2026-07-01T00:00:00Z
+
+fn verifier() -> Verifier {
+    sigaudit::load::TrustMaterial::read(
         &[sample("pki/roots")],
         &[sample("pki/intermediates")],
         &[sample("pki/crls")],
-        &[],
-        parse_rfc3339("2026-07-01T00:00:00Z").expect("time"),
-        Policy::default(),
-        caches,
+        &[] as &[PathBuf],
     )
-    .expect("context")
+    .expect("trust material")
+    .builder()
+    .validation_time(ValidationTime::from_unix(AT))
+    .build()
+    .expect("verifier")
+}
+
+/// The sample corpus' trust anchors and intermediates.
+fn store(caches: &Caches) -> TrustStore {
+    let certs = |dir: &str| -> Vec<_> {
+        sigaudit::load::files(&[sample(dir)])
+            .expect("certificates")
+            .iter()
+            .flat_map(|f| sigaudit::internals::asn1::der_objects(&f.bytes, "CERTIFICATE").unwrap())
+            .filter_map(|d| caches.certificate(&d))
+            .collect()
+    };
+    TrustStore::new(certs("pki/roots"), certs("pki/intermediates"))
 }
 
 fn bench(c: &mut Criterion) {
     // doc-000001: valid, six signatures, cross-reference streams.
     let doc = std::fs::read(sample("docs/doc-000001.pdf")).expect("sample");
-    let caches = Caches::new();
-    let ctx = context(&caches);
-    let report = verify_document("doc-000001", &doc, &ctx, &caches);
+    let warm = verifier();
+    let report = warm.verify("doc-000001", &doc);
     assert_eq!(report.signatures.len(), 6);
-    assert_eq!(
-        report.status,
-        sigaudit::verdict::DocumentStatus::TotalPassed
-    );
+    assert_eq!(report.status, sigaudit::DocumentStatus::TotalPassed);
 
     let mut g = c.benchmark_group("verify_document_6_signatures");
     g.bench_function("warm_caches", |b| {
-        b.iter(|| verify_document("doc-000001", &doc, &ctx, &caches))
+        b.iter(|| warm.verify("doc-000001", &doc))
     });
     g.bench_function("cold_caches", |b| {
         b.iter_batched(
-            || {
-                let fresh = Caches::new();
-                let ctx = context(&fresh);
-                (fresh, ctx)
-            },
-            |(fresh, ctx)| verify_document("doc-000001", &doc, &ctx, &fresh),
+            verifier,
+            |fresh| fresh.verify("doc-000001", &doc),
             BatchSize::SmallInput,
         )
     });
     g.finish();
 
     // One signature's CMS.
-    let parsed = sigaudit::pdf::read(&doc).expect("reads");
+    let parsed = sigaudit::internals::pdf::read(&doc).expect("reads");
     let cms_bytes = parsed.signatures[0]
         .contents
         .as_ref()
@@ -71,7 +80,7 @@ fn bench(c: &mut Criterion) {
         .clone();
     c.bench_function("cms_parse", |b| {
         b.iter(|| {
-            sigaudit::cms::parse(&cms_bytes)
+            sigaudit::internals::cms::parse(&cms_bytes)
                 .expect("parses")
                 .signer_infos
                 .len()
@@ -79,18 +88,16 @@ fn bench(c: &mut Criterion) {
     });
 
     // Path building: cold (fresh caches: signature checks included) and cached.
-    let cms = sigaudit::cms::parse(&cms_bytes).expect("parses");
+    let caches = Caches::new();
+    let cms = sigaudit::internals::cms::parse(&cms_bytes).expect("parses");
     let leaf = cms
         .certificates
         .iter()
         .filter_map(|d| caches.certificate(d))
         .find(|c| c.basic_constraints.is_none_or(|(ca, _)| !ca))
         .expect("signer certificate");
-    let store = TrustStore::new(
-        sigaudit::pki::load_certificates(&[sample("pki/roots")], &caches.pki).expect("roots"),
-        sigaudit::pki::load_certificates(&[sample("pki/intermediates")], &caches.pki).expect("cas"),
-    );
-    let t = ctx.at;
+    let store = store(&caches);
+    let t = AT;
     let mut g = c.benchmark_group("path");
     g.bench_function("cold", |b| {
         b.iter_batched(
@@ -117,8 +124,8 @@ fn bench(c: &mut Criterion) {
         b.iter(|| Crl::parse(&crl_der).expect("parses"))
     });
     let issuer = match &*build_path(&leaf, &[], &store, t, &caches.pki) {
-        sigaudit::pki::PathOutcome::Found(p) => p[1].clone(),
-        sigaudit::pki::PathOutcome::Failed(e) => panic!("{e}"),
+        sigaudit::internals::pki::PathOutcome::Found(p) => p[1].clone(),
+        sigaudit::internals::pki::PathOutcome::Failed(e) => panic!("{e}"),
     };
     let mut sources = Sources::default();
     sources.add_crl(&crl_der, &caches.revocation);

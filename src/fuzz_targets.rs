@@ -3,16 +3,12 @@
 //! the fuzzer ran. Not part of the API: each function only drives the library and panics where
 //! the library broke a promise (for `verify`, one report of the right size).
 
-use std::sync::OnceLock;
-
 use crate::cms;
 use crate::digest::{self, DigestAlgorithm, Request};
 use crate::pdf;
-use crate::pki::TrustStore;
 use crate::report::DocumentReport;
 use crate::revocation::{Crl, OcspResponse};
-use crate::validate::Caches;
-use crate::verify::{verify_document, Context, Policy};
+use crate::validate::{ValidationTime, Verifier};
 
 /// `pdf::read`, then every signature's `/Contents` and `/ByteRange`: the range checks and one
 /// pass of SHA-256 over each well-formed range, compared with the naive digests.
@@ -107,23 +103,15 @@ pub fn crl_ocsp(data: &[u8]) {
 /// The validation time of the `verify` target: the generated corpora's (2026-07-01T00:00:00Z).
 const VERIFY_AT: i64 = 1_782_864_000;
 
-/// A context without trust anchors, built once per process.
-fn context() -> &'static Context {
-    static CONTEXT: OnceLock<Context> = OnceLock::new();
-    CONTEXT.get_or_init(|| Context {
-        store: TrustStore::new(Vec::new(), Vec::new()),
-        crls: Vec::new(),
-        ocsps: Vec::new(),
-        at: VERIFY_AT,
-        policy: Policy::default(),
-    })
-}
-
-/// `verify_document` with fresh caches (so an input's outcome never depends on the inputs
-/// before it): exactly one report, of the input's size, that serialises.
+/// `Verifier::verify` with fresh caches (so an input's outcome never depends on the inputs
+/// before it) and without the verifier's panic guard (a panic is what the fuzzer looks for):
+/// exactly one report, of the input's size, that serialises.
 pub fn verify(data: &[u8]) -> DocumentReport {
-    let caches = Caches::new();
-    let report = verify_document("fuzz.pdf", data, context(), &caches);
+    let verifier = Verifier::builder()
+        .validation_time(ValidationTime::from_unix(VERIFY_AT))
+        .build()
+        .expect("a verifier without trust material builds");
+    let report = verifier.verify_unguarded("fuzz.pdf", data);
     assert_eq!(report.bytes, data.len() as u64, "the report's byte count");
     assert_eq!(report.name, "fuzz.pdf");
     serde_json::to_string(&report).expect("the report serialises");

@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 use crate::digest::{self, DigestAlgorithm, RangeCheck, Request};
-use crate::pdf::{self, Document, Span};
+use crate::forensics::{self, RevisionDiff};
+use crate::pdf::{Document, Span};
 
 /// The inspection of one file.
 #[derive(Debug, Serialize)]
@@ -31,6 +32,9 @@ pub struct InspectedDocument {
     /// What the reader saw.
     #[serde(flatten)]
     pub document: Document,
+    /// What each revision after the first changes, classified once per revision pair (and
+    /// the bytes after the last revision, when they hold object syntax).
+    pub changes: Vec<RevisionDiff>,
     /// Per signature, in the same order: the byte-range checks.
     pub checks: Vec<CheckedSignature>,
     /// Bytes after the last signed range, if any.
@@ -49,11 +53,18 @@ pub struct CheckedSignature {
     pub sha256: Option<String>,
 }
 
+impl Inspection {
+    /// Whether the file could not be read as a PDF.
+    pub fn is_error(&self) -> bool {
+        matches!(self.outcome, Outcome::Error(_))
+    }
+}
+
 /// Inspect one file's bytes.
 pub fn inspect(data: &[u8]) -> Inspection {
-    let outcome = match pdf::read(data) {
+    let outcome = match forensics::examine(data) {
         Err(e) => Outcome::Error(e.to_string()),
-        Ok(document) => {
+        Ok((document, changes)) => {
             let checks: Vec<RangeCheck> = document
                 .signatures
                 .iter()
@@ -85,6 +96,7 @@ pub fn inspect(data: &[u8]) -> Inspection {
                 .collect();
             Outcome::Document(Box::new(InspectedDocument {
                 document,
+                changes,
                 checks,
                 unsigned_tail,
             }))

@@ -1,35 +1,78 @@
 //! sigaudit verifies the digital signatures of very large archives of signed PDF documents.
 //!
-//! The pipeline, one module per stage:
+//! Build a [`Verifier`] once — trust anchors, intermediates and revocation data as DER (or
+//! PEM), a [`ValidationTime`], a [`Policy`] — and give it documents: each gets one
+//! [`DocumentReport`] with an ETSI EN 319 102-1 verdict per signature and for the document.
 //!
-//! - [`input`]: files, directories, tar and zip archives, stdin lists; each document mapped;
-//! - [`pdf`]: the lazy, revision-aware reader (bytes → revisions and signature dictionaries);
-//! - [`digest`]: byte-range checks and one-pass digests of the signed bytes;
-//! - [`cms`]: BER-tolerant CMS with byte spans, and signature verification through ring;
-//! - [`pki`]: certificates and path building; [`revocation`]: CRLs and OCSP;
-//! - [`verify`]: one document's signatures judged; [`verdict`]: the ETSI EN 319 102-1
-//!   vocabulary and where each stage's errors lead; [`report`]: the report line;
-//! - [`engine`]: the bulk pipeline (enumerate → verify → write), nothing lost, resumable;
-//! - [`cache`]: the caches shared by every document of a run; [`inspect`]: the reader's view.
+//! ```
+//! use sigaudit::{DocumentStatus, Indication, ValidationTime, Verifier};
+//!
+//! let root = std::fs::read("corpus/sample/pki/roots/root.pem")?;
+//! let verifier = Verifier::builder()
+//!     .trust_anchors([root])
+//!     .crls([
+//!         std::fs::read("corpus/sample/pki/crls/ca-organisation.crl")?,
+//!         std::fs::read("corpus/sample/pki/crls/ca-personal.crl")?,
+//!         std::fs::read("corpus/sample/pki/crls/root.crl")?,
+//!     ])
+//!     .validation_time(ValidationTime::parse_rfc3339("2026-07-01T00:00:00Z")?)
+//!     .build()?;
+//!
+//! let pdf = std::fs::read("corpus/sample/docs/doc-000001.pdf")?;
+//! let report = verifier.verify("doc-000001.pdf", &pdf);
+//! assert_eq!(report.status, DocumentStatus::TotalPassed);
+//! assert_eq!(report.signatures.len(), 6);
+//! assert!(report
+//!     .signatures
+//!     .iter()
+//!     .all(|s| s.indication == Indication::TotalPassed));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! For archives — directories, tar and zip files, lists of paths — [`engine::run`] verifies
+//! every document with work stealing across documents and signatures, within a memory budget,
+//! and writes one line per document through a [`Sink`]. [`load`] reads trust material from
+//! files for callers whose material lives there.
+//!
+//! The stages, one module each (private; what a caller needs is re-exported here): `input`
+//! (files, directories, archives; each document mapped), `pdf` (the lazy, revision-aware
+//! reader), `forensics` (what each incremental update changes, and the attacks it matches),
+//! `digest` (byte ranges and one-pass hashing), `asn1`, `crypto`, `cms`, `pki` and
+//! `revocation` (the leaves: ASN.1, signature algorithms, CMS, paths, CRLs and OCSP),
+//! `validate` (one document's verdicts), `report` (the report's wire format), `engine`
+//! (the bulk pipeline).
 
 #![deny(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
-pub mod asn1;
-pub mod cache;
-pub mod cms;
-pub mod crypto;
-pub mod digest;
 pub mod engine;
+pub mod load;
+
+// The stages live in `internals` (hidden, not API) so that sigaudit's own tests, benchmarks
+// and fuzz targets reach them; inside the crate they are used from the root as if declared
+// here.
+use internals::{
+    asn1, cache, cms, crypto, digest, forensics, input, inspect, memory, pdf, pki, report,
+    revocation, validate, verdict,
+};
+
+pub use cache::CacheStats;
+pub use engine::{JsonLines, Line, Sink, Summary, TextLines};
+pub use forensics::{ChangeFinding, FindingKind, Modifications};
+pub use input::Access;
+pub use inspect::{inspect, Inspection};
+pub use memory::{parse_size, BombRule, MemoryStats, TempStats};
+pub use report::{
+    DocumentReport, Integrity, Permissions, RevocationReport, SignatureReport, SignerReport,
+    TimestampReport,
+};
+pub use validate::{
+    BadLimit, BuildError, CacheLimits, CachesStats, Material, Policy, TimeError, ValidationTime,
+    Verifier, VerifierBuilder,
+};
+pub use verdict::{DocumentStatus, Indication, SubIndication};
+
+/// The stages themselves, for sigaudit's own tests, benchmarks and fuzz targets. Not part of
+/// the API: anything here may change in any release.
 #[doc(hidden)]
-pub mod fuzz_targets;
-pub mod input;
-pub mod inspect;
-pub mod memory;
-pub mod pdf;
-pub mod pki;
-pub mod report;
-pub mod revocation;
-pub mod validate;
-pub mod verdict;
-pub mod verify;
+pub mod internals;

@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use sigaudit::engine::{self, Options};
+use sigaudit::load::TrustMaterial;
+use sigaudit::{CacheLimits, JsonLines, Policy, Sink, TextLines, ValidationTime, Verifier};
 
 /// Every document allocates many small, short-lived objects on every worker; mimalloc's
 /// per-thread heaps serve them without the contention and consolidation of the system
@@ -162,8 +165,8 @@ fn inspect(files: &[PathBuf], pretty: bool) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        let inspection = sigaudit::inspect::inspect(&data);
-        unreadable |= matches!(inspection.outcome, sigaudit::inspect::Outcome::Error(_));
+        let inspection = sigaudit::inspect(&data);
+        unreadable |= inspection.is_error();
         let line = serde_json::json!({ "path": path, "inspection": inspection });
         let text = if pretty {
             serde_json::to_string_pretty(&line)
@@ -184,24 +187,12 @@ fn inspect(files: &[PathBuf], pretty: bool) -> ExitCode {
     }
 }
 
-fn verify(args: &VerifyArgs) -> ExitCode {
-    use sigaudit::engine::{self, Format, Options};
-    use sigaudit::verify::{self, Context, Policy};
-    use std::io::IsTerminal;
-
-    let fail = |what: &str| {
-        eprintln!("sigaudit: {what}");
-        ExitCode::from(2)
-    };
+/// The validation time and policy the flags ask for.
+fn time_and_policy(args: &VerifyArgs) -> Result<(ValidationTime, Policy), String> {
     let at = match &args.at {
-        Some(s) => match verify::parse_rfc3339(s) {
-            Ok(t) => t,
-            Err(e) => return fail(&format!("--at: {e}")),
-        },
+        Some(s) => ValidationTime::parse_rfc3339(s).map_err(|e| format!("--at: {e}"))?,
         // The run's start is the default validation time: read once here, passed as data.
-        None => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64),
+        None => ValidationTime::now(),
     };
     let mut policy = Policy {
         require_revocation: !args.accept_missing_revocation,
@@ -216,101 +207,159 @@ fn verify(args: &VerifyArgs) -> ExitCode {
         ),
     ] {
         if let Some(v) = value {
-            match verify::parse_rfc3339(v) {
-                Ok(t) => *slot = t,
-                Err(e) => return fail(&format!("{flag}: {e}")),
-            }
+            *slot = ValidationTime::parse_rfc3339(v)
+                .map_err(|e| format!("{flag}: {e}"))?
+                .unix();
         }
     }
-    let mut limits = sigaudit::validate::CacheLimits::default();
+    Ok((at, policy))
+}
+
+/// The verifier the flags describe: trust material read from the files they name.
+fn verifier(args: &VerifyArgs) -> Result<Verifier, String> {
+    let (at, policy) = time_and_policy(args)?;
+    let mut limits = CacheLimits::default();
     for setting in &args.cache_size {
-        if let Err(e) = limits.set(setting) {
-            return fail(&format!("--cache-size: {e}"));
-        }
+        limits
+            .set(setting)
+            .map_err(|e| format!("--cache-size: {e}"))?;
     }
-    let caches = sigaudit::validate::Caches::with_limits(limits);
-    let ctx = match Context::load(
-        &args.trust,
-        &args.certs,
-        &args.crl,
-        &args.ocsp,
-        at,
-        policy,
-        &caches,
-    ) {
-        Ok(c) => c,
-        Err(e) => return fail(&e),
-    };
+    let material = TrustMaterial::read(&args.trust, &args.certs, &args.crl, &args.ocsp)?;
+    if material.anchors.is_empty() && !args.trust.is_empty() {
+        return Err("no trust anchor found in the --trust paths".into());
+    }
+    material
+        .builder()
+        .validation_time(at)
+        .policy(policy)
+        .cache_limits(limits)
+        .build()
+        .map_err(|e| material.explain(&e))
+}
+
+/// The run options the flags describe.
+fn options(args: &VerifyArgs) -> Result<Options, String> {
     let size = |flag: &str, v: &str| {
-        sigaudit::memory::parse_size(v).ok_or_else(|| format!("{flag}: bad size {v:?} (e.g. 512M)"))
+        sigaudit::parse_size(v).ok_or_else(|| format!("{flag}: bad size {v:?} (e.g. 512M)"))
     };
-    let sizes = (|| -> Result<(u64, u64, u64), String> {
-        Ok((
-            size("--memory-budget", &args.memory_budget)?,
-            size("--temp-budget", &args.temp_budget)?,
-            size("--bomb-size", &args.bomb_size)?,
-        ))
-    })();
-    let (memory_budget, temp_budget, bomb_size) = match sizes {
-        Ok(s) => s,
-        Err(e) => return fail(&e),
-    };
-    let mut options = Options {
-        memory_budget,
-        temp_budget,
+    Ok(Options {
+        memory_budget: size("--memory-budget", &args.memory_budget)?,
+        temp_budget: size("--temp-budget", &args.temp_budget)?,
         temp_dir: args.temp_dir.clone(),
-        bomb: sigaudit::memory::BombRule {
+        bomb: sigaudit::BombRule {
             ratio: args.bomb_ratio,
-            min_size: bomb_size,
+            min_size: size("--bomb-size", &args.bomb_size)?,
         },
         jobs: args.jobs.unwrap_or(0),
         in_flight: args.in_flight.unwrap_or(0),
         ordered: args.ordered,
-        format: match args.format {
-            FormatArg::Jsonl => Format::Jsonl,
-            FormatArg::Text => Format::Text,
-        },
-        progress: io::stderr().is_terminal(),
         access: if args.no_mmap {
-            sigaudit::input::Access::Read
+            sigaudit::Access::Read
         } else {
-            sigaudit::input::Access::Map
+            sigaudit::Access::Map
         },
         ..Options::default()
+    })
+}
+
+/// Where the report goes: standard output, or the `--report` file (truncated, or with
+/// `--resume` cut after its last whole line, the documents it holds skipped). Returns the
+/// writer and whether an earlier run's lines hold a document that did not pass.
+fn report_file(
+    args: &VerifyArgs,
+    options: &mut Options,
+) -> Result<(Box<dyn Write + Send>, bool), String> {
+    let Some(path) = &args.report else {
+        return Ok((Box::new(io::stdout()), false));
     };
+    let at = |e: io::Error| format!("{}: {e}", path.display());
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .read(true)
+        .append(args.resume)
+        .write(true)
+        .truncate(!args.resume)
+        .open(path)
+        .map_err(at)?;
     let mut earlier_not_passed = false;
-    let mut sink: Box<dyn Write + Send> = match &args.report {
-        None => Box::new(io::stdout()),
-        Some(path) => {
-            let file = match std::fs::OpenOptions::new()
-                .create(true)
-                .read(true)
-                .append(args.resume)
-                .write(true)
-                .truncate(!args.resume)
-                .open(path)
-            {
-                Ok(f) => f,
-                Err(e) => return fail(&format!("{}: {e}", path.display())),
-            };
-            if args.resume {
-                let existing = match std::fs::read(path) {
-                    Ok(b) => engine::read_report(&b),
-                    Err(e) => return fail(&format!("{}: {e}", path.display())),
-                };
-                if let Err(e) = file.set_len(existing.good_len as u64) {
-                    return fail(&format!("{}: {e}", path.display()));
-                }
-                earlier_not_passed = existing.any_not_passed;
-                options.skip = existing.done;
-            }
-            Box::new(file)
-        }
+    if args.resume {
+        let existing = engine::read_report(&std::fs::read(path).map_err(at)?);
+        file.set_len(existing.good_len as u64).map_err(at)?;
+        earlier_not_passed = existing.any_not_passed;
+        options.skip = existing.done;
+    }
+    Ok((Box::new(file), earlier_not_passed))
+}
+
+/// A sink that moves the progress bar for every line it passes on.
+struct Progress<'a> {
+    inner: Box<dyn Sink + 'a>,
+    bar: indicatif::ProgressBar,
+}
+
+impl Sink for Progress<'_> {
+    fn line(&mut self, line: &sigaudit::Line) -> io::Result<()> {
+        self.bar.inc(1);
+        self.inner.line(line)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// A progress bar on standard error when it is a terminal; the documents are counted on a
+/// thread of their own (cheap: no bytes are read), unless the list comes from standard input.
+fn progress_bar(inputs: &[String]) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {pos}/{len} documents  {per_sec}  ETA {eta}  {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    if !inputs.iter().any(|i| i == "-") {
+        let (bar, inputs) = (bar.clone(), inputs.to_vec());
+        std::thread::spawn(move || bar.set_length(engine::count(&inputs)));
+    }
+    bar
+}
+
+fn verify(args: &VerifyArgs) -> ExitCode {
+    let fail = |what: &str| {
+        eprintln!("sigaudit: {what}");
+        ExitCode::from(2)
     };
-    let summary = match engine::run(&args.inputs, &ctx, &caches, &options, &mut *sink) {
+    let verifier = match verifier(args) {
+        Ok(v) => v,
+        Err(e) => return fail(&e),
+    };
+    let mut options = match options(args) {
+        Ok(o) => o,
+        Err(e) => return fail(&e),
+    };
+    let (out, earlier_not_passed) = match report_file(args, &mut options) {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
+    let inner: Box<dyn Sink> = match args.format {
+        FormatArg::Jsonl => Box::new(JsonLines::new(out)),
+        FormatArg::Text => Box::new(TextLines::new(out)),
+    };
+    let bar = progress_bar(&args.inputs);
+    let mut sink = Progress {
+        inner,
+        bar: bar.clone(),
+    };
+    let summary = match engine::run(&args.inputs, &verifier, &options, &mut sink) {
         Ok(s) => s,
         Err(e) => return fail(&format!("writing the report: {e}")),
     };
+    bar.finish_and_clear();
     eprint!("{}", summary.text());
     if let Some(path) = &args.summary {
         let json = serde_json::to_string_pretty(&summary).expect("summary serialises");

@@ -12,8 +12,8 @@
 
 use serde::Serialize;
 
-use crate::pdf::ChangeFinding;
-use crate::verdict::{DocumentStatus, Indication, Modifications, SubIndication};
+use crate::forensics::{ChangeFinding, Modifications};
+use crate::verdict::{DocumentStatus, Indication, SubIndication};
 
 /// One document's line.
 #[derive(Clone, Debug, PartialEq, Serialize)]

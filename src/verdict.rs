@@ -218,63 +218,6 @@ impl fmt::Display for DocumentStatus {
     }
 }
 
-/// What changed in the document after a signature's revision (PDF 2.0, ISO 32000-2, clause
-/// 12.8.2: incremental updates after signing may be permitted by DocMDP/FieldMDP or not).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Modifications {
-    /// Nothing follows the signed revision: the signature covers the whole file.
-    None,
-    /// Only permitted updates follow: new signature fields and their values, DSS, document
-    /// timestamps.
-    Permitted,
-    /// Something that changes what a reader sees follows the signed revision.
-    Forbidden,
-}
-
-/// Where each stage's errors lead: the one place an error becomes a sub-indication.
-///
-/// A CMS that cannot be read is not conformant to its base standard (FORMAT_FAILURE). A
-/// signature value that does not verify is SIG_CRYPTO_FAILURE; one whose signature algorithm
-/// contradicts the signer's key is FORMAT_FAILURE ("not conformant to one of the base standards
-/// to the extent that the cryptographic verification building block is unable to process
-/// it"); one whose algorithm sigaudit cannot check is INDETERMINATE/CUSTOM (§5.1.3: no Table 6
-/// sub-indication maps to "the validator does not implement the algorithm", and
-/// CRYPTO_CONSTRAINTS_FAILURE would say the algorithm is below the required security level,
-/// which nobody established). Path errors: a constraint violation is CHAIN_CONSTRAINTS_FAILURE,
-/// a path whose certificates do not verify is CERTIFICATE_CHAIN_GENERAL_FAILURE, an
-/// unverifiable algorithm in the path CUSTOM, and no path at all NO_CERTIFICATE_CHAIN_FOUND.
-pub mod map {
-    use super::SubIndication;
-    use crate::cms::CmsError;
-    use crate::crypto::VerifyError;
-    use crate::pki::PkiError;
-
-    /// A CMS parse error.
-    pub fn cms(_: &CmsError) -> SubIndication {
-        SubIndication::FormatFailure
-    }
-
-    /// A failed signature-value check.
-    pub fn signature(e: &VerifyError) -> SubIndication {
-        match e {
-            VerifyError::Invalid => SubIndication::SigCryptoFailure,
-            VerifyError::Mismatch(_) => SubIndication::FormatFailure,
-            _ => SubIndication::Custom,
-        }
-    }
-
-    /// A failed path search.
-    pub fn path(e: &PkiError) -> SubIndication {
-        match e {
-            PkiError::Constraints(_) => SubIndication::ChainConstraintsFailure,
-            PkiError::BadSignature { .. } => SubIndication::CertificateChainGeneralFailure,
-            PkiError::UnsupportedAlgorithm(_) => SubIndication::Custom,
-            _ => SubIndication::NoCertificateChainFound,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

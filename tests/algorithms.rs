@@ -12,9 +12,9 @@
 
 use std::process::Command;
 
-use sigaudit::asn1::Tlv;
-use sigaudit::cms::AlgorithmIdentifier;
-use sigaudit::crypto::{self, DigestAlgorithm, PublicKey, VerifyError};
+use sigaudit::internals::asn1::Tlv;
+use sigaudit::internals::cms::AlgorithmIdentifier;
+use sigaudit::internals::crypto::{self, DigestAlgorithm, PublicKey, VerifyError};
 
 fn unhex(s: &str) -> Vec<u8> {
     (0..s.len())

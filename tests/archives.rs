@@ -11,9 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use sigaudit::engine::{self, Format, Options};
-use sigaudit::input::Access;
-use sigaudit::validate::Caches;
+use sigaudit::engine::{self, Options};
+use sigaudit::internals::input::Access;
+use sigaudit::JsonLines;
 
 /// The bundled sample corpus.
 fn sample() -> PathBuf {
@@ -34,16 +34,14 @@ fn sample_statuses() -> BTreeMap<String, String> {
 
 /// Runs the engine in-process over `inputs`; returns the parsed lines.
 fn run(inputs: &[String], jobs: usize, access: Access) -> Vec<serde_json::Value> {
-    let caches = Caches::new();
-    let ctx = common::context(&sample().join("pki"), &caches, true);
+    let verifier = common::verifier(&sample().join("pki"), true);
     let options = Options {
         jobs,
-        format: Format::Jsonl,
         access,
         ..Options::default()
     };
     let mut out: Vec<u8> = Vec::new();
-    engine::run(inputs, &ctx, &caches, &options, &mut out).unwrap();
+    engine::run(inputs, &verifier, &options, &mut JsonLines::new(&mut out)).unwrap();
     String::from_utf8(out)
         .unwrap()
         .lines()

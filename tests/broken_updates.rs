@@ -16,10 +16,8 @@ mod common;
 use std::io::Write;
 use std::path::Path;
 
-use sigaudit::report::{DocumentReport, Integrity};
-use sigaudit::validate::Caches;
-use sigaudit::verdict::{DocumentStatus, Indication, SubIndication};
-use sigaudit::verify::verify_document;
+use sigaudit::{DocumentReport, Integrity};
+use sigaudit::{DocumentStatus, Indication, SubIndication};
 
 fn sample(name: &str) -> Vec<u8> {
     std::fs::read(
@@ -31,10 +29,9 @@ fn sample(name: &str) -> Vec<u8> {
 }
 
 fn verify(bytes: &[u8]) -> DocumentReport {
-    let caches = Caches::new();
     let pki = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/sample/pki");
-    let ctx = common::context(&pki, &caches, true);
-    verify_document("doc.pdf", bytes, &ctx, &caches)
+    let verifier = common::verifier(&pki, true);
+    verifier.verify("doc.pdf", bytes)
 }
 
 /// The last `startxref` offset and the highest `/Size` of a file.
@@ -115,7 +112,7 @@ fn a_broken_last_update_reusing_the_catalog_number_keeps_the_signed_revisions() 
     assert!(
         r.findings
             .iter()
-            .any(|f| f.kind == sigaudit::pdf::FindingKind::IncrementalSaving),
+            .any(|f| f.kind == sigaudit::FindingKind::IncrementalSaving),
         "{:?}",
         r.findings
     );
@@ -209,12 +206,10 @@ fn a_cross_reference_stream_missing_from_its_own_index_is_no_change() {
     // The same update redefining a live object its index skips: a lenient reader shows it.
     let r = verify(&update_with_a_self_less_xref_stream(false, true));
     assert_eq!(r.status, DocumentStatus::TotalFailed, "{r:?}");
-    assert!(
-        r.findings
-            .iter()
-            .any(|f| f.kind == sigaudit::pdf::FindingKind::UnreachableUpdate
-                && f.objects.contains(&6))
-    );
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.kind == sigaudit::FindingKind::UnreachableUpdate && f.objects.contains(&6)));
 }
 
 /// A copy rewritten after signing, as the Vietnamese legal-text collections hold them: the
@@ -349,7 +344,7 @@ fn an_orphan_signature_dictionary_in_an_object_stream_is_flagged() {
     let orphans: Vec<_> = r
         .findings
         .iter()
-        .filter(|f| f.kind == sigaudit::pdf::FindingKind::OrphanSignature)
+        .filter(|f| f.kind == sigaudit::FindingKind::OrphanSignature)
         .collect();
     assert_eq!(orphans.len(), 1, "{r:?}");
     assert_eq!(orphans[0].objects, vec![4]);

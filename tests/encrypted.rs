@@ -15,11 +15,11 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::Value;
-use sigaudit::pdf::{self, Finding, FindingKind, ENCRYPTED_TEXT};
-use sigaudit::report::{DocumentReport, Integrity};
-use sigaudit::validate::Caches;
-use sigaudit::verdict::DocumentStatus;
-use sigaudit::verify::{verify_document, Context, Policy};
+use sigaudit::internals::pdf::{self, Finding, ENCRYPTED_TEXT};
+use sigaudit::DocumentStatus;
+use sigaudit::FindingKind;
+use sigaudit::{DocumentReport, Integrity};
+use sigaudit::{Policy, ValidationTime, Verifier};
 
 fn available(cmd: &str, args: &[&str]) -> bool {
     Command::new(cmd)
@@ -85,26 +85,17 @@ fn case<'a>(lines: &'a [Value], name: &str) -> &'a Value {
 
 /// Verified now, trusting the oracle's CA, without revocation data.
 fn verify(dir: &Path, file: &Path) -> DocumentReport {
-    let caches = Caches::new();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let ctx = Context::load(
-        &[dir.join("ca.pem")],
-        &[],
-        &[],
-        &[],
-        now,
-        Policy {
+    let verifier = Verifier::builder()
+        .trust_anchors([std::fs::read(dir.join("ca.pem")).unwrap()])
+        .validation_time(ValidationTime::now())
+        .policy(Policy {
             require_revocation: false,
             ..Policy::default()
-        },
-        &caches,
-    )
-    .expect("the oracle's CA loads");
+        })
+        .build()
+        .expect("the oracle's CA loads");
     let data = std::fs::read(file).unwrap();
-    verify_document(&file.display().to_string(), &data, &ctx, &caches)
+    verifier.verify(&file.display().to_string(), &data)
 }
 
 fn file(dir: &Path, line: &Value) -> PathBuf {

@@ -9,8 +9,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use sigaudit::engine::{self, Format, Options};
-use sigaudit::validate::Caches;
+use sigaudit::engine::{self, Options};
+use sigaudit::JsonLines;
 use sigaudit_corpus::cases::Profile;
 use sigaudit_corpus::{generate, Attachments, Config};
 
@@ -76,16 +76,14 @@ fn run_with(
     jobs: usize,
     in_flight: usize,
 ) -> (Vec<serde_json::Value>, engine::Summary) {
-    let caches = Caches::new();
-    let ctx = common::context(&dir.join("pki"), &caches, true);
+    let verifier = common::verifier(&dir.join("pki"), true);
     let options = Options {
         jobs,
         in_flight,
-        format: Format::Jsonl,
         ..Options::default()
     };
     let mut out: Vec<u8> = Vec::new();
-    let summary = engine::run(inputs, &ctx, &caches, &options, &mut out).unwrap();
+    let summary = engine::run(inputs, &verifier, &options, &mut JsonLines::new(&mut out)).unwrap();
     let lines = String::from_utf8(out)
         .unwrap()
         .lines()
@@ -312,9 +310,8 @@ fn bad_members_are_each_reported_once_with_a_reason() {
     assert_eq!(by_name["good.pdf"]["input"], tar_path.display().to_string());
     // The good member's verdict is the one the same bytes get verified on their own: the bad
     // members beside it change nothing.
-    let caches = Caches::new();
-    let ctx = common::context(&dir.path().join("pki"), &caches, true);
-    let alone = sigaudit::verify::verify_document("good.pdf", &good, &ctx, &caches);
+    let verifier = common::verifier(&dir.path().join("pki"), true);
+    let alone = verifier.verify("good.pdf", &good);
     assert!(
         !alone.signatures.is_empty(),
         "{}: the good member is a signed document: {alone:?}",

@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use sigaudit::engine::{self, Options};
-use sigaudit::validate::Caches;
+use sigaudit::JsonLines;
 use sigaudit_corpus::cases::Profile;
 use sigaudit_corpus::manifest::Document;
 use sigaudit_corpus::{generate, Attachments, Config};
@@ -15,14 +15,19 @@ use sigaudit_corpus::{generate, Attachments, Config};
 const DOCS: usize = 10_000;
 
 fn run(dir: &std::path::Path, tar: &str, jobs: usize) -> (Vec<serde_json::Value>, engine::Summary) {
-    let caches = Caches::new();
-    let ctx = common::context(&dir.join("pki"), &caches, true);
+    let verifier = common::verifier(&dir.join("pki"), true);
     let options = Options {
         jobs,
         ..Options::default()
     };
     let mut out = Vec::new();
-    let summary = engine::run(&[tar.to_string()], &ctx, &caches, &options, &mut out).unwrap();
+    let summary = engine::run(
+        &[tar.to_string()],
+        &verifier,
+        &options,
+        &mut JsonLines::new(&mut out),
+    )
+    .unwrap();
     let lines = String::from_utf8(out)
         .unwrap()
         .lines()

@@ -1,11 +1,11 @@
 //! Replays the committed fuzz corpora (`fuzz/corpus/<target>/`) and crash artifacts
 //! (`fuzz/artifacts/<target>/`, when present) through the fuzz targets' own bodies
-//! (`sigaudit::fuzz_targets`), so a regression of anything the fuzzer once found fails
+//! (`sigaudit::internals::fuzz_targets`), so a regression of anything the fuzzer once found fails
 //! `cargo test` on stable, without libFuzzer.
 
 use std::path::{Path, PathBuf};
 
-use sigaudit::fuzz_targets;
+use sigaudit::internals::fuzz_targets;
 
 /// Every file under `dir` (not recursive: libFuzzer keeps corpora flat), sorted.
 fn inputs(dir: &Path) -> Vec<PathBuf> {

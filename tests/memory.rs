@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use sigaudit::memory::{BombRule, MemoryBudget};
+use sigaudit::internals::memory::{BombRule, MemoryBudget};
 use sigaudit_corpus::cases::Profile;
 
 const MIB: u64 = 1 << 20;
@@ -346,25 +346,24 @@ fn decoded_streams_draw_from_the_allowance_and_bombs_are_named() {
     // 8 MiB over two workers: shares of 2 MiB, too small for a 7 MiB stream.
     let small = MemoryBudget::new(8 * MIB, 2, rule);
     let a = small.worker_allowance();
-    let _ = sigaudit::pdf::read_with(&bytes, &a);
+    let _ = sigaudit::internals::pdf::read_with(&bytes, &a);
     assert!(a.exceeded(), "a 7 MiB stream does not fit a 2 MiB share");
     // The pool (4 MiB) cannot either.
     let p = small.pool_allowance();
-    let _ = sigaudit::pdf::read_with(&bytes, &p);
+    let _ = sigaudit::internals::pdf::read_with(&bytes, &p);
     assert!(p.exceeded());
 
     // 64 MiB: a 16 MiB share holds it; the stream is a bomb by the rule and is named.
     let large = MemoryBudget::new(64 * MIB, 2, rule);
     let a = large.worker_allowance();
-    let caches = sigaudit::validate::Caches::new();
-    let ctx = common::context(&sample_pki(), &caches, false);
-    let report = sigaudit::verify::verify_document_with("x.pdf", &bytes, &ctx, &caches, &a);
+    let verifier = common::verifier(&sample_pki(), false);
+    let report = verifier.verify_with("x.pdf", &bytes, &a);
     assert!(!a.exceeded());
     assert!(large.stats().peak >= 7 * MIB, "{:?}", large.stats());
     let bombs: Vec<&str> = report
         .findings
         .iter()
-        .filter(|f| f.kind == sigaudit::pdf::FindingKind::CompressionBomb)
+        .filter(|f| f.kind == sigaudit::FindingKind::CompressionBomb)
         .map(|f| f.detail.as_str())
         .collect();
     assert_eq!(bombs.len(), 1, "{report:?}");

@@ -9,8 +9,8 @@ mod common;
 use std::path::Path;
 
 use memchr::memmem;
-use sigaudit::digest::{self, DigestAlgorithm, Request};
-use sigaudit::pdf;
+use sigaudit::internals::digest::{self, DigestAlgorithm, Request};
+use sigaudit::internals::pdf;
 
 struct Rng(u64);
 
@@ -120,7 +120,7 @@ fn exercise(bytes: &[u8]) -> usize {
     assert_eq!(a.len(), requests.len(), "one naive digest per request");
     assert_eq!(b.len(), requests.len(), "one one-pass digest per request");
     assert!(a.iter().zip(&b).all(|(x, y)| x.as_ref() == y.as_ref()));
-    let _ = serde_json::to_string(&sigaudit::inspect::inspect(bytes)).unwrap();
+    let _ = serde_json::to_string(&sigaudit::internals::inspect::inspect(bytes)).unwrap();
     requests.len()
 }
 
@@ -182,13 +182,10 @@ fn mutated_documents_never_panic() {
 /// failing signatures' CMS: each one is a check that damage never turns a failure into a pass.
 #[test]
 fn mutated_cms_never_panics_and_every_signature_is_still_reported() {
-    use sigaudit::validate::Caches;
-    use sigaudit::verdict::Indication;
-    use sigaudit::verify::verify_document;
+    use sigaudit::Indication;
 
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/sample");
-    let caches = Caches::new();
-    let ctx = common::context(&sample.join("pki"), &caches, true);
+    let verifier = common::verifier(&sample.join("pki"), true);
     let passing = [("doc-000005.pdf", 11u64), ("doc-000006.pdf", 12)];
     let failing = [
         ("doc-000002.pdf", 13u64),
@@ -207,7 +204,7 @@ fn mutated_cms_never_panics_and_every_signature_is_still_reported() {
     for (name, seed) in passing.iter().chain(&failing) {
         let base = std::fs::read(sample.join("docs").join(name)).unwrap();
         let doc = pdf::read(&base).unwrap();
-        let original = verify_document(name, &base, &ctx, &caches);
+        let original = verifier.verify(name, &base);
         let must_fail = failing.iter().any(|(n, _)| n == name);
         // The hex digits of each signature's /Contents; for a failing base, of its failing
         // signatures only.
@@ -232,7 +229,7 @@ fn mutated_cms_never_panics_and_every_signature_is_still_reported() {
             }
             m[pos] = digit;
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                verify_document(name, &m, &ctx, &caches)
+                verifier.verify(name, &m)
             }));
             let Ok(r) = r else {
                 panic!("{name}: CMS mutation {i} at byte {pos} panicked");

@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use sigaudit::pki::cert::Cert;
-use sigaudit::pki::{build_path, load_certificates, PathOutcome, PkiError, TrustStore};
-use sigaudit::validate::Caches;
+use sigaudit::internals::pki::cert::Cert;
+use sigaudit::internals::pki::{build_path, PathOutcome, PkiError, TrustStore};
+use sigaudit::internals::validate::Caches;
 
 fn sample(p: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -16,10 +16,10 @@ fn sample(p: &str) -> std::path::PathBuf {
 /// The signer certificates of doc-000001's six signatures (from their CMS).
 fn signers(caches: &Caches) -> Vec<Cert> {
     let data = std::fs::read(sample("docs/doc-000001.pdf")).unwrap();
-    let doc = sigaudit::pdf::read(&data).unwrap();
+    let doc = sigaudit::internals::pdf::read(&data).unwrap();
     let mut out = Vec::new();
     for s in &doc.signatures {
-        let cms = sigaudit::cms::parse(&s.contents.as_ref().unwrap().bytes).unwrap();
+        let cms = sigaudit::internals::cms::parse(&s.contents.as_ref().unwrap().bytes).unwrap();
         for der in &cms.certificates {
             let c = caches.certificate(der).unwrap();
             if c.basic_constraints.is_none_or(|(ca, _)| !ca) {
@@ -34,9 +34,11 @@ fn signers(caches: &Caches) -> Vec<Cert> {
 #[test]
 fn paths_are_found_through_supplied_intermediates_and_cached() {
     let caches = Caches::new();
-    let roots = load_certificates(&[sample("pki/roots")], &caches.pki).unwrap();
-    let cas = load_certificates(&[sample("pki/intermediates")], &caches.pki).unwrap();
-    let t = sigaudit::verify::parse_rfc3339("2026-07-01T00:00:00Z").unwrap();
+    let roots = load_certificates(sample("pki/roots"), &caches);
+    let cas = load_certificates(sample("pki/intermediates"), &caches);
+    let t = sigaudit::ValidationTime::parse_rfc3339("2026-07-01T00:00:00Z")
+        .unwrap()
+        .unix();
     let store = TrustStore::new(roots.clone(), cas.clone());
     for leaf in signers(&caches) {
         match &*build_path(&leaf, &[], &store, t, &caches.pki) {
@@ -62,7 +64,9 @@ fn paths_are_found_through_supplied_intermediates_and_cached() {
     let before = caches.stats().paths;
     let _ = build_path(leaf, &[], &store, t + 30 * 86_400, &caches.pki);
     assert_eq!(caches.stats().paths.misses, before.misses);
-    let early = sigaudit::verify::parse_rfc3339("2000-01-01T00:00:00Z").unwrap();
+    let early = sigaudit::ValidationTime::parse_rfc3339("2000-01-01T00:00:00Z")
+        .unwrap()
+        .unix();
     let _ = build_path(leaf, &[], &store, early, &caches.pki);
     assert_eq!(caches.stats().paths.misses, before.misses + 1);
 
@@ -88,15 +92,17 @@ fn paths_are_found_through_supplied_intermediates_and_cached() {
 #[test]
 fn an_untrusted_self_signed_root_is_not_a_path_and_does_not_loop() {
     let caches = Caches::new();
-    let roots = load_certificates(&[sample("pki/roots")], &caches.pki).unwrap();
-    let rogue = load_certificates(&[sample("pki/untrusted")], &caches.pki).unwrap();
+    let roots = load_certificates(sample("pki/roots"), &caches);
+    let rogue = load_certificates(sample("pki/untrusted"), &caches);
     // The rogue root (self-issued) and the CA it issues.
     assert_eq!(rogue.len(), 2, "pki/untrusted holds the rogue hierarchy");
     assert!(
         rogue.iter().any(|c| c.subject_raw == c.issuer_raw),
         "a self-issued rogue root"
     );
-    let t = sigaudit::verify::parse_rfc3339("2026-07-01T00:00:00Z").unwrap();
+    let t = sigaudit::ValidationTime::parse_rfc3339("2026-07-01T00:00:00Z")
+        .unwrap()
+        .unix();
     let store = TrustStore::new(roots, rogue.clone());
     for c in &rogue {
         // The rogue root issues itself: the search must not take it as its own issuer.
@@ -105,4 +111,14 @@ fn an_untrusted_self_signed_root_is_not_a_path_and_does_not_loop() {
             other => panic!("{}: {other:?}", c.subject),
         }
     }
+}
+
+/// The certificates of a PEM or DER file, or of a directory's files.
+fn load_certificates(path: impl AsRef<Path>, caches: &Caches) -> Vec<Cert> {
+    sigaudit::load::files(&[path])
+        .unwrap()
+        .iter()
+        .flat_map(|f| sigaudit::internals::asn1::der_objects(&f.bytes, "CERTIFICATE").unwrap())
+        .map(|der| caches.certificate(&der).expect("a certificate"))
+        .collect()
 }

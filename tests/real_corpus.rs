@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value as Json;
-use sigaudit::digest::{self, Coverage, DigestAlgorithm, Request};
-use sigaudit::pdf::{self, Document};
+use sigaudit::internals::digest::{self, Coverage, DigestAlgorithm, Request};
+use sigaudit::internals::pdf::{self, Document};
 
 fn pdf_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();

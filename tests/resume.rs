@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use sigaudit::engine::{self, Format, Options};
-use sigaudit::validate::Caches;
+use sigaudit::engine::{self, Options};
+use sigaudit::JsonLines;
 use sigaudit_corpus::cases::Profile;
 
 /// The generated corpus' `pki` arguments, at its validation time.
@@ -137,20 +137,17 @@ fn count_lines(p: &Path) -> usize {
 
 /// The fresh run's verdicts, in-process, by name.
 fn fresh_run(dir: &Path, archive: &Path) -> BTreeMap<String, serde_json::Value> {
-    let caches = Caches::new();
-    let ctx = common::context(&dir.join("pki"), &caches, true);
+    let verifier = common::verifier(&dir.join("pki"), true);
     let options = Options {
         jobs: 2,
-        format: Format::Jsonl,
         ..Options::default()
     };
     let mut out = Vec::new();
     engine::run(
         &[archive.display().to_string()],
-        &ctx,
-        &caches,
+        &verifier,
         &options,
-        &mut out,
+        &mut JsonLines::new(&mut out),
     )
     .unwrap();
     let report = dir.join("fresh.jsonl");
@@ -308,10 +305,14 @@ fn a_full_disk_stops_the_run_and_resume_completes_the_report() {
     let dir = tempfile::tempdir().unwrap();
     common::generate(dir.path(), 120, 15, Profile::Mixed, "0");
     let docs = dir.path().join("docs").display().to_string();
-    let caches = Caches::new();
-    let ctx = common::context(&dir.path().join("pki"), &caches, true);
+    let verifier = common::verifier(&dir.path().join("pki"), true);
     let run = |options: &Options, out: &mut (dyn Write + Send)| {
-        engine::run(std::slice::from_ref(&docs), &ctx, &caches, options, out)
+        engine::run(
+            std::slice::from_ref(&docs),
+            &verifier,
+            options,
+            &mut JsonLines::new(out),
+        )
     };
     let options = Options {
         jobs: 2,

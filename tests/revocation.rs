@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
-use sigaudit::pki::cert::Cert;
-use sigaudit::revocation::{status, Crl, OcspResponse, Sources, Status};
-use sigaudit::validate::Caches;
+use sigaudit::internals::pki::cert::Cert;
+use sigaudit::internals::revocation::{status, Crl, OcspResponse, Sources, Status};
+use sigaudit::internals::validate::Caches;
 
 fn sample() -> &'static Path {
     Box::leak(
@@ -41,26 +41,32 @@ fn every_crl_entry_is_indexed_and_found() {
 #[test]
 fn dss_ocsp_responses_say_good_and_a_forged_one_is_ignored() {
     let data = std::fs::read(sample().join("docs/doc-000006.pdf")).unwrap();
-    let doc = sigaudit::pdf::read(&data).unwrap();
+    let doc = sigaudit::internals::pdf::read(&data).unwrap();
     let dss = doc.dss.expect("a DSS");
     let caches = Caches::new();
     let certs: Vec<Cert> = dss
         .certs
         .iter()
-        .map(|s| sigaudit::pdf::stream_data(&data, s).unwrap())
+        .map(|s| sigaudit::internals::pdf::stream_data(&data, s).unwrap())
         .filter_map(|d| caches.certificate(&d))
         .collect();
     let ocsps: Vec<Vec<u8>> = dss
         .ocsps
         .iter()
-        .map(|s| sigaudit::pdf::stream_data(&data, s).unwrap().into_owned())
+        .map(|s| {
+            sigaudit::internals::pdf::stream_data(&data, s)
+                .unwrap()
+                .into_owned()
+        })
         .collect();
     assert!(!ocsps.is_empty());
     for o in &ocsps {
         let r = OcspResponse::parse(o).unwrap();
         assert_eq!(r.responses.len(), 1);
     }
-    let at = sigaudit::verify::parse_rfc3339("2026-07-01T00:00:00Z").unwrap();
+    let at = sigaudit::ValidationTime::parse_rfc3339("2026-07-01T00:00:00Z")
+        .unwrap()
+        .unix();
     let leaves: Vec<&Cert> = certs
         .iter()
         .filter(|c| c.basic_constraints.is_none_or(|(ca, _)| !ca))
@@ -97,7 +103,14 @@ fn dss_ocsp_responses_say_good_and_a_forged_one_is_ignored() {
             forged_sources.add_ocsp(o);
         }
         assert!(matches!(
-            status(leaf, issuer, &forged_sources, at, &caches.pki, &caches.revocation),
+            status(
+                leaf,
+                issuer,
+                &forged_sources,
+                at,
+                &caches.pki,
+                &caches.revocation
+            ),
             Status::Unknown { .. }
         ));
         checked += 1;

@@ -9,9 +9,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use rayon::prelude::*;
-use sigaudit::report::SignatureReport;
-use sigaudit::validate::Caches;
-use sigaudit::verify::verify_document;
+use sigaudit::SignatureReport;
 use sigaudit_corpus::algorithms::CYCLE;
 use sigaudit_corpus::cases::Profile;
 use sigaudit_corpus::manifest::{self, Document, Integrity};
@@ -76,13 +74,12 @@ fn every_key_and_algorithm_gets_the_manifest_verdict_and_every_twin_fails() {
             case.name()
         );
     }
-    let caches = Caches::new();
-    let ctx = common::context(&dir.path().join("pki"), &caches, true);
+    let verifier = common::verifier(&dir.path().join("pki"), true);
     let reports: Vec<_> = manifest
         .par_iter()
         .map(|d| {
             let data = std::fs::read(dir.path().join(&d.name)).expect("document");
-            verify_document(&d.name, &data, &ctx, &caches)
+            verifier.verify(&d.name, &data)
         })
         .collect();
 

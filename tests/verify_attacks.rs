@@ -11,8 +11,8 @@ use common::{real_dir, verify_real_corpus as verify_all};
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sigaudit::report::DocumentReport;
-use sigaudit::verdict::{DocumentStatus, Modifications};
+use sigaudit::DocumentReport;
+use sigaudit::{DocumentStatus, Modifications};
 
 /// Attack samples: path → the finding kinds sigaudit names (the document fails with the first).
 const ATTACKS: &[(&str, &[&str])] = &[

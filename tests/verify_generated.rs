@@ -7,9 +7,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use rayon::prelude::*;
-use sigaudit::report::{DocumentReport, SignatureReport};
-use sigaudit::validate::Caches;
-use sigaudit::verify::{verify_document, Context};
+use sigaudit::Verifier;
+use sigaudit::{DocumentReport, SignatureReport};
 use sigaudit_corpus::cases::{Case, Profile};
 use sigaudit_corpus::manifest::Document;
 use sigaudit_corpus::{generate, Attachments, Config};
@@ -35,13 +34,12 @@ fn corpus(dir: &Path, docs: usize, seed: u64, profile: Profile) -> Vec<Document>
 fn verify_all(
     dir: &Path,
     manifest: &[Document],
-    ctx: &Context,
-    caches: &Caches,
+    verifier: &Verifier,
     parallel: bool,
 ) -> Vec<DocumentReport> {
     let one = |m: &Document| {
         let data = std::fs::read(dir.join(&m.name)).expect("document");
-        verify_document(&m.name, &data, ctx, caches)
+        verifier.verify(&m.name, &data)
     };
     if parallel {
         manifest.par_iter().map(one).collect()
@@ -151,9 +149,8 @@ fn mixed_corpus_verdicts_equal_the_manifest_and_do_not_depend_on_caches_or_threa
         );
     }
 
-    let caches = Caches::new();
-    let ctx = common::context(&dir.path().join("pki"), &caches, true);
-    let parallel = verify_all(dir.path(), &manifest, &ctx, &caches, true);
+    let verifier = common::verifier(&dir.path().join("pki"), true);
+    let parallel = verify_all(dir.path(), &manifest, &verifier, true);
     let diffs = differences(&manifest, &parallel);
     assert!(
         diffs.is_empty(),
@@ -165,9 +162,9 @@ fn mixed_corpus_verdicts_equal_the_manifest_and_do_not_depend_on_caches_or_threa
     assert!(signatures > 2000, "{signatures} signatures");
 
     // Warm caches, serial: the same lines.
-    let warm_before = caches.stats();
-    let serial_warm = verify_all(dir.path(), &manifest, &ctx, &caches, false);
-    let warm_after = caches.stats();
+    let warm_before = verifier.cache_stats();
+    let serial_warm = verify_all(dir.path(), &manifest, &verifier, false);
+    let warm_after = verifier.cache_stats();
     assert_eq!(
         parallel, serial_warm,
         "warm serial differs from cold parallel"
@@ -179,23 +176,21 @@ fn mixed_corpus_verdicts_equal_the_manifest_and_do_not_depend_on_caches_or_threa
     );
 
     // Cold caches, serial: the same lines.
-    let cold = Caches::new();
-    let ctx_cold = common::context(&dir.path().join("pki"), &cold, true);
-    let serial_cold = verify_all(dir.path(), &manifest, &ctx_cold, &cold, false);
+    let cold = common::verifier(&dir.path().join("pki"), true);
+    let serial_cold = verify_all(dir.path(), &manifest, &cold, false);
     assert_eq!(
         parallel, serial_cold,
         "cold serial differs from cold parallel"
     );
 
     // Caches bounded to nothing (every entry evicted at once), in parallel: the same lines.
-    let mut tiny = sigaudit::validate::CacheLimits::default();
-    for name in sigaudit::validate::CacheLimits::NAMES {
+    let mut tiny = sigaudit::CacheLimits::default();
+    for name in sigaudit::CacheLimits::NAMES {
         tiny.set(&format!("{name}=1")).expect("limit");
     }
-    let starved = Caches::with_limits(tiny);
-    let ctx_starved = common::context(&dir.path().join("pki"), &starved, true);
-    let parallel_starved = verify_all(dir.path(), &manifest, &ctx_starved, &starved, true);
-    let stats = starved.stats();
+    let starved = common::verifier_with(&dir.path().join("pki"), true, tiny);
+    let parallel_starved = verify_all(dir.path(), &manifest, &starved, true);
+    let stats = starved.cache_stats();
     assert!(
         stats.certificates.evictions > 1000 && stats.paths.evictions > 1000,
         "the starved caches evict: {stats:?}"
@@ -223,10 +218,9 @@ fn long_term_validation_documents_verify_from_their_own_dss() {
         .cloned()
         .collect();
     assert!(ltv_docs.len() >= 10, "{} LTV documents", ltv_docs.len());
-    let caches = Caches::new();
     // No --crl: the CRLs and OCSP responses come from each document's DSS.
-    let ctx = common::context(&dir.path().join("pki"), &caches, false);
-    let reports = verify_all(dir.path(), &ltv_docs, &ctx, &caches, true);
+    let verifier = common::verifier(&dir.path().join("pki"), false);
+    let reports = verify_all(dir.path(), &ltv_docs, &verifier, true);
     let diffs = differences(&ltv_docs, &reports);
     assert!(
         diffs.is_empty(),
@@ -234,7 +228,7 @@ fn long_term_validation_documents_verify_from_their_own_dss() {
         diffs.len(),
         diffs.join("\n")
     );
-    let ocsp = caches.stats().ocsp;
+    let ocsp = verifier.cache_stats().ocsp;
     assert!(ocsp.misses > 0, "OCSP responses were consulted: {ocsp:?}");
 
     // A document without a DSS gets TRY_LATER without --crl.
@@ -242,14 +236,8 @@ fn long_term_validation_documents_verify_from_their_own_dss() {
         .iter()
         .find(|d| d.case == "valid" && !ltv.contains(&d.name))
         .expect("a valid document without LTV");
-    let r = &verify_all(
-        dir.path(),
-        std::slice::from_ref(plain),
-        &ctx,
-        &caches,
-        false,
-    )[0];
-    assert_eq!(r.status, sigaudit::verdict::DocumentStatus::Indeterminate);
+    let r = &verify_all(dir.path(), std::slice::from_ref(plain), &verifier, false)[0];
+    assert_eq!(r.status, sigaudit::DocumentStatus::Indeterminate);
     assert!(
         !plain.signatures.is_empty(),
         "{}: no signatures",
@@ -259,5 +247,5 @@ fn long_term_validation_documents_verify_from_their_own_dss() {
     assert!(r
         .signatures
         .iter()
-        .all(|s| s.sub_indication == Some(sigaudit::verdict::SubIndication::TryLater)));
+        .all(|s| s.sub_indication == Some(sigaudit::SubIndication::TryLater)));
 }

@@ -5,10 +5,8 @@ mod common;
 
 use std::path::Path;
 
-use sigaudit::report::{DocumentReport, Integrity};
-use sigaudit::validate::Caches;
-use sigaudit::verdict::{DocumentStatus, Indication, SubIndication};
-use sigaudit::verify::verify_document;
+use sigaudit::{DocumentReport, Integrity};
+use sigaudit::{DocumentStatus, Indication, SubIndication};
 
 fn sample(p: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -17,9 +15,8 @@ fn sample(p: &str) -> std::path::PathBuf {
 }
 
 fn run(bytes: &[u8]) -> DocumentReport {
-    let caches = Caches::new();
-    let ctx = common::context(&sample("pki"), &caches, true);
-    verify_document("doc", bytes, &ctx, &caches)
+    let verifier = common::verifier(&sample("pki"), true);
+    verifier.verify("doc", bytes)
 }
 
 fn valid() -> Vec<u8> {
@@ -50,7 +47,7 @@ fn a_cut_off_update_keeps_the_signatures_and_fails_the_document() {
     assert!(
         r.findings
             .iter()
-            .any(|f| f.kind == sigaudit::pdf::FindingKind::UnreachableUpdate),
+            .any(|f| f.kind == sigaudit::FindingKind::UnreachableUpdate),
         "{:?}",
         r.findings
     );
@@ -68,7 +65,7 @@ fn appended_junk_is_reported_by_coverage_not_as_damage() {
 
 /// Overwrites the hex digits of signature `n`'s /Contents with `digit`.
 fn overwrite_contents(b: &mut [u8], n: usize, digit: u8) {
-    let doc = sigaudit::pdf::read(b).unwrap();
+    let doc = sigaudit::internals::pdf::read(b).unwrap();
     let c = doc.signatures[n].contents.as_ref().unwrap();
     for x in &mut b[c.span.start + 1..c.span.end - 1] {
         *x = digit;
@@ -120,7 +117,7 @@ fn an_all_zero_contents_is_a_format_failure() {
 #[test]
 fn a_byte_range_reaching_past_the_end_is_a_hash_failure_not_a_panic() {
     let mut b = valid();
-    let doc = sigaudit::pdf::read(&b).unwrap();
+    let doc = sigaudit::internals::pdf::read(&b).unwrap();
     let br = doc.signatures[5].byte_range.clone().unwrap();
     // Rewrite the last length with a huge number of the same width.
     let text = format!("{}", br[3]);
@@ -150,18 +147,21 @@ fn a_timestamp_without_tsa_revocation_data_is_not_a_proof_of_existence() {
     let pki = sample("pki");
     let doc = std::fs::read(sample("docs/doc-000005.pdf")).unwrap();
     let with = |crls: Vec<std::path::PathBuf>| {
-        let caches = Caches::new();
-        let ctx = sigaudit::verify::Context::load(
+        let material = sigaudit::load::TrustMaterial::read(
             &[pki.join("roots")],
             &[pki.join("intermediates")],
             &crls,
-            &[],
-            sigaudit::verify::parse_rfc3339("2026-07-01T00:00:00Z").unwrap(),
-            sigaudit::verify::Policy::default(),
-            &caches,
+            &[] as &[std::path::PathBuf],
         )
         .unwrap();
-        verify_document("doc-000005", &doc, &ctx, &caches)
+        let verifier = material
+            .builder()
+            .validation_time(
+                sigaudit::ValidationTime::parse_rfc3339("2026-07-01T00:00:00Z").unwrap(),
+            )
+            .build()
+            .unwrap();
+        verifier.verify("doc-000005", &doc)
     };
     let all = with(vec![pki.join("crls")]);
     let ts = all.signatures[0]

@@ -10,7 +10,7 @@ use common::{real_dir, verify_real_corpus as verify_corpus};
 
 use std::collections::{BTreeMap, HashSet};
 
-use sigaudit::report::Integrity;
+use sigaudit::Integrity;
 
 /// (path, sig_index) → (sigaudit's integrity, why it differs from or is not judged by a peer).
 const RECORDED: &[(&str, usize, &str, &str)] = &[
@@ -286,30 +286,27 @@ fn engine_run(
     dir: &std::path::Path,
     source: &str,
 ) -> (Vec<serde_json::Value>, sigaudit::engine::Summary) {
-    use sigaudit::engine::{self, Format, Options};
-    use sigaudit::validate::Caches;
-    use sigaudit::verify::{parse_rfc3339, Context, Policy};
-    let caches = Caches::new();
-    let ctx = Context::load(
-        &[dir.join(source).join("trust/from-signatures")],
-        &[],
-        &[],
-        &[],
-        parse_rfc3339("2026-11-22T00:00:00Z").expect("time"),
-        Policy {
+    use sigaudit::engine::{self, Options};
+    use sigaudit::JsonLines;
+    use sigaudit::{Policy, ValidationTime, Verifier};
+    let anchors = sigaudit::load::files(&[dir.join(source).join("trust/from-signatures")])
+        .expect("trust reads");
+    let verifier = Verifier::builder()
+        .trust_anchors(anchors.into_iter().map(|f| f.bytes))
+        .validation_time(ValidationTime::parse_rfc3339("2026-11-22T00:00:00Z").expect("time"))
+        .policy(Policy {
             require_revocation: false,
             ..Policy::default()
-        },
-        &caches,
-    )
-    .expect("trust loads");
+        })
+        .build()
+        .expect("trust loads");
     let options = Options {
-        format: Format::Jsonl,
         ..Options::default()
     };
     let mut out: Vec<u8> = Vec::new();
     let input = dir.join(source).display().to_string();
-    let summary = engine::run(&[input], &ctx, &caches, &options, &mut out).expect("engine runs");
+    let summary = engine::run(&[input], &verifier, &options, &mut JsonLines::new(&mut out))
+        .expect("engine runs");
     let lines = String::from_utf8(out)
         .expect("utf-8")
         .lines()

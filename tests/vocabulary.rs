@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use sigaudit::verdict::{DocumentStatus, Indication, Modifications, SubIndication};
+use sigaudit::{DocumentStatus, Indication, Modifications, SubIndication};
 
 #[test]
 fn sample_manifest_uses_etsi_names_sigaudit_knows() {

@@ -2,4 +2,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| sigaudit::fuzz_targets::cms(data));
+fuzz_target!(|data: &[u8]| sigaudit::internals::fuzz_targets::cms(data));

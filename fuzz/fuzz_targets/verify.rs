@@ -3,5 +3,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    sigaudit::fuzz_targets::verify(data);
+    sigaudit::internals::fuzz_targets::verify(data);
 });

@@ -4,11 +4,13 @@
 
 mod algorithm;
 mod ber;
+mod pem;
 
 use std::fmt;
 
 pub use algorithm::AlgorithmIdentifier;
 pub use ber::{strip_leading_zeros, tag, Children, Tlv};
+pub use pem::der_objects;
 
 /// An OBJECT IDENTIFIER (X.660), held inline: comparing two is comparing bytes, and constants
 /// are written `Oid::new_unwrap("1.2.840.113549.1.1.11")`.

@@ -10,21 +10,27 @@
 //! entry), and the writer holds at most the lines that completed ahead of an earlier one when
 //! the report is ordered.
 
+mod resume;
+mod sink;
+mod summary;
+
 use std::collections::{BTreeMap, HashSet};
-use std::io::{self, Write};
+use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::input::{self, Access, Item, Load};
-use crate::memory::{Allowance, BombRule, MemoryBudget, MemoryStats, TempSpace, TempStats};
+use crate::memory::{Allowance, BombRule, MemoryBudget, TempSpace};
 use crate::report::DocumentReport;
-use crate::validate::{Caches, CachesStats};
-use crate::verdict::DocumentStatus;
-use crate::verify::{bomb_findings, verify_document_with, Context};
+use crate::validate::{bomb_findings, Verifier};
+
+pub use resume::{read_report, Existing};
+pub use sink::{JsonLines, Sink, TextLines};
+pub use summary::{Slow, Summary};
 
 /// Batches the enumerator may be ahead of the workers.
 pub const QUEUE: usize = 8;
@@ -33,8 +39,6 @@ pub const QUEUE: usize = 8;
 /// workers have nothing queued, so a slow trickle of documents (a list on standard input) is
 /// not held back.
 pub const BATCH: usize = 16;
-/// A report buffered past this many bytes is written even while more lines are queued.
-const WRITE_BATCH: usize = 64 << 10;
 /// Lines the workers may be ahead of the writer.
 pub const LINES: usize = 256;
 /// Slowest documents kept for the summary.
@@ -57,19 +61,11 @@ pub struct Line {
     pub elapsed_us: u64,
 }
 
-/// How the report is written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// One JSON object per line.
-    Jsonl,
-    /// A compact table for people.
-    Text,
-}
-
 /// Run options.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// Worker threads (0: all cores).
+    /// Worker threads (0: all cores); ignored when the verifier was built with a thread pool,
+    /// which is then the run's.
     pub jobs: usize,
     /// Documents verified at once (0: as many as the workers take). With 1, documents are
     /// verified one after another, each with every worker on its signatures (ingestion-style
@@ -77,12 +73,8 @@ pub struct Options {
     pub in_flight: usize,
     /// Write lines in input order (default: completion order).
     pub ordered: bool,
-    /// Report format.
-    pub format: Format,
     /// Documents to skip: `(input, name)` already reported (`--resume`).
     pub skip: HashSet<(String, String)>,
-    /// Show a progress bar (on a terminal).
-    pub progress: bool,
     /// How documents' bytes are had (mapped, or read for file systems that cannot map).
     pub access: Access,
     /// The run's memory budget for heap buffers in flight, bytes (see [`MemoryBudget`]).
@@ -107,9 +99,7 @@ impl Default for Options {
             jobs: 0,
             in_flight: 0,
             ordered: false,
-            format: Format::Jsonl,
             skip: HashSet::new(),
-            progress: false,
             access: Access::Map,
             memory_budget: MEMORY_BUDGET,
             temp_dir: None,
@@ -119,226 +109,20 @@ impl Default for Options {
     }
 }
 
-/// One of the slowest documents.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Slow {
-    /// Microseconds.
-    pub elapsed_us: u64,
-    /// Input.
-    pub input: String,
-    /// Name.
-    pub name: String,
-}
-
-/// What a run did.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Summary {
-    /// Documents reported in this run.
-    pub documents: u64,
-    /// Documents skipped as already reported (`--resume`).
-    pub skipped: u64,
-    /// Documents by status.
-    pub by_status: BTreeMap<String, u64>,
-    /// Signatures.
-    pub signatures: u64,
-    /// Signatures by indication (and sub-indication).
-    pub signatures_by_verdict: BTreeMap<String, u64>,
-    /// Bytes of the documents verified.
-    pub bytes: u64,
-    /// Wall time, seconds.
-    pub seconds: f64,
-    /// Documents per second.
-    pub documents_per_second: f64,
-    /// Signatures per second.
-    pub signatures_per_second: f64,
-    /// Megabytes (10^6 bytes) per second.
-    pub mb_per_second: f64,
-    /// Cache counters.
-    pub caches: CachesStats,
-    /// Cache hit rates (hits / lookups) by cache.
-    pub cache_hit_rates: BTreeMap<String, f64>,
-    /// The slowest documents, slowest first.
-    pub slowest: Vec<Slow>,
-    /// Whether any input could not be read at all (an operational error).
-    pub unreadable_inputs: u64,
-    /// The memory budget: peak drawn, documents that needed the pool or more.
-    pub memory: MemoryStats,
-    /// Temporary space of inflated members.
-    pub temp: TempStats,
-}
-
-impl Summary {
-    fn add(&mut self, line: &Line) {
-        let r = &line.report;
-        self.documents += 1;
-        *self.by_status.entry(r.status.to_string()).or_default() += 1;
-        for s in &r.signatures {
-            self.signatures += 1;
-            let key = match s.sub_indication {
-                Some(sub) => format!("{}/{}", s.indication, sub),
-                None => s.indication.to_string(),
-            };
-            *self.signatures_by_verdict.entry(key).or_default() += 1;
-        }
-        self.bytes += r.bytes;
-        self.slowest.push(Slow {
-            elapsed_us: line.elapsed_us,
-            input: line.input.clone(),
-            name: r.name.clone(),
-        });
-        if self.slowest.len() > 4 * SLOWEST {
-            self.trim_slowest();
-        }
-    }
-
-    fn trim_slowest(&mut self) {
-        self.slowest.sort_by(|a, b| b.cmp(a));
-        self.slowest.truncate(SLOWEST);
-    }
-
-    fn finish(&mut self, wall: Duration, caches: &Caches) {
-        self.trim_slowest();
-        self.seconds = wall.as_secs_f64();
-        let s = self.seconds.max(1e-9);
-        self.documents_per_second = self.documents as f64 / s;
-        self.signatures_per_second = self.signatures as f64 / s;
-        self.mb_per_second = self.bytes as f64 / 1e6 / s;
-        self.caches = caches.stats();
-        for (name, st) in self.caches.named() {
-            let total = st.hits + st.misses;
-            if total > 0 {
-                self.cache_hit_rates
-                    .insert(name.to_string(), st.hits as f64 / total as f64);
-            }
-        }
-    }
-
-    /// Whether every document reported passed.
-    pub fn all_passed(&self) -> bool {
-        self.by_status
-            .iter()
-            .all(|(k, _)| k == DocumentStatus::TotalPassed.as_str())
-    }
-
-    /// A few lines for people.
-    pub fn text(&self) -> String {
-        let mut out = format!(
-            "{} documents ({} skipped as already reported), {} signatures, {:.1} MB in {:.2} s: \
-             {:.0} documents/s, {:.0} signatures/s, {:.1} MB/s\n",
-            self.documents,
-            self.skipped,
-            self.signatures,
-            self.bytes as f64 / 1e6,
-            self.seconds,
-            self.documents_per_second,
-            self.signatures_per_second,
-            self.mb_per_second
-        );
-        let statuses: Vec<String> = self
-            .by_status
-            .iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect();
-        out += &format!("documents: {}\n", statuses.join(", "));
-        let sigs: Vec<String> = self
-            .signatures_by_verdict
-            .iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect();
-        out += &format!("signatures: {}\n", sigs.join(", "));
-        let rates: Vec<String> = self
-            .cache_hit_rates
-            .iter()
-            .map(|(k, v)| format!("{k} {:.1}%", v * 100.0))
-            .collect();
-        out += &format!("cache hits: {}\n", rates.join(", "));
-        let evicted: Vec<String> = self
-            .caches
-            .named()
-            .iter()
-            .filter(|(_, st)| st.evictions > 0)
-            .map(|(k, st)| {
-                format!(
-                    "{k} {} ({:.0} of {:.0} MiB held)",
-                    st.evictions,
-                    st.bytes as f64 / 1048576.0,
-                    st.limit as f64 / 1048576.0
-                )
-            })
-            .collect();
-        if !evicted.is_empty() {
-            out += &format!("cache evictions: {}\n", evicted.join(", "));
-        }
-        let m = &self.memory;
-        out += &format!(
-            "memory: peak {:.0} of {:.0} MiB in buffers, {} documents verified with the pool, \
-             {} refused; temporary files: {} (peak {:.0} MiB)\n",
-            m.peak as f64 / 1048576.0,
-            m.budget as f64 / 1048576.0,
-            m.deferred,
-            m.refused,
-            self.temp.files,
-            self.temp.peak as f64 / 1048576.0
-        );
-        if let Some(s) = self.slowest.first() {
-            out += &format!("slowest: {} ({} µs)\n", s.name, s.elapsed_us);
-        }
-        out
-    }
-}
-
-/// One line of the text format.
-fn text_line(line: &Line) -> String {
-    let r = &line.report;
-    let why = r.error.as_deref().or(r.reason.as_deref()).unwrap_or("");
-    format!(
-        "{:<13} {:>3} sig  {}  {}\n",
-        r.status.as_str(),
-        r.signatures.len(),
-        r.name,
-        why
-    )
-}
-
 /// Verifies one item: loads its bytes and verifies them, or reports why it has none. Heap
-/// buffers are drawn from `allowance`.
-pub fn verify_item(
-    item: &Item,
-    load: &Load,
-    allowance: &Allowance<'_>,
-    ctx: &Context,
-    caches: &Caches,
-) -> Line {
-    verify_loaded(item, load, allowance, ctx, caches).0
-}
-
-/// [`verify_item`], and whether the item's bytes were had (a load that failed already says
-/// why in its line).
+/// buffers are drawn from `allowance`. Returns the line and whether the item's bytes were had
+/// (a load that failed already says why in its line).
 fn verify_loaded(
     item: &Item,
     load: &Load,
     allowance: &Allowance<'_>,
-    ctx: &Context,
-    caches: &Caches,
+    verifier: &Verifier,
 ) -> (Line, bool) {
     let start = Instant::now();
     let (report, loaded) = match item.load(load, allowance) {
-        // A bug must cost one document its verdict, not the run its other documents: a panic
-        // is caught and reported as that document's error.
-        Ok(blob) => (
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                verify_document_with(&item.name, &blob, ctx, caches, allowance)
-            }))
-            .unwrap_or_else(|_| {
-                DocumentReport::unreadable(
-                    &item.name,
-                    "internal error: the verifier panicked on this document (a bug; please \
-                     report it)"
-                        .into(),
-                )
-            }),
-            true,
-        ),
+        // A bug costs one document its verdict, not the run its other documents: the
+        // verifier reports a panic as that document's error.
+        Ok(blob) => (verifier.verify_with(&item.name, &blob, allowance), true),
         Err(e) => {
             let mut r = DocumentReport::unreadable(&item.name, e.to_string());
             r.findings.extend(bomb_findings(allowance));
@@ -359,29 +143,22 @@ fn verify_in_share(
     item: &Item,
     load: &Load,
     budget: &MemoryBudget,
-    ctx: &Context,
-    caches: &Caches,
+    verifier: &Verifier,
 ) -> Option<Line> {
     if item.needs_temp(load) || item.heap_need(load) > budget.share() {
         return None;
     }
     let allowance = budget.worker_allowance();
-    let line = verify_item(item, load, &allowance, ctx, caches);
+    let (line, _) = verify_loaded(item, load, &allowance, verifier);
     (!allowance.exceeded()).then_some(line)
 }
 
 /// Verifies a document that outgrew a worker's share, with the pool to itself; one that
 /// outgrows the pool too is an error saying so.
-fn verify_with_pool(
-    item: &Item,
-    load: &Load,
-    budget: &MemoryBudget,
-    ctx: &Context,
-    caches: &Caches,
-) -> Line {
+fn verify_with_pool(item: &Item, load: &Load, budget: &MemoryBudget, verifier: &Verifier) -> Line {
     budget.note_deferred();
     let allowance = budget.pool_allowance();
-    let (mut line, loaded) = verify_loaded(item, load, &allowance, ctx, caches);
+    let (mut line, loaded) = verify_loaded(item, load, &allowance, verifier);
     if allowance.exceeded() {
         budget.note_refused();
         if !loaded {
@@ -402,20 +179,39 @@ fn verify_with_pool(
     line
 }
 
-/// Runs the pipeline over `inputs` and writes the report to `out`. Every document of the
+/// How many documents `inputs` hold (cheap: no document's bytes are read), for a progress
+/// bar; a list on standard input (`-`) is not counted.
+pub fn count(inputs: &[String]) -> u64 {
+    let mut n = 0u64;
+    for i in inputs.iter().filter(|i| *i != "-") {
+        input::enumerate(i, &mut |_| {
+            n += 1;
+            true
+        });
+    }
+    n
+}
+
+/// Runs the pipeline over `inputs` and writes the report to `sink`. Every document of the
 /// inputs that is not in `options.skip` gets exactly one line.
 pub fn run(
     inputs: &[String],
-    ctx: &Context,
-    caches: &Caches,
+    verifier: &Verifier,
     options: &Options,
-    out: &mut (dyn Write + Send),
+    sink: &mut dyn Sink,
 ) -> io::Result<Summary> {
     let started = Instant::now();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.jobs)
-        .build()
-        .map_err(io::Error::other)?;
+    let own_pool;
+    let pool = match verifier.pool() {
+        Some(p) => p,
+        None => {
+            own_pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(options.jobs)
+                .build()
+                .map_err(io::Error::other)?;
+            &own_pool
+        }
+    };
     let budget = MemoryBudget::new(
         options.memory_budget,
         pool.current_num_threads(),
@@ -428,108 +224,108 @@ pub fn run(
         heap_max: budget.share(),
         temp: Some(temp.clone()),
     };
-    let (budget, load) = (&budget, &load);
+    let run = Run {
+        verifier,
+        options,
+        pool,
+        budget: &budget,
+        load: &load,
+        stop: AtomicBool::new(false),
+        skipped: AtomicU64::new(0),
+        unreadable_inputs: AtomicU64::new(0),
+    };
     let (item_tx, item_rx) = crossbeam_channel::bounded::<Vec<(u64, Item)>>(QUEUE);
     let (line_tx, line_rx) = crossbeam_channel::bounded::<(u64, Line)>(LINES);
-    let stop = AtomicBool::new(false);
-    let skipped = AtomicU64::new(0);
-    let unreadable_inputs = AtomicU64::new(0);
-    let progress = if options.progress {
-        indicatif::ProgressBar::new(0)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    progress.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} {pos}/{len} documents  {per_sec}  ETA {eta}  {msg}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let progress = Arc::new(progress);
+    let mut summary = std::thread::scope(|scope| -> io::Result<Summary> {
+        let run = &run;
+        scope.spawn(move || run.enumerate(inputs, item_tx));
+        run.verify(scope, item_rx, line_tx);
+        run.write(line_rx, sink)
+    })?;
+    summary.skipped = run.skipped.load(Ordering::Relaxed);
+    summary.unreadable_inputs = run.unreadable_inputs.load(Ordering::Relaxed);
+    summary.memory = budget.stats();
+    summary.temp = temp.stats();
+    summary.finish(started.elapsed(), verifier.cache_stats());
+    Ok(summary)
+}
 
-    let pool = &pool;
-    std::thread::scope(|scope| -> io::Result<Summary> {
-        // Count the documents for the progress bar (cheap: no bytes are read), unless the
-        // list comes from standard input.
-        if options.progress && !inputs.iter().any(|i| i == "-") {
-            let progress = progress.clone();
-            scope.spawn(move || {
-                let mut n = 0u64;
-                for i in inputs {
-                    input::enumerate(i, &mut |_| {
-                        n += 1;
-                        true
-                    });
+/// What the threads of one run share.
+struct Run<'a> {
+    verifier: &'a Verifier,
+    options: &'a Options,
+    pool: &'a rayon::ThreadPool,
+    budget: &'a MemoryBudget,
+    load: &'a Load,
+    /// Set when the report cannot be written: the enumerator stops.
+    stop: AtomicBool,
+    skipped: AtomicU64,
+    unreadable_inputs: AtomicU64,
+}
+
+impl Run<'_> {
+    /// Enumerates the inputs into batches of numbered items (this thread).
+    fn enumerate(&self, inputs: &[String], item_tx: crossbeam_channel::Sender<Vec<(u64, Item)>>) {
+        let mut seq = 0u64;
+        let mut batch = Vec::with_capacity(BATCH);
+        for i in inputs {
+            let mut go = true;
+            input::enumerate(i, &mut |item| {
+                if self.stop.load(Ordering::Relaxed) {
+                    go = false;
+                    return false;
                 }
-                progress.set_length(n);
+                if matches!(&item.source, input::Source::Missing(_)) {
+                    self.unreadable_inputs.fetch_add(1, Ordering::Relaxed);
+                }
+                if self
+                    .options
+                    .skip
+                    .contains(&(item.input.clone(), item.name.clone()))
+                {
+                    self.skipped.fetch_add(1, Ordering::Relaxed);
+                    return true;
+                }
+                batch.push((seq, item));
+                seq += 1;
+                if batch.len() < BATCH && !item_tx.is_empty() {
+                    return true;
+                }
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                go = item_tx.send(full).is_ok();
+                go
             });
+            if !go {
+                break;
+            }
         }
+        if !batch.is_empty() {
+            let _ = item_tx.send(batch);
+        }
+    }
 
-        // Enumerate.
-        let stop_ref = &stop;
-        let skipped_ref = &skipped;
-        let unreadable_ref = &unreadable_inputs;
-        scope.spawn(move || {
-            let mut seq = 0u64;
-            let mut batch = Vec::with_capacity(BATCH);
-            for i in inputs {
-                let mut go = true;
-                input::enumerate(i, &mut |item| {
-                    if stop_ref.load(Ordering::Relaxed) {
-                        go = false;
-                        return false;
-                    }
-                    if matches!(&item.source, input::Source::Missing(_)) {
-                        unreadable_ref.fetch_add(1, Ordering::Relaxed);
-                    }
-                    if options
-                        .skip
-                        .contains(&(item.input.clone(), item.name.clone()))
-                    {
-                        skipped_ref.fetch_add(1, Ordering::Relaxed);
-                        return true;
-                    }
-                    batch.push((seq, item));
-                    seq += 1;
-                    if batch.len() < BATCH && !item_tx.is_empty() {
-                        return true;
-                    }
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    let ok = item_tx.send(full).is_ok();
-                    go = ok;
-                    ok
-                });
-                if !go {
-                    break;
-                }
-            }
-            if !batch.is_empty() {
-                let _ = item_tx.send(batch);
-            }
-            drop(item_tx);
-        });
-
-        // Verify: workers take the documents that fit their share of the memory budget; one
-        // that outgrows it goes to the pool lane, which verifies such documents one at a
-        // time with the pool (nothing ever waits for memory inside a worker).
+    /// Starts the workers: they take the documents that fit their share of the memory budget;
+    /// one that outgrows it goes to the pool lane, which verifies such documents one at a
+    /// time with the pool (nothing ever waits for memory inside a worker).
+    fn verify<'s>(
+        &'s self,
+        scope: &'s std::thread::Scope<'s, '_>,
+        item_rx: crossbeam_channel::Receiver<Vec<(u64, Item)>>,
+        line_tx: Lines,
+    ) {
         let (defer_tx, defer_rx) = crossbeam_channel::unbounded::<(u64, Item)>();
-        {
-            let (line_tx, progress) = (line_tx.clone(), progress.clone());
-            scope.spawn(move || {
-                for (seq, item) in defer_rx {
-                    let line = pool.install(|| verify_with_pool(&item, load, budget, ctx, caches));
-                    progress.inc(1);
-                    let _ = line_tx.send((seq, line));
-                }
-            });
-        }
-        let work = {
-            let progress = progress.clone();
-            move |seq: u64, item: Item, line_tx: &Lines, defer_tx: &Deferred| match verify_in_share(
-                &item, load, budget, ctx, caches,
-            ) {
+        let pool_lines = line_tx.clone();
+        scope.spawn(move || {
+            for (seq, item) in defer_rx {
+                let line = self
+                    .pool
+                    .install(|| verify_with_pool(&item, self.load, self.budget, self.verifier));
+                let _ = pool_lines.send((seq, line));
+            }
+        });
+        let work = move |seq: u64, item: Item, line_tx: &Lines, defer_tx: &Deferred| {
+            match verify_in_share(&item, self.load, self.budget, self.verifier) {
                 Some(line) => {
-                    progress.inc(1);
                     let _ = line_tx.send((seq, line));
                 }
                 None => {
@@ -537,142 +333,86 @@ pub fn run(
                 }
             }
         };
-        if options.in_flight == 0 {
+        if self.options.in_flight == 0 {
             scope.spawn(move || {
-                pool.install(|| {
+                self.pool.install(|| {
                     item_rx
                         .into_iter()
                         .flatten()
                         .par_bridge()
                         .for_each(|(seq, item)| work(seq, item, &line_tx, &defer_tx));
                 });
-                drop((line_tx, defer_tx));
             });
-        } else {
-            // N jobs on the pool's own workers, each taking the next document, so that at
-            // most N documents are in flight; the other workers take their signatures. (A
-            // job waiting for its next document holds its worker: N is at most the workers.)
-            let n = options.in_flight.min(pool.current_num_threads());
-            scope.spawn(move || {
-                pool.install(|| {
-                    rayon::scope(|s| {
-                        for _ in 0..n {
-                            let (item_rx, line_tx, defer_tx, work) =
-                                (item_rx.clone(), line_tx.clone(), defer_tx.clone(), &work);
-                            s.spawn(move |_| {
-                                for (seq, item) in item_rx.iter().flatten() {
-                                    work(seq, item, &line_tx, &defer_tx);
-                                }
-                            });
-                        }
-                    });
-                });
-                drop((item_rx, line_tx, defer_tx));
-            });
+            return;
         }
+        // N jobs on the pool's own workers, each taking the next document, so that at most N
+        // documents are in flight; the other workers take their signatures. (A job waiting
+        // for its next document holds its worker: N is at most the workers.)
+        let n = self.options.in_flight.min(self.pool.current_num_threads());
+        scope.spawn(move || {
+            self.pool.install(|| {
+                rayon::scope(|s| {
+                    for _ in 0..n {
+                        let (item_rx, line_tx, defer_tx, work) =
+                            (item_rx.clone(), line_tx.clone(), defer_tx.clone(), &work);
+                        s.spawn(move |_| {
+                            for (seq, item) in item_rx.iter().flatten() {
+                                work(seq, item, &line_tx, &defer_tx);
+                            }
+                        });
+                    }
+                });
+            });
+        });
+    }
 
-        // Write (this thread).
+    /// Writes the lines as they come (this thread), in completion or input order; the sink is
+    /// flushed whenever no further line is waiting.
+    fn write(
+        &self,
+        line_rx: crossbeam_channel::Receiver<(u64, Line)>,
+        sink: &mut dyn Sink,
+    ) -> io::Result<Summary> {
         let mut summary = Summary::default();
         let mut pending: BTreeMap<u64, Line> = BTreeMap::new();
         let mut next = 0u64;
-        // Whole lines are gathered in `batch` and written when no further line is waiting
-        // (or the batch is large): one write call per burst, not per line. A killed run still
-        // leaves at most one partial line (the end of an interrupted write), which `--resume`
-        // cuts off and redoes.
-        let mut batch: Vec<u8> = Vec::with_capacity(WRITE_BATCH);
-        let add = |line: &Line, summary: &mut Summary, batch: &mut Vec<u8>| -> io::Result<()> {
-            summary.add(line);
-            match options.format {
-                Format::Jsonl => {
-                    serde_json::to_writer(&mut *batch, line).map_err(io::Error::other)?;
-                    batch.push(b'\n');
-                }
-                Format::Text => batch.extend_from_slice(text_line(line).as_bytes()),
-            }
-            Ok(())
-        };
-        let mut flush = |batch: &mut Vec<u8>| -> io::Result<()> {
-            out.write_all(batch)?;
-            batch.clear();
-            out.flush()
-        };
         let mut result = Ok(());
         while let Ok((seq, line)) = line_rx.recv() {
             if result.is_err() {
-                continue;
+                continue; // drain, so that no worker blocks
             }
-            let step = if options.ordered {
+            let mut step = Ok(());
+            if self.options.ordered {
                 pending.insert(seq, line);
-                let mut r = Ok(());
                 while let Some(l) = pending.remove(&next) {
-                    r = add(&l, &mut summary, &mut batch);
-                    if r.is_err() {
+                    step = add(&l, &mut summary, sink);
+                    if step.is_err() {
                         break;
                     }
                     next += 1;
                 }
-                r
             } else {
-                add(&line, &mut summary, &mut batch)
-            };
-            let step = step.and_then(|()| {
-                if line_rx.is_empty() || batch.len() >= WRITE_BATCH {
-                    flush(&mut batch)
-                } else {
-                    Ok(())
-                }
-            });
+                step = add(&line, &mut summary, sink);
+            }
+            if step.is_ok() && line_rx.is_empty() {
+                step = sink.flush();
+            }
             if let Err(e) = step {
                 result = Err(e);
-                stop.store(true, Ordering::Relaxed);
+                self.stop.store(true, Ordering::Relaxed);
             }
         }
         result?;
         for l in std::mem::take(&mut pending).into_values() {
-            add(&l, &mut summary, &mut batch)?;
+            add(&l, &mut summary, sink)?;
         }
-        flush(&mut batch)?;
-        progress.finish_and_clear();
-        summary.skipped = skipped.load(Ordering::Relaxed);
-        summary.unreadable_inputs = unreadable_inputs.load(Ordering::Relaxed);
-        summary.memory = budget.stats();
-        summary.temp = temp.stats();
-        summary.finish(started.elapsed(), caches);
+        sink.flush()?;
         Ok(summary)
-    })
-}
-
-/// What an existing JSON-lines report holds, for `--resume`.
-#[derive(Debug, Default)]
-pub struct Existing {
-    /// `(input, name)` of every complete line.
-    pub done: HashSet<(String, String)>,
-    /// Length of the file up to the end of the last complete line: a run killed mid-write
-    /// leaves a partial last line, which is cut off and redone.
-    pub good_len: usize,
-    /// Whether some complete line is not `TOTAL_PASSED`.
-    pub any_not_passed: bool,
-}
-
-/// Reads an existing JSON-lines report.
-pub fn read_report(bytes: &[u8]) -> Existing {
-    let mut e = Existing::default();
-    let mut pos = 0;
-    while pos < bytes.len() {
-        let Some(nl) = memchr::memchr(b'\n', &bytes[pos..]) else {
-            break; // a partial last line
-        };
-        let line = &bytes[pos..pos + nl];
-        let Ok(v) = serde_json::from_slice::<serde_json::Value>(line) else {
-            break;
-        };
-        let (Some(input), Some(name)) = (v["input"].as_str(), v["name"].as_str()) else {
-            break;
-        };
-        e.done.insert((input.to_string(), name.to_string()));
-        e.any_not_passed |= v["status"].as_str() != Some(DocumentStatus::TotalPassed.as_str());
-        pos += nl + 1;
-        e.good_len = pos;
     }
-    e
+}
+
+/// Counts a line and hands it to the sink.
+fn add(line: &Line, summary: &mut Summary, sink: &mut dyn Sink) -> io::Result<()> {
+    summary.add(line);
+    sink.line(line)
 }

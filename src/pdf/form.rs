@@ -8,7 +8,7 @@ use super::limits::{MAX_CERT_STRINGS, MAX_FIELDS, MAX_FIELD_DEPTH, MAX_ORPHAN_FI
 use super::object::{Dictionary, Object, ObjectId, Origin, Value};
 use super::xref::{Entry, Resolver, Unreadable};
 use super::{
-    Contents, Document, Dss, Lock, Revision, SigReference, Signature, SignatureType,
+    Contents, Document, Dss, Lock, Reading, Revision, SigReference, Signature, SignatureType,
     StreamLocation, VriEntry, ENCRYPTED_TEXT,
 };
 use crate::memory::{pages, Allowance};
@@ -17,7 +17,7 @@ pub(super) fn read_document<'a>(
     data: &'a [u8],
     version: String,
     memory: &'a Allowance<'a>,
-) -> Result<Document, PdfError> {
+) -> Result<Reading<'a>, PdfError> {
     let mut r = Resolver::open(data, memory)?;
     let revisions = revisions(&mut r);
     let last = r.revision_count().saturating_sub(1);
@@ -176,10 +176,8 @@ pub(super) fn read_document<'a>(
         }
     }
 
-    let changes = super::changes::analyse(&mut r, &revisions);
-    Ok(Document {
+    let document = Document {
         len: data.len(),
-        changes,
         version,
         recovered: r.recovered,
         revisions,
@@ -187,6 +185,10 @@ pub(super) fn read_document<'a>(
         unsigned_fields: unsigned,
         dss,
         findings: std::mem::take(&mut r.findings),
+    };
+    Ok(Reading {
+        document,
+        objects: r,
     })
 }
 
@@ -308,7 +310,7 @@ fn text(r: &Resolver<'_>, o: Option<&Object<'_>>, holder: Option<ObjectId>) -> O
 
 /// A field name as [`text`] reads it, or [`ENCRYPTED_TEXT`] when the document cannot be
 /// decrypted: the name exists, its ciphertext is not shown.
-pub(super) fn field_text(
+pub(crate) fn field_text(
     r: &Resolver<'_>,
     o: Option<&Object<'_>>,
     holder: Option<ObjectId>,

@@ -11,7 +11,6 @@
 //! assert!(matches!(doc, sigaudit::pdf::PdfError::NoTrailer));
 //! ```
 
-mod changes;
 mod crypt;
 mod error;
 mod form;
@@ -23,7 +22,6 @@ mod xref;
 use crate::memory::Allowance;
 use serde::Serialize;
 
-pub use changes::{evaluate, Change, ChangeClass, ChangeFinding, FindingKind, RevisionDiff};
 pub use error::{Finding, PdfError};
 pub use object::{Dictionary, Object, ObjectId, Origin, PdfString, Span, Value};
 
@@ -59,9 +57,42 @@ pub struct Document {
     pub dss: Option<Dss>,
     /// Anomalies met on the way.
     pub findings: Vec<Finding>,
-    /// What each revision after the first changes, classified once per revision pair (and
-    /// the bytes after the last revision, when they hold object syntax).
-    pub changes: Vec<RevisionDiff>,
+}
+
+/// A document read, its objects still open for the stages that look further into them (the
+/// change analysis of `forensics`). [`Reading::into_document`] closes them.
+pub struct Reading<'a> {
+    document: Document,
+    objects: xref::Resolver<'a>,
+}
+
+impl<'a> Reading<'a> {
+    /// What the reader saw so far.
+    pub fn document(&self) -> &Document {
+        &self.document
+    }
+
+    /// The objects and the revisions, for the stages inside the crate that read further.
+    pub(crate) fn objects(&mut self) -> (&mut xref::Resolver<'a>, &[Revision]) {
+        (&mut self.objects, &self.document.revisions)
+    }
+
+    /// The document, with what reading further met added to its findings.
+    pub fn into_document(mut self) -> Document {
+        self.document
+            .findings
+            .append(&mut std::mem::take(&mut self.objects.findings));
+        self.document
+    }
+}
+
+/// The reader's object layer, for the stages inside the crate that look further than the
+/// signatures (the change analysis).
+pub(crate) mod objects {
+    pub(crate) use super::form::field_text;
+    pub(crate) use super::inflate;
+    pub(crate) use super::lexer::{is_regular, is_white, Lexer};
+    pub(crate) use super::xref::{scan_objects, Entry, Indirect, Resolver};
 }
 
 /// One revision: the original document or an incremental update (§7.5.6).
@@ -231,6 +262,11 @@ pub fn read(data: &[u8]) -> Result<Document, PdfError> {
 
 /// [`read`], with the decoded streams drawn from the document's memory `allowance`.
 pub fn read_with<'a>(data: &'a [u8], allowance: &'a Allowance<'a>) -> Result<Document, PdfError> {
+    open(data, allowance).map(Reading::into_document)
+}
+
+/// [`read_with`], the objects kept open ([`Reading`]).
+pub fn open<'a>(data: &'a [u8], allowance: &'a Allowance<'a>) -> Result<Reading<'a>, PdfError> {
     if data.is_empty() {
         return Err(PdfError::Empty);
     }
@@ -240,9 +276,9 @@ pub fn read_with<'a>(data: &'a [u8], allowance: &'a Allowance<'a>) -> Result<Doc
         // Readers do accept a file without header whose structure is intact; without a
         // readable structure it is not a PDF at all.
         return match form::read_document(data, String::new(), allowance) {
-            Ok(mut doc) => {
-                doc.findings.insert(0, Finding::MissingHeader);
-                Ok(doc)
+            Ok(mut reading) => {
+                reading.document.findings.insert(0, Finding::MissingHeader);
+                Ok(reading)
             }
             Err(PdfError::NoTrailer | PdfError::Syntax { .. } | PdfError::UnexpectedEof { .. }) => {
                 Err(PdfError::NotPdf)
@@ -262,14 +298,14 @@ pub fn read_with<'a>(data: &'a [u8], allowance: &'a Allowance<'a>) -> Result<Doc
 /// A stream listed twice in one DSS array is one stream: it is kept once, in its first place.
 /// Otherwise one stream that inflates to the per-stream budget, referred to thousands of times
 /// for six bytes each (`7 0 R `), would be decoded and held as many times.
-fn dss_streams_once(mut doc: Document) -> Document {
-    if let Some(dss) = &mut doc.dss {
+fn dss_streams_once(mut reading: Reading<'_>) -> Reading<'_> {
+    if let Some(dss) = &mut reading.document.dss {
         for list in [&mut dss.certs, &mut dss.crls, &mut dss.ocsps] {
             let mut seen = std::collections::HashSet::new();
             list.retain(|s| seen.insert(s.object));
         }
     }
-    doc
+    reading
 }
 
 /// The decoded DSS material of one document ([`dss_data`]).

@@ -14,7 +14,6 @@ pub mod cert;
 pub use caches::Caches;
 
 use std::fmt;
-use std::path::Path;
 use std::sync::Arc;
 
 use cert::{fingerprint, Cert, Fingerprint};
@@ -128,76 +127,6 @@ impl TrustStore {
     pub fn is_anchor(&self, c: &Cert) -> bool {
         self.anchors.iter().any(|a| a.sha256 == c.sha256)
     }
-}
-
-/// Reads certificates from PEM or DER files, or directories of them (not recursive into
-/// hidden entries); files that hold no certificate are an error naming the file.
-pub fn load_certificates(paths: &[impl AsRef<Path>], caches: &Caches) -> Result<Vec<Cert>, String> {
-    let mut out = Vec::new();
-    for blob in load_blobs(paths, "CERTIFICATE")? {
-        let (name, der) = blob;
-        match caches.certificate(&der) {
-            Some(c) => out.push(c),
-            None => return Err(format!("{name}: not a parsable certificate")),
-        }
-    }
-    Ok(out)
-}
-
-/// Reads DER objects from files or directories: PEM blocks labelled `label` or, when a file is
-/// not PEM, the whole file as DER. Returns (file name, DER) pairs in path order.
-pub fn load_blobs(
-    paths: &[impl AsRef<Path>],
-    label: &str,
-) -> Result<Vec<(String, Vec<u8>)>, String> {
-    let mut files = Vec::new();
-    for p in paths {
-        let p = p.as_ref();
-        if p.is_dir() {
-            let mut entries: Vec<_> = std::fs::read_dir(p)
-                .map_err(|e| format!("{}: {e}", p.display()))?
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|e| e.is_file())
-                .filter(|e| {
-                    !e.file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-                })
-                .collect();
-            entries.sort();
-            files.extend(entries);
-        } else {
-            files.push(p.to_path_buf());
-        }
-    }
-    let mut out = Vec::new();
-    for f in files {
-        let bytes = std::fs::read(&f).map_err(|e| format!("{}: {e}", f.display()))?;
-        let name = f.display().to_string();
-        if memchr::memmem::find(&bytes, b"-----BEGIN").is_some() {
-            let pems = pem_blocks(&bytes, label).map_err(|e| format!("{name}: {e}"))?;
-            if pems.is_empty() {
-                return Err(format!("{name}: no PEM block labelled {label}"));
-            }
-            out.extend(pems.into_iter().map(|d| (name.clone(), d)));
-        } else {
-            out.push((name, bytes));
-        }
-    }
-    Ok(out)
-}
-
-/// The payloads of the `-----BEGIN {label}-----` blocks (RFC 7468), read with x509-parser's
-/// PEM reader; blocks with other labels are skipped, an unreadable block is an error.
-fn pem_blocks(bytes: &[u8], label: &str) -> Result<Vec<Vec<u8>>, String> {
-    let mut out = Vec::new();
-    for pem in x509_parser::pem::Pem::iter_from_buffer(bytes) {
-        let pem = pem.map_err(|e| format!("PEM: {e}"))?;
-        if pem.label == label {
-            out.push(pem.contents);
-        }
-    }
-    Ok(out)
 }
 
 /// The result of a path search for one leaf.

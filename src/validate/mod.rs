@@ -1,5 +1,111 @@
-//! The validation stage: one document's signatures judged (ETSI EN 319 102-1).
+//! The validation stage: one document's signatures judged (ETSI EN 319 102-1), one file per
+//! decision.
+//!
+//! - [`document`]: the document's verdict composed from its signatures' and its changes';
+//! - [`signature`]: format and integrity of one signature, and its validation end to end;
+//! - [`attributes`]: the SignerInfo's signed attributes and signature value;
+//! - [`certificates`]: path, key usage, validity and revocation at the time that applies;
+//! - [`time`]: the validation time, proofs of existence, signature timestamps;
+//! - [`policy`]: the constraints of the validation policy;
+//! - [`reason`]: why a check failed, mapped to a sub-indication and text in one place;
+//! - [`findings`]: what the reader met, as report findings;
+//! - [`verifier`]: the public entry point, [`Verifier`].
+//!
+//! Per document: read the signatures (lazy reader), parse each CMS to learn its digest
+//! algorithm, hash every signed range in one pass, then validate each signature — integrity,
+//! signer identification, certificate path, validity and revocation at the time that applies,
+//! algorithm constraints — and finally combine the signatures with what later revisions
+//! change. The validation time is an input; nothing here reads the clock.
 
+mod attributes;
 mod caches;
+mod certificates;
+mod document;
+mod findings;
+mod policy;
+mod reason;
+mod signature;
+mod time;
+mod verifier;
+
+use std::sync::Arc;
 
 pub use caches::{BadLimit, CacheLimits, Caches, CachesStats};
+pub(crate) use findings::bomb_findings;
+pub use policy::Policy;
+pub(crate) use reason::Reason;
+pub use time::{TimeError, ValidationTime};
+pub use verifier::{BuildError, Material, Verifier, VerifierBuilder};
+
+use crate::crypto::DigestAlgorithm;
+use crate::pki::cert::Cert;
+use crate::pki::TrustStore;
+use crate::report::{Integrity, RevocationReport, TimestampReport};
+use crate::revocation::{Crl, Sources};
+
+/// Everything a run verifies against.
+pub(crate) struct Context {
+    /// Trust anchors and intermediates.
+    pub(crate) store: TrustStore,
+    /// CRLs given to the run, parsed once.
+    pub(crate) crls: Vec<Arc<Crl>>,
+    /// OCSP responses given to the run.
+    pub(crate) ocsps: Vec<Vec<u8>>,
+    /// The validation time, seconds since the epoch.
+    pub(crate) at: i64,
+    /// The policy.
+    pub(crate) policy: Policy,
+}
+
+/// What every signature of one document is judged with.
+struct Shared<'a> {
+    data: &'a [u8],
+    ctx: &'a Context,
+    caches: &'a Caches,
+    dss_certs: &'a [Cert],
+    /// The document's DSS and the run's revocation data, parsed once per document.
+    base_sources: &'a Sources<'a>,
+}
+
+/// A signature's outcome while it is being decided.
+struct Outcome {
+    integrity: Integrity,
+    /// The first check that failed.
+    verdict: Option<Reason>,
+    signer: Option<Cert>,
+    timestamp: Option<TimestampReport>,
+    /// The genTime of `timestamp` when it verified.
+    timestamp_time: Option<i64>,
+    revocation: RevocationReport,
+    chain: Vec<String>,
+    claimed_time: Option<String>,
+    /// Defects that did not stop the signature verifying (a key or value that was not DER, an
+    /// algorithm pairing its profile forbids).
+    warnings: Vec<String>,
+    /// The hash the signature scheme binds the signed attributes with, once it verified.
+    scheme_hash: Option<DigestAlgorithm>,
+}
+
+impl Outcome {
+    fn new() -> Self {
+        Outcome {
+            integrity: Integrity::Malformed,
+            verdict: None,
+            signer: None,
+            timestamp: None,
+            timestamp_time: None,
+            revocation: RevocationReport::NotChecked,
+            chain: Vec::new(),
+            claimed_time: None,
+            warnings: Vec::new(),
+            scheme_hash: None,
+        }
+    }
+
+    /// Records why the signature fails, unless an earlier check already did.
+    fn fail(&mut self, reason: Reason) {
+        if self.verdict.is_none() {
+            self.verdict = Some(reason);
+        }
+    }
+}

@@ -54,28 +54,39 @@ pub fn generate(
     sigaudit_corpus::generate(&config, |_| {}).expect("generation succeeds");
 }
 
-/// The verification context a user gets from `--trust PKI/roots --certs PKI/intermediates
-/// [--crl PKI/crls] --at 2026-07-01T00:00:00Z` for a generated corpus' `pki` directory.
-pub fn context(
+/// The validation time of the generated corpora.
+pub const GENERATED_AT: &str = "2026-07-01T00:00:00Z";
+
+/// The verifier a user gets from `--trust PKI/roots --certs PKI/intermediates [--crl PKI/crls]
+/// --at 2026-07-01T00:00:00Z` for a generated corpus' `pki` directory.
+pub fn verifier(pki: &Path, with_crls: bool) -> sigaudit::Verifier {
+    verifier_with(pki, with_crls, sigaudit::CacheLimits::default())
+}
+
+/// [`verifier`] with the given cache limits.
+pub fn verifier_with(
     pki: &Path,
-    caches: &sigaudit::validate::Caches,
     with_crls: bool,
-) -> sigaudit::verify::Context {
+    limits: sigaudit::CacheLimits,
+) -> sigaudit::Verifier {
     let crls: Vec<PathBuf> = if with_crls {
         vec![pki.join("crls")]
     } else {
         vec![]
     };
-    sigaudit::verify::Context::load(
+    let material = sigaudit::load::TrustMaterial::read(
         &[pki.join("roots")],
         &[pki.join("intermediates")],
         &crls,
-        &[],
-        sigaudit::verify::parse_rfc3339("2026-07-01T00:00:00Z").expect("time"),
-        sigaudit::verify::Policy::default(),
-        caches,
+        &[] as &[PathBuf],
     )
-    .expect("context loads")
+    .expect("trust material reads");
+    material
+        .builder()
+        .validation_time(sigaudit::ValidationTime::parse_rfc3339(GENERATED_AT).expect("time"))
+        .cache_limits(limits)
+        .build()
+        .expect("verifier builds")
 }
 
 /// Every document of the real corpus (`MANIFEST.tsv`) verified at 2026-11-22 against its
@@ -83,11 +94,9 @@ pub fn context(
 /// revocation data (none exists offline), keyed by path.
 pub fn verify_real_corpus(
     dir: &Path,
-) -> std::collections::BTreeMap<String, sigaudit::report::DocumentReport> {
+) -> std::collections::BTreeMap<String, sigaudit::DocumentReport> {
     use rayon::prelude::*;
-    use sigaudit::report::DocumentReport;
-    use sigaudit::validate::Caches;
-    use sigaudit::verify::{parse_rfc3339, verify_document, Context, Policy};
+    use sigaudit::{DocumentReport, Policy, ValidationTime};
     use std::collections::BTreeMap;
     let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv");
     let paths: Vec<String> = manifest
@@ -97,7 +106,7 @@ pub fn verify_real_corpus(
         .filter_map(|l| l.split('\t').next())
         .map(str::to_string)
         .collect();
-    let at = parse_rfc3339("2026-11-22T00:00:00Z").expect("time");
+    let at = ValidationTime::parse_rfc3339("2026-11-22T00:00:00Z").expect("time");
     let mut by_source: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for p in paths {
         let source = p.split('/').next().expect("source").to_string();
@@ -105,26 +114,23 @@ pub fn verify_real_corpus(
     }
     let mut out = BTreeMap::new();
     for (source, files) in by_source {
-        let caches = Caches::new();
         // The peers' trust set for this source; no revocation data exists offline.
-        let ctx = Context::load(
-            &[dir.join(&source).join("trust/from-signatures")],
-            &[],
-            &[],
-            &[],
-            at,
-            Policy {
+        let anchors = sigaudit::load::files(&[dir.join(&source).join("trust/from-signatures")])
+            .expect("trust reads");
+        let verifier = sigaudit::Verifier::builder()
+            .trust_anchors(anchors.into_iter().map(|f| f.bytes))
+            .validation_time(at)
+            .policy(Policy {
                 require_revocation: false,
                 ..Policy::default()
-            },
-            &caches,
-        )
-        .expect("trust loads");
+            })
+            .build()
+            .expect("trust loads");
         let reports: Vec<DocumentReport> = files
             .par_iter()
             .map(|p| {
                 let data = std::fs::read(dir.join(p)).expect("file");
-                verify_document(p, &data, &ctx, &caches)
+                verifier.verify(p, &data)
             })
             .collect();
         out.extend(reports.into_iter().map(|r| (r.name.clone(), r)));

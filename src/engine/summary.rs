@@ -1,0 +1,180 @@
+//! What a run did: counts by status and verdict, throughput, caches, memory, the slowest
+//! documents.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::{Line, SLOWEST};
+use crate::memory::{MemoryStats, TempStats};
+use crate::validate::CachesStats;
+use crate::verdict::DocumentStatus;
+
+/// One of the slowest documents.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Slow {
+    /// Microseconds.
+    pub elapsed_us: u64,
+    /// Input.
+    pub input: String,
+    /// Name.
+    pub name: String,
+}
+
+/// What a run did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    /// Documents reported in this run.
+    pub documents: u64,
+    /// Documents skipped as already reported (`--resume`).
+    pub skipped: u64,
+    /// Documents by status.
+    pub by_status: BTreeMap<String, u64>,
+    /// Signatures.
+    pub signatures: u64,
+    /// Signatures by indication (and sub-indication).
+    pub signatures_by_verdict: BTreeMap<String, u64>,
+    /// Bytes of the documents verified.
+    pub bytes: u64,
+    /// Wall time, seconds.
+    pub seconds: f64,
+    /// Documents per second.
+    pub documents_per_second: f64,
+    /// Signatures per second.
+    pub signatures_per_second: f64,
+    /// Megabytes (10^6 bytes) per second.
+    pub mb_per_second: f64,
+    /// Cache counters.
+    pub caches: CachesStats,
+    /// Cache hit rates (hits / lookups) by cache.
+    pub cache_hit_rates: BTreeMap<String, f64>,
+    /// The slowest documents, slowest first.
+    pub slowest: Vec<Slow>,
+    /// Whether any input could not be read at all (an operational error).
+    pub unreadable_inputs: u64,
+    /// The memory budget: peak drawn, documents that needed the pool or more.
+    pub memory: MemoryStats,
+    /// Temporary space of inflated members.
+    pub temp: TempStats,
+}
+
+impl Summary {
+    pub(super) fn add(&mut self, line: &Line) {
+        let r = &line.report;
+        self.documents += 1;
+        *self.by_status.entry(r.status.to_string()).or_default() += 1;
+        for s in &r.signatures {
+            self.signatures += 1;
+            let key = match s.sub_indication {
+                Some(sub) => format!("{}/{}", s.indication, sub),
+                None => s.indication.to_string(),
+            };
+            *self.signatures_by_verdict.entry(key).or_default() += 1;
+        }
+        self.bytes += r.bytes;
+        self.slowest.push(Slow {
+            elapsed_us: line.elapsed_us,
+            input: line.input.clone(),
+            name: r.name.clone(),
+        });
+        if self.slowest.len() > 4 * SLOWEST {
+            self.trim_slowest();
+        }
+    }
+
+    fn trim_slowest(&mut self) {
+        self.slowest.sort_by(|a, b| b.cmp(a));
+        self.slowest.truncate(SLOWEST);
+    }
+
+    pub(super) fn finish(&mut self, wall: Duration, caches: CachesStats) {
+        self.trim_slowest();
+        self.seconds = wall.as_secs_f64();
+        let s = self.seconds.max(1e-9);
+        self.documents_per_second = self.documents as f64 / s;
+        self.signatures_per_second = self.signatures as f64 / s;
+        self.mb_per_second = self.bytes as f64 / 1e6 / s;
+        self.caches = caches;
+        for (name, st) in self.caches.named() {
+            let total = st.hits + st.misses;
+            if total > 0 {
+                self.cache_hit_rates
+                    .insert(name.to_string(), st.hits as f64 / total as f64);
+            }
+        }
+    }
+
+    /// Whether every document reported passed.
+    pub fn all_passed(&self) -> bool {
+        self.by_status
+            .iter()
+            .all(|(k, _)| k == DocumentStatus::TotalPassed.as_str())
+    }
+
+    /// A few lines for people.
+    pub fn text(&self) -> String {
+        let mut out = format!(
+            "{} documents ({} skipped as already reported), {} signatures, {:.1} MB in {:.2} s: \
+             {:.0} documents/s, {:.0} signatures/s, {:.1} MB/s\n",
+            self.documents,
+            self.skipped,
+            self.signatures,
+            self.bytes as f64 / 1e6,
+            self.seconds,
+            self.documents_per_second,
+            self.signatures_per_second,
+            self.mb_per_second
+        );
+        let statuses: Vec<String> = self
+            .by_status
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        out += &format!("documents: {}\n", statuses.join(", "));
+        let sigs: Vec<String> = self
+            .signatures_by_verdict
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        out += &format!("signatures: {}\n", sigs.join(", "));
+        let rates: Vec<String> = self
+            .cache_hit_rates
+            .iter()
+            .map(|(k, v)| format!("{k} {:.1}%", v * 100.0))
+            .collect();
+        out += &format!("cache hits: {}\n", rates.join(", "));
+        let evicted: Vec<String> = self
+            .caches
+            .named()
+            .iter()
+            .filter(|(_, st)| st.evictions > 0)
+            .map(|(k, st)| {
+                format!(
+                    "{k} {} ({:.0} of {:.0} MiB held)",
+                    st.evictions,
+                    st.bytes as f64 / 1048576.0,
+                    st.limit as f64 / 1048576.0
+                )
+            })
+            .collect();
+        if !evicted.is_empty() {
+            out += &format!("cache evictions: {}\n", evicted.join(", "));
+        }
+        let m = &self.memory;
+        out += &format!(
+            "memory: peak {:.0} of {:.0} MiB in buffers, {} documents verified with the pool, \
+             {} refused; temporary files: {} (peak {:.0} MiB)\n",
+            m.peak as f64 / 1048576.0,
+            m.budget as f64 / 1048576.0,
+            m.deferred,
+            m.refused,
+            self.temp.files,
+            self.temp.peak as f64 / 1048576.0
+        );
+        if let Some(s) = self.slowest.first() {
+            out += &format!("slowest: {} ({} µs)\n", s.name, s.elapsed_us);
+        }
+        out
+    }
+}

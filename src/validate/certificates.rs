@@ -1,0 +1,215 @@
+//! The signer's certificate: path to a trust anchor, key usage, validity at the time that
+//! applies, and revocation (ETSI EN 319 102-1, 5.2.6 X.509 certificate validation, with the
+//! past-signature-validation rules of 5.6.2.4 for expired and revoked certificates).
+
+use super::time::Times;
+use super::{Outcome, Reason, Shared};
+use crate::cms::{oid, SignedData, SignerInfo};
+use crate::pki::cert::Cert;
+use crate::pki::{build_path, PathOutcome};
+use crate::report::RevocationReport;
+use crate::revocation::{self, Sources, Status};
+
+/// What the certificate is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Purpose {
+    /// A signature: digitalSignature or nonRepudiation (RFC 5280, 4.2.1.3).
+    Signing,
+    /// A document timestamp: id-kp-timeStamping (RFC 3161, 2.3).
+    Timestamping,
+}
+
+/// The certificates the document offers for a CMS (its own and the DSS's: path building
+/// uses them), and the pool its signer is looked for in (those and the run's intermediates).
+pub(super) fn certificate_pools(sh: &Shared<'_>, cms: &SignedData<'_>) -> (Vec<Cert>, Vec<Cert>) {
+    let mut offered: Vec<Cert> = cms
+        .certificates
+        .iter()
+        .filter_map(|d| sh.caches.certificate(d))
+        .collect();
+    offered.extend(sh.dss_certs.iter().cloned());
+    let mut pool = offered.clone();
+    pool.extend(sh.ctx.store.intermediates().iter().cloned());
+    (offered, pool)
+}
+
+/// The revocation data a signature brings, added to the document's and the run's: the CMS's
+/// own CRLs and OCSP responses and the adbe-revocationInfoArchival attribute.
+pub(super) fn sources<'a>(
+    sh: &Shared<'a>,
+    cms: &'a SignedData<'_>,
+    si: &SignerInfo<'a>,
+) -> Sources<'a> {
+    let (crl_arch, ocsp_arch) = archival(si);
+    let mut sources = sh.base_sources.clone();
+    for c in cms.crls.iter().copied().chain(crl_arch) {
+        sources.add_crl(c, &sh.caches.revocation);
+    }
+    for o in cms.ocsps.iter().map(|c| &c[..]).chain(ocsp_arch) {
+        sources.add_ocsp(o);
+    }
+    sources
+}
+
+/// adbe-revocationInfoArchival (ISO 32000-1 12.8.3.3.2): `RevocationInfoArchival ::= SEQUENCE
+/// { crl [0] EXPLICIT SEQUENCE OF CRLs OPTIONAL, ocsp [1] EXPLICIT SEQUENCE OF OCSPResponse
+/// OPTIONAL, otherRevInfo [2] … OPTIONAL }`.
+fn archival<'a>(si: &SignerInfo<'a>) -> (Vec<&'a [u8]>, Vec<&'a [u8]>) {
+    let (mut crls, mut ocsps) = (Vec::new(), Vec::new());
+    if let (Some(v), _) = si.signed_attr(oid::REVOCATION_ARCHIVAL) {
+        for part in v.children().filter_map(Result::ok) {
+            let Some(Ok(seq)) = part.children().next() else {
+                continue;
+            };
+            for item in seq.children().filter_map(Result::ok) {
+                if part.is_context(0) {
+                    crls.push(item.raw);
+                } else if part.is_context(1) {
+                    ocsps.push(item.raw);
+                }
+            }
+        }
+    }
+    (crls, ocsps)
+}
+
+/// Path, key usage, validity at the applicable time and revocation of `signer`; the first
+/// failure is recorded in `o`.
+pub(super) fn certificate_checks(
+    sh: &Shared<'_>,
+    o: &mut Outcome,
+    signer: &Cert,
+    offered: &[Cert],
+    sources: &Sources<'_>,
+    purpose: Purpose,
+    times: Times,
+) {
+    let at = sh.ctx.at;
+    let path = build_path(
+        signer,
+        offered,
+        &sh.ctx.store,
+        times.poe.unwrap_or(at),
+        &sh.caches.pki,
+    );
+    let chain = match &*path {
+        PathOutcome::Found(c) => c.clone(),
+        PathOutcome::Failed(e) => {
+            o.fail(Reason::Path(e.clone()));
+            return;
+        }
+    };
+    o.chain = chain.iter().map(|c| c.subject.clone()).collect();
+    let checked = usage(signer, purpose)
+        .and_then(|()| validity(&chain, at, times))
+        .and_then(|()| revocation(sh, o, &chain, sources, times));
+    if let Err(reason) = checked {
+        o.fail(reason);
+    }
+}
+
+/// The key usage the purpose needs.
+fn usage(signer: &Cert, purpose: Purpose) -> Result<(), Reason> {
+    match purpose {
+        Purpose::Signing => match signer.key_usage {
+            Some((ds, nr, _, _)) if !ds && !nr => Err(Reason::KeyUsage),
+            _ => Ok(()),
+        },
+        Purpose::Timestamping if signer.eku.as_ref().is_some_and(|e| e.time_stamping) => Ok(()),
+        Purpose::Timestamping => Err(Reason::NoTimestampingUsage),
+    }
+}
+
+/// Validity of the path below its anchor: at the validation time, or at a proven earlier
+/// time (EN 319 102-1, 5.6.2.4: an expired signer certificate with a signing time after its
+/// notAfter is TOTAL-FAILED/EXPIRED; one before notBefore NOT_YET_VALID).
+fn validity(chain: &[Cert], at: i64, times: Times) -> Result<(), Reason> {
+    let signer = &chain[0];
+    let non_anchor = &chain[..chain.len() - 1];
+    let valid_at = |t: i64| non_anchor.iter().all(|c| c.valid_at(t));
+    if valid_at(at) {
+        return Ok(());
+    }
+    match times.poe {
+        Some(t) if valid_at(t) => Ok(()),
+        _ if times.signing.is_some_and(|t| t > signer.not_after) => {
+            Err(Reason::ExpiredBeforeSigning {
+                not_after: signer.not_after,
+                signing: times.signing.unwrap_or_default(),
+            })
+        }
+        Some(t) if t < signer.not_before => Err(Reason::NotYetValid {
+            proven: t,
+            not_before: signer.not_before,
+        }),
+        _ => {
+            let bad = non_anchor
+                .iter()
+                .find(|c| !c.valid_at(at))
+                .unwrap_or(signer);
+            Err(Reason::OutOfBounds {
+                subject: bad.subject.clone(),
+                not_before: bad.not_before,
+                not_after: bad.not_after,
+            })
+        }
+    }
+}
+
+/// Revocation of each certificate below the anchor (RFC 5280, 6.3; EN 319 102-1, 5.2.6 and
+/// 5.6.2.4: a revocation after the proven time does not invalidate the signature). The
+/// signer's status is recorded in `o`.
+fn revocation(
+    sh: &Shared<'_>,
+    o: &mut Outcome,
+    chain: &[Cert],
+    sources: &Sources<'_>,
+    times: Times,
+) -> Result<(), Reason> {
+    let non_anchor = &chain[..chain.len() - 1];
+    for (i, cert) in non_anchor.iter().enumerate() {
+        let issuer = &chain[i + 1];
+        let st = revocation::status(
+            cert,
+            issuer,
+            sources,
+            sh.ctx.at,
+            &sh.caches.pki,
+            &sh.caches.revocation,
+        );
+        let leaf = i == 0;
+        match st {
+            Status::Good { .. } if leaf => o.revocation = RevocationReport::Good,
+            Status::Good { .. } => {}
+            Status::Revoked { at: r, .. } => {
+                if leaf {
+                    o.revocation = RevocationReport::Revoked;
+                }
+                match times.poe {
+                    Some(t) if t < r => {}
+                    _ if leaf && times.signing.is_some_and(|t| t >= r) => {
+                        return Err(Reason::RevokedBeforeSigning {
+                            revoked: r,
+                            signing: times.signing.unwrap_or_default(),
+                        })
+                    }
+                    _ if leaf => return Err(Reason::RevokedNoPoe { revoked: r }),
+                    _ => {
+                        return Err(Reason::CaRevoked {
+                            subject: cert.subject.clone(),
+                            revoked: r,
+                        })
+                    }
+                }
+            }
+            Status::Unknown { reason } if leaf => {
+                o.revocation = RevocationReport::Unknown;
+                if sh.ctx.policy.require_revocation {
+                    return Err(Reason::NoRevocationData { reason });
+                }
+            }
+            Status::Unknown { .. } => {}
+        }
+    }
+    Ok(())
+}

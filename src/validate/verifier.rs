@@ -1,0 +1,327 @@
+//! [`Verifier`]: what an ingestion service embeds — trust material, a validation time and a
+//! policy in, one [`DocumentReport`] per document out.
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::{document, CacheLimits, Caches, CachesStats, Context, Policy, ValidationTime};
+use crate::memory::{Allowance, UNLIMITED};
+use crate::pki::TrustStore;
+use crate::report::DocumentReport;
+use crate::revocation::Sources;
+
+/// Verifies signed PDF documents against fixed trust material, validation time and policy.
+///
+/// A `Verifier` is built once and shared: [`Verifier::verify`] takes `&self` and may be
+/// called from many threads at once; certificates, paths and revocation results are cached
+/// across the documents it verifies, within the [`CacheLimits`] it was built with.
+///
+/// ```
+/// use sigaudit::{DocumentStatus, ValidationTime, Verifier};
+///
+/// let verifier = Verifier::builder()
+///     .validation_time(ValidationTime::parse_rfc3339("2026-07-01T00:00:00Z").unwrap())
+///     .build()
+///     .unwrap();
+/// // Not a PDF: the document's report says so; nothing panics, nothing is lost.
+/// let report = verifier.verify("note.txt", b"hello");
+/// assert_eq!(report.status, DocumentStatus::Error);
+/// assert_eq!(report.error.as_deref(), Some("not a PDF file"));
+/// ```
+pub struct Verifier {
+    ctx: Context,
+    caches: Caches,
+    pool: Option<Arc<rayon::ThreadPool>>,
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field("anchors", &self.ctx.store.anchors().len())
+            .field("intermediates", &self.ctx.store.intermediates().len())
+            .field("crls", &self.ctx.crls.len())
+            .field("ocsps", &self.ctx.ocsps.len())
+            .field("at", &ValidationTime::from_unix(self.ctx.at))
+            .field("policy", &self.ctx.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a panic inside the verifier makes of the document: its ERROR, not the caller's.
+const PANICKED: &str =
+    "internal error: the verifier panicked on this document (a bug; please report it)";
+
+impl Verifier {
+    /// A builder: no trust anchor, no revocation data, the default policy and cache limits;
+    /// the validation time must be given.
+    pub fn builder() -> VerifierBuilder {
+        VerifierBuilder::default()
+    }
+
+    /// Verifies one document's bytes; `name` is how the report names it.
+    ///
+    /// Never panics: a document that cannot be read is an `ERROR` report saying why, and a
+    /// bug that panics inside is caught and becomes that document's `ERROR`. The signatures
+    /// of the document are verified in parallel on the builder's thread pool (or rayon's
+    /// global pool).
+    pub fn verify(&self, name: &str, data: &[u8]) -> DocumentReport {
+        let run = || self.verify_with(name, data, &UNLIMITED);
+        match &self.pool {
+            Some(pool) => pool.install(run),
+            None => run(),
+        }
+    }
+
+    /// [`Verifier::verify`] on the calling thread's pool, with the document's decoded streams
+    /// drawn from `allowance`; the decompression bombs recorded there are reported as
+    /// findings. (For the engine and sigaudit's own tests; not API.)
+    #[doc(hidden)]
+    pub fn verify_with(
+        &self,
+        name: &str,
+        data: &[u8],
+        allowance: &Allowance<'_>,
+    ) -> DocumentReport {
+        let verified = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            document::verify(name, data, &self.ctx, &self.caches, allowance)
+        }));
+        let mut report =
+            verified.unwrap_or_else(|_| DocumentReport::unreadable(name, PANICKED.into()));
+        report.findings.extend(super::bomb_findings(allowance));
+        report
+    }
+
+    /// [`Verifier::verify`] without the panic guard, for the fuzz targets: a panic is what
+    /// a fuzzer looks for.
+    pub(crate) fn verify_unguarded(&self, name: &str, data: &[u8]) -> DocumentReport {
+        document::verify(name, data, &self.ctx, &self.caches, &UNLIMITED)
+    }
+
+    /// The validation time.
+    pub fn validation_time(&self) -> ValidationTime {
+        ValidationTime::from_unix(self.ctx.at)
+    }
+
+    /// The counters of every cache (hits, misses, evictions, bytes held).
+    pub fn cache_stats(&self) -> CachesStats {
+        self.caches.stats()
+    }
+
+    /// The thread pool given to the builder, if any.
+    pub(crate) fn pool(&self) -> Option<&rayon::ThreadPool> {
+        self.pool.as_deref()
+    }
+}
+
+/// Which input of the builder a [`BuildError`] is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Material {
+    /// [`VerifierBuilder::trust_anchors`].
+    TrustAnchor,
+    /// [`VerifierBuilder::intermediates`].
+    Intermediate,
+    /// [`VerifierBuilder::crls`].
+    Crl,
+    /// [`VerifierBuilder::ocsp_responses`].
+    OcspResponse,
+}
+
+impl fmt::Display for Material {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Material::TrustAnchor => "trust anchor",
+            Material::Intermediate => "intermediate certificate",
+            Material::Crl => "CRL",
+            Material::OcspResponse => "OCSP response",
+        })
+    }
+}
+
+/// Why a [`Verifier`] could not be built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// No validation time was given: nothing inside sigaudit reads the clock.
+    NoValidationTime,
+    /// The `index`th input (0-based) of its kind does not read.
+    Material {
+        /// Which input.
+        kind: Material,
+        /// Its position among the inputs of its kind.
+        index: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::NoValidationTime => f.write_str("no validation time was given"),
+            BuildError::Material {
+                kind,
+                index,
+                reason,
+            } => write!(f, "{kind} {index}: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// Builds a [`Verifier`]. Certificates, CRLs and OCSP responses are given as DER, or as PEM
+/// text holding one or more blocks (RFC 7468 labels `CERTIFICATE`, `X509 CRL`,
+/// `OCSP RESPONSE`).
+///
+/// ```
+/// use sigaudit::{CacheLimits, Policy, ValidationTime, Verifier};
+///
+/// let root = std::fs::read("corpus/sample/pki/roots/root.pem").unwrap();
+/// let verifier = Verifier::builder()
+///     .trust_anchors([root])
+///     .validation_time(ValidationTime::from_unix(1_782_864_000))
+///     .policy(Policy::default())
+///     .cache_limits(CacheLimits::default())
+///     .build()
+///     .unwrap();
+/// assert_eq!(verifier.validation_time().to_string(), "2026-07-01T00:00:00Z");
+/// ```
+#[derive(Default)]
+pub struct VerifierBuilder {
+    anchors: Vec<Vec<u8>>,
+    intermediates: Vec<Vec<u8>>,
+    crls: Vec<Vec<u8>>,
+    ocsps: Vec<Vec<u8>>,
+    at: Option<ValidationTime>,
+    limits: CacheLimits,
+    policy: Policy,
+    pool: Option<Arc<rayon::ThreadPool>>,
+}
+
+/// Owned copies of the byte strings of `items`.
+fn owned<I, B>(items: I) -> impl Iterator<Item = Vec<u8>>
+where
+    I: IntoIterator<Item = B>,
+    B: AsRef<[u8]>,
+{
+    items.into_iter().map(|b| b.as_ref().to_vec())
+}
+
+impl VerifierBuilder {
+    /// Adds trust anchors (root or other trusted certificates): every path ends at one.
+    pub fn trust_anchors<I: IntoIterator<Item = B>, B: AsRef<[u8]>>(mut self, certs: I) -> Self {
+        self.anchors.extend(owned(certs));
+        self
+    }
+
+    /// Adds intermediate certificates that paths may use besides those a document carries.
+    pub fn intermediates<I: IntoIterator<Item = B>, B: AsRef<[u8]>>(mut self, certs: I) -> Self {
+        self.intermediates.extend(owned(certs));
+        self
+    }
+
+    /// Adds CRLs (RFC 5280), used with those a document carries.
+    pub fn crls<I: IntoIterator<Item = B>, B: AsRef<[u8]>>(mut self, crls: I) -> Self {
+        self.crls.extend(owned(crls));
+        self
+    }
+
+    /// Adds OCSP responses (RFC 6960), used with those a document carries.
+    pub fn ocsp_responses<I: IntoIterator<Item = B>, B: AsRef<[u8]>>(mut self, ocsps: I) -> Self {
+        self.ocsps.extend(owned(ocsps));
+        self
+    }
+
+    /// The validation time (required).
+    pub fn validation_time(mut self, at: ValidationTime) -> Self {
+        self.at = Some(at);
+        self
+    }
+
+    /// The caches' memory limits (default: [`CacheLimits::default`]).
+    pub fn cache_limits(mut self, limits: CacheLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The validation policy (default: [`Policy::default`]).
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The thread pool [`Verifier::verify`] spreads a document's signatures over (default:
+    /// rayon's global pool).
+    pub fn thread_pool(mut self, pool: Arc<rayon::ThreadPool>) -> Self {
+        self.pool = Some(pool);
+        self
+    }
+
+    /// Parses the trust material and builds the verifier.
+    pub fn build(self) -> Result<Verifier, BuildError> {
+        let at = self.at.ok_or(BuildError::NoValidationTime)?;
+        let caches = Caches::with_limits(self.limits);
+        let certs = |kind, items: &[Vec<u8>]| {
+            let mut out = Vec::new();
+            for (index, der) in decoded(kind, items, "CERTIFICATE")? {
+                let cert = caches
+                    .certificate(&der)
+                    .ok_or_else(|| BuildError::Material {
+                        kind,
+                        index,
+                        reason: "not a parsable certificate".into(),
+                    })?;
+                out.push(cert);
+            }
+            Ok(out)
+        };
+        let anchors = certs(Material::TrustAnchor, &self.anchors)?;
+        let intermediates = certs(Material::Intermediate, &self.intermediates)?;
+        let mut crls = Vec::new();
+        for (index, der) in decoded(Material::Crl, &self.crls, "X509 CRL")? {
+            let mut one = Sources::default();
+            one.add_crl(&der, &caches.revocation);
+            crls.push(one.crls.pop().ok_or_else(|| BuildError::Material {
+                kind: Material::Crl,
+                index,
+                reason: "not a parsable CRL".into(),
+            })?);
+        }
+        let ocsps = decoded(Material::OcspResponse, &self.ocsps, "OCSP RESPONSE")?
+            .into_iter()
+            .map(|(_, d)| d)
+            .collect();
+        let ctx = Context {
+            store: TrustStore::new(anchors, intermediates),
+            crls,
+            ocsps,
+            at: at.unix(),
+            policy: self.policy,
+        };
+        Ok(Verifier {
+            ctx,
+            caches,
+            pool: self.pool,
+        })
+    }
+}
+
+/// The DER objects of `items` (PEM blocks labelled `label` decoded), each with the index of
+/// the item it came from.
+fn decoded(
+    kind: Material,
+    items: &[Vec<u8>],
+    label: &str,
+) -> Result<Vec<(usize, Vec<u8>)>, BuildError> {
+    let mut out = Vec::new();
+    for (index, bytes) in items.iter().enumerate() {
+        let ders =
+            crate::asn1::der_objects(bytes, label).map_err(|reason| BuildError::Material {
+                kind,
+                index,
+                reason,
+            })?;
+        out.extend(ders.into_iter().map(|d| (index, d)));
+    }
+    Ok(out)
+}
