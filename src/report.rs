@@ -15,7 +15,20 @@ use serde::Serialize;
 use crate::forensics::{ChangeFinding, Modifications};
 use crate::verdict::{DocumentStatus, Indication, SubIndication};
 
-/// One document's line.
+/// One document's line: its status, and a verdict per signature.
+///
+/// It serialises to the report's JSON line (`serde`):
+///
+/// ```
+/// use sigaudit::{DocumentReport, DocumentStatus};
+///
+/// let report = DocumentReport::unreadable("scan.pdf", "not a PDF".into());
+/// assert_eq!(report.status, DocumentStatus::Error);
+/// let line = serde_json::to_value(&report).unwrap();
+/// assert_eq!(line["status"], "ERROR");
+/// assert_eq!(line["error"], "not a PDF");
+/// assert_eq!(line["signatures"], serde_json::json!([]));
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DocumentReport {
     /// The document's name (its path as given, or its member name).

@@ -12,7 +12,7 @@
 //!   another object, past the file, or back in already-signed bytes, means a strict reader
 //!   and a lenient one (which rebuilds the table by scanning `n g obj`) see different
 //!   documents.
-//! * [`evaluate`] judges those classified changes for one signature: every revision after the
+//! * `evaluate` judges those classified changes for one signature: every revision after the
 //!   signed one, against the certification signature's DocMDP level (§12.8.2.2 Table 254:
 //!   1 no changes; 2 form filling and signing; 3 also annotations) and every earlier
 //!   signature's FieldMDP locks (§12.8.2.4). Document timestamps and the DSS are permitted at

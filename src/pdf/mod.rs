@@ -7,8 +7,13 @@
 //! stream except cross-reference and object streams are never parsed or decoded.
 //!
 //! ```
-//! let doc = sigaudit::pdf::read(b"%PDF-1.7\n...").unwrap_err();
-//! assert!(matches!(doc, sigaudit::pdf::PdfError::NoTrailer));
+//! use sigaudit::internals::pdf;
+//!
+//! let bytes = std::fs::read("corpus/sample/docs/doc-000001.pdf").unwrap();
+//! let doc = pdf::read(&bytes).unwrap();
+//! assert_eq!(doc.revisions.len(), 7);
+//! assert_eq!(doc.signatures[0].field, "Sig1_NguoiKy");
+//! assert!(matches!(pdf::read(b"%PDF-1.7\n..."), Err(pdf::PdfError::NoTrailer)));
 //! ```
 
 mod crypt;

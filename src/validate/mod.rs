@@ -1,15 +1,15 @@
 //! The validation stage: one document's signatures judged (ETSI EN 319 102-1), one file per
 //! decision.
 //!
-//! - [`document`]: the document's verdict composed from its signatures' and its changes';
-//! - [`signature`]: format and integrity of one signature, and its validation end to end;
-//! - [`attributes`]: the SignerInfo's signed attributes and signature value;
-//! - [`certificates`]: path, key usage, validity and revocation at the time that applies;
-//! - [`time`]: the validation time, proofs of existence, signature timestamps;
-//! - [`policy`]: the constraints of the validation policy;
-//! - [`reason`]: why a check failed, mapped to a sub-indication and text in one place;
-//! - [`findings`]: what the reader met, as report findings;
-//! - [`verifier`]: the public entry point, [`Verifier`].
+//! - `document`: the document's verdict composed from its signatures' and its changes';
+//! - `signature`: format and integrity of one signature, and its validation end to end;
+//! - `attributes`: the SignerInfo's signed attributes and signature value;
+//! - `certificates`: path, key usage, validity and revocation at the time that applies;
+//! - `time`: the validation time, proofs of existence, signature timestamps;
+//! - `policy`: the constraints of the validation policy;
+//! - `reason`: why a check failed, mapped to a sub-indication and text in one place;
+//! - `findings`: what the reader met, as report findings;
+//! - `verifier`: the public entry point, [`Verifier`].
 //!
 //! Per document: read the signatures (lazy reader), parse each CMS to learn its digest
 //! algorithm, hash every signed range in one pass, then validate each signature — integrity,

@@ -26,7 +26,7 @@ use crate::revocation::Sources;
 /// // Not a PDF: the document's report says so; nothing panics, nothing is lost.
 /// let report = verifier.verify("note.txt", b"hello");
 /// assert_eq!(report.status, DocumentStatus::Error);
-/// assert_eq!(report.error.as_deref(), Some("not a PDF file"));
+/// assert!(report.error.unwrap().starts_with("not a PDF"));
 /// ```
 pub struct Verifier {
     ctx: Context,
