@@ -3,96 +3,20 @@
 //! revision, no CMS needed: the analysis reads structure only), then one hand-written update,
 //! and [`pdf::evaluate`] judges what follows the signed revision.
 
-use std::collections::BTreeMap;
+mod common;
+
 use std::io::Write;
 
+use common::pdf::{sig_dict, Pdf, BYTE_RANGE_SLOT};
 use sigaudit::pdf::{self, ChangeFinding, FindingKind};
 use sigaudit::verdict::Modifications;
-
-/// Builds a file revision by revision, remembering where each object starts.
-struct Builder {
-    buf: Vec<u8>,
-    offsets: BTreeMap<u32, usize>,
-    last_xref: usize,
-    size: u32,
-}
-
-impl Builder {
-    fn new() -> Self {
-        Builder {
-            buf: b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec(),
-            offsets: BTreeMap::new(),
-            last_xref: 0,
-            size: 0,
-        }
-    }
-
-    fn obj(&mut self, num: u32, body: &str) -> usize {
-        let at = self.buf.len();
-        write!(self.buf, "{num} 0 obj\n{body}\nendobj\n").unwrap();
-        self.offsets.insert(num, at);
-        self.size = self.size.max(num + 1);
-        at
-    }
-
-    fn stream(&mut self, num: u32, dict: &str, data: &str) -> usize {
-        self.obj(
-            num,
-            &format!(
-                "<< {dict} /Length {} >>\nstream\n{data}\nendstream",
-                data.len()
-            ),
-        )
-    }
-
-    /// A classic table whose entries are `entries` (object → offset), then the trailer.
-    fn xref_with(&mut self, entries: &[(u32, usize)], extra: &str) {
-        let at = self.buf.len();
-        self.buf
-            .extend_from_slice(b"xref\n0 1\n0000000000 65535 f\r\n");
-        for (n, off) in entries {
-            write!(self.buf, "{n} 1\n{off:010} 00000 n\r\n").unwrap();
-        }
-        let prev = if self.last_xref > 0 {
-            format!("/Prev {}", self.last_xref)
-        } else {
-            String::new()
-        };
-        write!(
-            self.buf,
-            "trailer\n<< /Size {} /Root 1 0 R {prev} {extra} >>\nstartxref\n{at}\n%%EOF\n",
-            self.size
-        )
-        .unwrap();
-        self.last_xref = at;
-    }
-
-    /// A table listing `nums` at their latest offsets.
-    fn xref(&mut self, nums: &[u32]) {
-        let entries: Vec<(u32, usize)> = nums.iter().map(|n| (*n, self.offsets[n])).collect();
-        self.xref_with(&entries, "");
-    }
-
-    /// Seals the signature dictionary holding `/Contents <30030201...>` over everything
-    /// written so far (the signed revision).
-    fn seal(&mut self) {
-        let hay = &self.buf;
-        let c = memchr::memmem::find(hay, b"<3003020100000000>").expect("contents");
-        let (start, end) = (c, c + "<3003020100000000>".len());
-        let slot = memchr::memmem::find(hay, b"/ByteRange [").expect("slot") + 12;
-        let text = format!("0 {start} {end} {}", hay.len() - end);
-        self.buf[slot..slot + text.len()].copy_from_slice(text.as_bytes());
-    }
-}
-
-const SLOT: &str = "                                        ";
 
 /// The signed revision: catalog 1, pages 2, page 3 (content 7, font 8, overlay XObject 9),
 /// signature field 4 with dictionary 5, text field 6 with appearance 10, an undisplayed
 /// content stream 11, and an empty signature field 12. `sig_extra` goes into the signature
 /// dictionary, `catalog_extra` into the catalog.
-fn signed(sig_extra: &str, catalog_extra: &str) -> Builder {
-    let mut b = Builder::new();
+fn signed(sig_extra: &str, catalog_extra: &str) -> Pdf {
+    let mut b = Pdf::new();
     b.obj(
         1,
         &format!(
@@ -112,13 +36,7 @@ fn signed(sig_extra: &str, catalog_extra: &str) -> Builder {
         "<< /FT /Sig /T (Sig1) /V 5 0 R /Type /Annot /Subtype /Widget /Rect [0 0 0 0] \
          /F 132 /P 3 0 R >>",
     );
-    b.obj(
-        5,
-        &format!(
-            "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached \
-             /ByteRange [{SLOT}] /Contents <3003020100000000> {sig_extra} >>"
-        ),
-    );
+    b.obj(5, &sig_dict(&format!("{sig_extra} ")));
     b.obj(
         6,
         "<< /FT /Tx /T (SoVanBan) /V (123/QD-UBND) /Type /Annot /Subtype /Widget \
@@ -127,37 +45,36 @@ fn signed(sig_extra: &str, catalog_extra: &str) -> Builder {
     b.stream(
         7,
         "",
-        "BT /F1 12 Tf 50 750 Td (So tien: 1.000.000 dong) Tj ET q /Ov Do Q",
+        b"BT /F1 12 Tf 50 750 Td (So tien: 1.000.000 dong) Tj ET q /Ov Do Q",
     );
     b.obj(8, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>");
     b.stream(
         9,
         "/Type /XObject /Subtype /Form /BBox [0 0 595 842]",
-        "1 g 40 740 300 30 re f",
+        b"1 g 40 740 300 30 re f",
     );
     b.stream(
         10,
         "/Type /XObject /Subtype /Form /BBox [0 0 200 20]",
-        "BT /F1 10 Tf 2 5 Td (123/QD-UBND) Tj ET",
+        b"BT /F1 10 Tf 2 5 Td (123/QD-UBND) Tj ET",
     );
     b.stream(
         11,
         "",
-        "BT /F1 12 Tf 50 750 Td (So tien: 9.000.000 dong) Tj ET",
+        b"BT /F1 12 Tf 50 750 Td (So tien: 9.000.000 dong) Tj ET",
     );
     b.obj(
         12,
         "<< /FT /Sig /T (Sig2) /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /F 132 \
          /P 3 0 R >>",
     );
-    let nums: Vec<u32> = (1..=12).collect();
-    b.xref(&nums);
+    b.table_all("");
     b.seal();
     b
 }
 
 /// What follows the first signature (signed revision 1) of `b`'s file.
-fn judge(b: &Builder) -> (Modifications, Vec<ChangeFinding>) {
+fn judge(b: &Pdf) -> (Modifications, Vec<ChangeFinding>) {
     let doc = pdf::read(&b.buf).expect("reads");
     pdf::evaluate(&doc, 1)
 }
@@ -166,7 +83,7 @@ fn kinds(f: &[ChangeFinding]) -> Vec<FindingKind> {
     f.iter().map(|x| x.kind).collect()
 }
 
-fn assert_forbidden(b: &Builder, kind: FindingKind, object: Option<u32>) {
+fn assert_forbidden(b: &Pdf, kind: FindingKind, object: Option<u32>) {
     let (m, f) = judge(b);
     assert_eq!(m, Modifications::Forbidden, "{f:?}");
     let hit = f
@@ -188,8 +105,8 @@ fn nothing_after_the_signed_revision_is_no_modification() {
 #[test]
 fn shadow_hide_an_overlay_xobject_emptied() {
     let mut b = signed("", "");
-    b.stream(9, "/Type /XObject /Subtype /Form /BBox [0 0 595 842]", "");
-    b.xref(&[9]);
+    b.stream(9, "/Type /XObject /Subtype /Form /BBox [0 0 595 842]", b"");
+    b.table(&[9], "");
     assert_forbidden(&b, FindingKind::ShadowHide, Some(9));
 }
 
@@ -201,7 +118,7 @@ fn shadow_hide_an_annotation_hidden_by_its_flags() {
         "<< /FT /Tx /T (SoVanBan) /V (123/QD-UBND) /Type /Annot /Subtype /Widget \
          /Rect [50 700 250 720] /F 6 /P 3 0 R /AP << /N 10 0 R >> >>",
     );
-    b.xref(&[6]);
+    b.table(&[6], "");
     assert_forbidden(&b, FindingKind::ShadowHide, Some(6));
 }
 
@@ -213,7 +130,7 @@ fn shadow_replace_a_font_swapped() {
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding \
          /BaseEncoding /WinAnsiEncoding /Differences [49 /nine] >> >>",
     );
-    b.xref(&[8]);
+    b.table(&[8], "");
     assert_forbidden(&b, FindingKind::ShadowReplace, Some(8));
 }
 
@@ -223,9 +140,9 @@ fn shadow_replace_an_overlay_redrawn() {
     b.stream(
         9,
         "/Type /XObject /Subtype /Form /BBox [0 0 595 842]",
-        "1 g 40 740 300 30 re f 0 g BT /F1 12 Tf 50 750 Td (So tien: 5 dong) Tj ET",
+        b"1 g 40 740 300 30 re f 0 g BT /F1 12 Tf 50 750 Td (So tien: 5 dong) Tj ET",
     );
-    b.xref(&[9]);
+    b.table(&[9], "");
     assert_forbidden(&b, FindingKind::ShadowReplace, Some(9));
 }
 
@@ -238,7 +155,7 @@ fn shadow_hide_and_replace_page_contents_redirected_to_a_signed_unused_stream() 
          /Resources << /Font << /F1 8 0 R >> /XObject << /Ov 9 0 R >> >> \
          /Annots [4 0 R 6 0 R 12 0 R] >>",
     );
-    b.xref(&[3]);
+    b.table(&[3], "");
     assert_forbidden(&b, FindingKind::ShadowHideAndReplace, Some(3));
 }
 
@@ -246,25 +163,24 @@ fn shadow_hide_and_replace_page_contents_redirected_to_a_signed_unused_stream() 
 fn shadow_hide_and_replace_an_entry_pointing_back_into_signed_bytes() {
     // The signed revision holds an older definition of object 7 that its table does not use
     // (the shadow); the update's table points 7 back at it.
-    let mut fresh = Builder::new();
+    let mut fresh = Pdf::new();
     fresh.stream(
         7,
         "",
-        "BT /F1 12 Tf 50 750 Td (So tien: 9.000.000 dong) Tj ET",
+        b"BT /F1 12 Tf 50 750 Td (So tien: 9.000.000 dong) Tj ET",
     );
     let shadow_at = fresh.offsets[&7];
     for (n, body) in objects_of(&signed("", "")) {
         fresh.obj(n, &body);
     }
-    let nums: Vec<u32> = (1..=12).collect();
-    fresh.xref(&nums);
+    fresh.table_all("");
     fresh.seal();
-    fresh.xref_with(&[(7, shadow_at)], "");
+    fresh.table_at(&[(7, shadow_at)], "");
     assert_forbidden(&fresh, FindingKind::ShadowHideAndReplace, Some(7));
 }
 
 /// The objects of a builder's first revision as text, in number order.
-fn objects_of(b: &Builder) -> Vec<(u32, String)> {
+fn objects_of(b: &Pdf) -> Vec<(u32, String)> {
     let mut out = Vec::new();
     for (&n, &at) in &b.offsets {
         let rest = &b.buf[at..];
@@ -281,9 +197,9 @@ fn incremental_saving_page_content_rewritten() {
     b.stream(
         7,
         "",
-        "BT /F1 12 Tf 50 750 Td (So tien: 9.000.000 dong) Tj ET",
+        b"BT /F1 12 Tf 50 750 Td (So tien: 9.000.000 dong) Tj ET",
     );
-    b.xref(&[7]);
+    b.table(&[7], "");
     assert_forbidden(&b, FindingKind::IncrementalSaving, Some(7));
 }
 
@@ -295,7 +211,7 @@ fn incremental_saving_an_open_action_added() {
         "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R 6 0 R 12 0 R] \
          /SigFlags 3 >> /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>",
     );
-    b.xref(&[1]);
+    b.table(&[1], "");
     assert_forbidden(&b, FindingKind::IncrementalSaving, Some(1));
 }
 
@@ -319,9 +235,9 @@ fn unreachable_update_objects_appended_without_a_table() {
 #[test]
 fn unreachable_update_a_table_that_startxref_does_not_reach() {
     let mut b = signed("", "");
-    let signed_xref = b.last_xref;
-    b.stream(7, "", "BT (SUA DOI) Tj ET");
-    let at = b.buf.len();
+    let signed_xref = b.last_xref().expect("the signed revision's table");
+    b.stream(7, "", b"BT (SUA DOI) Tj ET");
+    let at = b.pos();
     write!(
         b.buf,
         "xref\n0 1\n0000000000 65535 f\r\n7 1\n{:010} 00000 n\r\ntrailer\n<< /Size 13 /Root 1 0 R \
@@ -338,27 +254,28 @@ fn unreachable_update_a_table_that_startxref_does_not_reach() {
 #[test]
 fn unreachable_update_an_object_in_the_update_that_its_table_skips() {
     let mut b = signed("", "");
-    b.stream(7, "", "BT (SUA DOI) Tj ET");
+    b.stream(7, "", b"BT (SUA DOI) Tj ET");
     b.obj(13, "<< /Producer (x) >>");
-    b.xref(&[13]);
+    b.table(&[13], "");
     assert_forbidden(&b, FindingKind::UnreachableUpdate, Some(7));
 }
 
 #[test]
 fn xref_differential_an_entry_landing_on_another_object() {
     let mut b = signed("", "");
-    let at = b.obj(
+    let at = b.pos();
+    b.obj(
         13,
         "<< /Type /XObject /Subtype /Form /BBox [0 0 1 1] /Length 0 >>",
     );
-    b.xref_with(&[(9, at), (13, at)], "");
+    b.table_at(&[(9, at), (13, at)], "");
     assert_forbidden(&b, FindingKind::XrefDifferential, Some(9));
 }
 
 #[test]
 fn xref_differential_an_entry_past_the_end_of_the_file() {
     let mut b = signed("", "");
-    b.xref_with(&[(9, 9_999_999)], "");
+    b.table_at(&[(9, 9_999_999)], "");
     assert_forbidden(&b, FindingKind::XrefDifferential, Some(9));
 }
 
@@ -369,7 +286,7 @@ fn a_second_signature_is_permitted() {
         13,
         &format!(
             "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached \
-             /ByteRange [{SLOT}] /Contents <3003020100000001> >>"
+             {BYTE_RANGE_SLOT} /Contents <3003020100000001> >>"
         ),
     );
     b.obj(
@@ -377,7 +294,7 @@ fn a_second_signature_is_permitted() {
         "<< /FT /Sig /T (Sig2) /V 13 0 R /Type /Annot /Subtype /Widget /Rect [0 0 0 0] \
          /F 132 /P 3 0 R >>",
     );
-    b.xref(&[12, 13]);
+    b.table(&[12, 13], "");
     assert_eq!(judge(&b), (Modifications::Permitted, Vec::new()));
 }
 
@@ -392,9 +309,9 @@ fn form_filling_is_permitted_without_certification() {
     b.stream(
         10,
         "/Type /XObject /Subtype /Form /BBox [0 0 200 20]",
-        "BT /F1 10 Tf 2 5 Td (456/QD-UBND) Tj ET",
+        b"BT /F1 10 Tf 2 5 Td (456/QD-UBND) Tj ET",
     );
-    b.xref(&[6, 10]);
+    b.table(&[6, 10], "");
     assert_eq!(judge(&b), (Modifications::Permitted, Vec::new()));
 }
 
@@ -410,11 +327,11 @@ fn field_lock_violation_a_locked_field_filled() {
         "<< /FT /Tx /T (SoVanBan) /V (456/QD-UBND) /Type /Annot /Subtype /Widget \
          /Rect [50 700 250 720] /F 4 /P 3 0 R /AP << /N 10 0 R >> >>",
     );
-    b.xref(&[6]);
+    b.table(&[6], "");
     assert_forbidden(&b, FindingKind::FieldLockViolation, Some(6));
 }
 
-fn certified(p: u8) -> Builder {
+fn certified(p: u8) -> Pdf {
     signed(
         &format!(
             "/Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << \
@@ -424,7 +341,7 @@ fn certified(p: u8) -> Builder {
     )
 }
 
-fn add_free_text(b: &mut Builder) {
+fn add_free_text(b: &mut Pdf) {
     b.obj(
         13,
         "<< /Type /Annot /Subtype /FreeText /Rect [40 740 340 770] /Contents (9.000.000) \
@@ -436,7 +353,7 @@ fn add_free_text(b: &mut Builder) {
          /Resources << /Font << /F1 8 0 R >> /XObject << /Ov 9 0 R >> >> \
          /Annots [4 0 R 6 0 R 12 0 R 13 0 R] >>",
     );
-    b.xref(&[3, 13]);
+    b.table(&[3, 13], "");
 }
 
 #[test]
@@ -468,7 +385,7 @@ fn certification_violation_form_filling_on_level_1() {
         "<< /FT /Tx /T (SoVanBan) /V (456/QD-UBND) /Type /Annot /Subtype /Widget \
          /Rect [50 700 250 720] /F 4 /P 3 0 R /AP << /N 10 0 R >> >>",
     );
-    b.xref(&[6]);
+    b.table(&[6], "");
     assert_forbidden(&b, FindingKind::CertificationViolation, Some(6));
 }
 
@@ -478,28 +395,28 @@ fn sneaky_signature_an_unsigned_signature_field_given_an_appearance() {
     b.stream(
         13,
         "/Type /XObject /Subtype /Form /BBox [0 0 595 842]",
-        "1 g 0 0 595 842 re f 0 g BT /F1 12 Tf 50 750 Td (So tien: 9 dong) Tj ET",
+        b"1 g 0 0 595 842 re f 0 g BT /F1 12 Tf 50 750 Td (So tien: 9 dong) Tj ET",
     );
     b.obj(
         12,
         "<< /FT /Sig /T (Sig2) /Type /Annot /Subtype /Widget /Rect [0 0 595 842] /F 4 \
          /P 3 0 R /AP << /N 13 0 R >> >>",
     );
-    b.xref(&[12, 13]);
+    b.table(&[12, 13], "");
     assert_forbidden(&b, FindingKind::ShadowReplace, Some(12));
 }
 
 #[test]
 fn long_term_validation_material_is_permitted_even_on_level_1() {
     let mut b = certified(1);
-    b.stream(13, "", "0\u{82}");
+    b.stream(13, "", "0\u{82}".as_bytes());
     b.obj(14, "<< /Type /DSS /Certs [13 0 R] >>");
     b.obj(
         1,
         "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R 6 0 R 12 0 R] \
          /SigFlags 3 >> /Perms << /DocMDP 5 0 R >> /DSS 14 0 R >>",
     );
-    b.xref(&[1, 13, 14]);
+    b.table(&[1, 13, 14], "");
     assert_eq!(judge(&b), (Modifications::Permitted, Vec::new()));
 }
 
@@ -517,9 +434,9 @@ fn each_revision_pair_is_classified_once_for_every_earlier_signature() {
         13,
         "<< /Type /Sig /ByteRange [0 1 2 3] /Contents <30030201> >>",
     );
-    b.xref(&[12, 13]);
-    b.stream(7, "", "BT (SUA DOI) Tj ET");
-    b.xref(&[7]);
+    b.table(&[12, 13], "");
+    b.stream(7, "", b"BT (SUA DOI) Tj ET");
+    b.table(&[7], "");
     let doc = pdf::read(&b.buf).expect("reads");
     assert_eq!(doc.changes.len(), 2, "one diff per revision pair");
     let (m1, f1) = pdf::evaluate(&doc, 1);

@@ -13,10 +13,15 @@
 //! `/ByteRange` past the end through `verify_document`
 //! (`tests/verify_hostile.rs::a_byte_range_reaching_past_the_end_is_a_format_failure_not_a_panic`).
 
-use std::collections::BTreeMap;
+mod common;
+
 use std::io::Write;
 use std::time::{Duration, Instant};
 
+use common::pdf::{
+    deflate, find_once, patch, seal, set_byte_range, sig_dict, Pdf, Row, BYTE_RANGE_SLOT, CONTENTS,
+    XREF_ROW_BYTES,
+};
 use sigaudit::digest::{self, Coverage, RangeProblem};
 use sigaudit::pdf::{self, limits, Finding, ObjectId, PdfError};
 use sigaudit::report::{DocumentReport, Integrity};
@@ -25,132 +30,33 @@ use sigaudit::verdict::{DocumentStatus, SubIndication};
 use sigaudit::verify::{verify_document, Context, Policy};
 
 // ---------------------------------------------------------------------------------------------
-// Building documents
+// Building documents (`tests/common/pdf.rs`)
 // ---------------------------------------------------------------------------------------------
 
-/// A `/Contents` value: a five-byte DER SEQUENCE and zero padding. Nothing here needs a CMS
-/// that verifies; each attack is decided before the signature value is looked at.
-const CONTENTS: &str = "<3003020100000000>";
-
-/// Room for four 20-digit numbers in `/ByteRange`, filled by [`Pdf::seal`] or set by a test.
-const RANGE_SLOT: &str = "/ByteRange [                                                                                     ]";
-
-/// A PDF written object by object, each offset remembered for the cross-reference table.
-struct Pdf {
-    buf: Vec<u8>,
-    offsets: BTreeMap<u32, usize>,
+/// The catalog (1), a page tree (2) and a signature field (4) whose `/V` is `v`, with `extra`
+/// in the catalog. Nothing here needs a CMS that verifies; each attack is decided before the
+/// signature value is looked at.
+fn form(v: &str, extra: &str) -> Pdf {
+    let mut w = Pdf::new();
+    w.obj(
+        1,
+        &format!("<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] >> {extra} >>"),
+    )
+    .obj(2, "<< /Type /Pages /Kids [] /Count 0 >>")
+    .obj(4, &format!("<< /FT /Sig /T (Signature1) /V {v} >>"));
+    w
 }
 
-impl Pdf {
-    fn new() -> Self {
-        Pdf {
-            buf: b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec(),
-            offsets: BTreeMap::new(),
-        }
-    }
-
-    /// `num 0 obj body endobj`.
-    fn obj(&mut self, num: u32, body: &str) -> &mut Self {
-        self.offsets.insert(num, self.buf.len());
-        write!(self.buf, "{num} 0 obj\n{body}\nendobj\n").unwrap();
-        self
-    }
-
-    /// A stream object; `dict` must not hold `/Length`, which is written as the data's.
-    fn stream(&mut self, num: u32, dict: &str, data: &[u8]) -> &mut Self {
-        self.stream_with_length(num, dict, &data.len().to_string(), data)
-    }
-
-    /// A stream object whose `/Length` is written as `length`, whatever the data's.
-    fn stream_with_length(&mut self, num: u32, dict: &str, length: &str, data: &[u8]) -> &mut Self {
-        self.offsets.insert(num, self.buf.len());
-        write!(
-            self.buf,
-            "{num} 0 obj\n<< {dict} /Length {length} >>\nstream\n"
-        )
-        .unwrap();
-        self.buf.extend_from_slice(data);
-        self.buf.extend_from_slice(b"\nendstream\nendobj\n");
-        self
-    }
-
-    /// The catalog (1), a page tree (2), a signature field (4) whose `/V` is `v`, and
-    /// `extra` in the catalog.
-    fn form(&mut self, v: &str, extra: &str) -> &mut Self {
-        self.obj(
-            1,
-            &format!("<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] >> {extra} >>"),
-        )
-        .obj(2, "<< /Type /Pages /Kids [] /Count 0 >>")
-        .obj(4, &format!("<< /FT /Sig /T (Signature1) /V {v} >>"))
-    }
-
-    /// A signature dictionary as object 5, with the `/ByteRange` slot.
-    fn sig(&mut self) -> &mut Self {
-        self.obj(
-            5,
-            &format!(
-                "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached \
-                 {RANGE_SLOT} /Contents {CONTENTS} >>"
-            ),
-        )
-    }
-
-    /// A classic table of every object written, `trailer`, `startxref`, `%%EOF`.
-    fn table(&mut self, trailer: &str) -> Vec<u8> {
-        let at = self.buf.len();
-        let max = self.offsets.keys().max().copied().unwrap_or(0);
-        write!(self.buf, "xref\n0 {}\n0000000000 65535 f\r\n", max + 1).unwrap();
-        for n in 1..=max {
-            match self.offsets.get(&n) {
-                Some(off) => write!(self.buf, "{off:010} 00000 n\r\n").unwrap(),
-                None => self.buf.extend_from_slice(b"0000000000 00000 f\r\n"),
-            }
-        }
-        write!(
-            self.buf,
-            "trailer\n<< /Size {} /Root 1 0 R {trailer} >>\nstartxref\n{at}\n%%EOF\n",
-            max + 1
-        )
-        .unwrap();
-        std::mem::take(&mut self.buf)
-    }
+/// [`form`] with `/V 5 0 R` and its signature dictionary (object 5, `/ByteRange` not filled).
+fn signed(extra: &str) -> Pdf {
+    let mut w = form("5 0 R", extra);
+    w.obj(5, &sig_dict(""));
+    w
 }
 
-/// Fills the `/ByteRange` slot with `[0 a b c]` bracketing `/Contents` to the end of the file.
-fn seal(mut buf: Vec<u8>) -> Vec<u8> {
-    let contents = find(&buf, CONTENTS.as_bytes());
-    let (a, b) = (contents, contents + CONTENTS.len());
-    let text = format!("0 {a} {b} {}", buf.len() - b);
-    set_range(&mut buf, &text);
-    buf
-}
-
-/// Writes `text` into the `/ByteRange` slot, padded with spaces (no offset moves).
-fn set_range(buf: &mut [u8], text: &str) {
-    let open = find(buf, b"/ByteRange [") + "/ByteRange [".len();
-    let width = RANGE_SLOT.len() - "/ByteRange [".len() - 1;
-    assert!(text.len() <= width, "{text} does not fit");
-    buf[open..open + width].copy_from_slice(format!("{text:<width$}").as_bytes());
-}
-
-/// Offset of the first occurrence of `needle`.
-fn find(hay: &[u8], needle: &[u8]) -> usize {
-    memchr::memmem::find(hay, needle)
-        .unwrap_or_else(|| panic!("{:?} not found", String::from_utf8_lossy(needle)))
-}
-
-/// zlib of `n` zero bytes: about a thousandth of `n`.
-fn zeros_deflated(n: usize) -> Vec<u8> {
-    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-    let chunk = vec![0u8; 1 << 20];
-    let mut left = n;
-    while left > 0 {
-        let k = left.min(chunk.len());
-        enc.write_all(&chunk[..k]).unwrap();
-        left -= k;
-    }
-    enc.finish().unwrap()
+/// `zeros` zero bytes, deflated: about a thousandth of `zeros`.
+fn zeros_deflated(zeros: usize) -> Vec<u8> {
+    deflate(b"", zeros)
 }
 
 fn id(num: u32) -> ObjectId {
@@ -203,15 +109,14 @@ fn timed<T>(limit: Duration, f: impl FnOnce() -> T) -> T {
 fn xref_stream_bomb_is_a_decode_budget_error() {
     let bomb = zeros_deflated(limits::MAX_DECODED_STREAM + 1);
     assert!(bomb.len() < 100 << 10, "{} bytes", bomb.len());
-    let mut w = Pdf::new();
-    w.form("5 0 R", "").sig();
-    let at = w.buf.len();
+    let mut w = signed("");
+    let at = w.pos();
     w.stream(
         6,
         "/Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Filter /FlateDecode",
         &bomb,
-    );
-    write!(w.buf, "startxref\n{at}\n%%EOF\n").unwrap();
+    )
+    .startxref(at);
     let bytes = w.buf;
     let err = PdfError::DecodeBudget {
         id: id(6),
@@ -241,52 +146,32 @@ fn object_streams_past_the_total_decode_budget() {
     for i in 0..streams {
         // Field 10 + i in object stream 20 + i, padded with zeros (white space) to `each`.
         let field = format!("{} 0 << /FT /Sig /T (F{i}) >>", 10 + i);
-        let mut plain = field.into_bytes();
-        plain.resize(each, 0);
-        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-        enc.write_all(&plain).unwrap();
+        let packed = deflate(field.as_bytes(), each - field.len());
         let header = format!("{} 0 ", 10 + i);
         let dict = format!(
             "/Type /ObjStm /N 1 /First {} /Filter /FlateDecode",
             header.len()
         );
-        w.stream(20 + i as u32, &dict, &enc.finish().unwrap());
+        w.stream(20 + i as u32, &dict, &packed);
     }
-    // Cross-reference stream: objects 0–2, fields 10.. compressed, streams 20.. in the file.
-    let xref_num = 20 + streams as u32;
-    let at = w.buf.len();
+    // Cross-reference stream: objects 0–2, fields 10.. compressed, streams 20.. in the file
+    // (/Index [0 3 10 streams 20 streams+1], the last row the cross-reference stream's own).
     let mut rows = Vec::new();
-    let mut row = |t: u8, f2: u32, f3: u16| {
-        rows.push(t);
-        rows.extend_from_slice(&f2.to_be_bytes());
-        rows.extend_from_slice(&f3.to_be_bytes());
-    };
-    row(0, 0, 0xffff);
     for n in 1..=2 {
-        row(1, w.offsets[&n] as u32, 0);
+        rows.push((n, Row::At(w.offsets[&n])));
     }
-    for i in 0..streams {
-        row(2, 20 + i as u32, 0);
+    for i in 0..streams as u32 {
+        let stream = 20 + i;
+        rows.push((10 + i, Row::InStream { stream, index: 0 }));
+        rows.push((stream, Row::At(w.offsets[&stream])));
     }
-    for i in 0..streams {
-        row(1, w.offsets[&(20 + i as u32)] as u32, 0);
-    }
-    row(1, at as u32, 0);
-    let index = format!("[0 3 10 {streams} 20 {}]", streams + 1);
-    w.stream(
-        xref_num,
-        &format!(
-            "/Type /XRef /Size {} /W [1 4 2] /Index {index} /Root 1 0 R",
-            xref_num + 1
-        ),
-        &rows,
-    );
-    write!(w.buf, "startxref\n{at}\n%%EOF\n").unwrap();
-    let bytes = std::mem::take(&mut w.buf);
+    w.xref_stream(20 + streams as u32, &rows, "");
+    let row_bytes = (rows.len() + 2) * XREF_ROW_BYTES;
+    let bytes = w.buf;
     assert!(bytes.len() < 2 << 20, "{} bytes", bytes.len());
 
     // What is left once the cross-reference stream and the first object streams are decoded.
-    let left = limits::MAX_DECODED_TOTAL - (streams - 1) * each - rows.len();
+    let left = limits::MAX_DECODED_TOTAL - (streams - 1) * each - row_bytes;
     let err = PdfError::DecodeBudget {
         id: id(20 + streams as u32 - 1),
         limit: left,
@@ -300,10 +185,10 @@ fn object_streams_past_the_total_decode_budget() {
 #[test]
 fn dss_stream_bomb_is_refused() {
     let bomb = zeros_deflated(limits::MAX_DECODED_STREAM + 1);
-    let mut w = Pdf::new();
-    w.form("5 0 R", "/DSS << /CRLs [7 0 R] >>").sig();
+    let mut w = signed("/DSS << /CRLs [7 0 R] >>");
     w.stream(7, "/Filter /FlateDecode", &bomb);
-    let bytes = seal(w.table(""));
+    w.table_all("");
+    let bytes = w.sealed();
     let doc = pdf::read(&bytes).unwrap();
     assert_eq!(doc.signatures.len(), 1);
     let dss = doc.dss.as_ref().expect("the DSS is located");
@@ -330,14 +215,10 @@ fn dss_stream_bomb_is_refused() {
 #[test]
 fn dss_stream_listed_many_times_is_decoded_once() {
     let refs = "7 0 R ".repeat(10_000);
-    let mut w = Pdf::new();
-    w.form(
-        "5 0 R",
-        &format!("/DSS << /CRLs [{refs}] /OCSPs [7 0 R 7 0 R] >>"),
-    )
-    .sig();
+    let mut w = signed(&format!("/DSS << /CRLs [{refs}] /OCSPs [7 0 R 7 0 R] >>"));
     w.stream(7, "/Filter /FlateDecode", &zeros_deflated(1 << 20));
-    let bytes = seal(w.table(""));
+    w.table_all("");
+    let bytes = w.sealed();
     let doc = pdf::read(&bytes).unwrap();
     let dss = doc.dss.as_ref().unwrap();
     assert_eq!(dss.crls.len(), 1);
@@ -357,13 +238,12 @@ fn dss_streams_past_the_total_budget_are_refused() {
     let streams = limits::MAX_DSS_DECODED / each + 1;
     let bomb = zeros_deflated(each);
     let refs: Vec<String> = (0..streams).map(|i| format!("{} 0 R", 10 + i)).collect();
-    let mut w = Pdf::new();
-    w.form("5 0 R", &format!("/DSS << /CRLs [{}] >>", refs.join(" ")))
-        .sig();
+    let mut w = signed(&format!("/DSS << /CRLs [{}] >>", refs.join(" ")));
     for i in 0..streams {
         w.stream(10 + i as u32, "/Filter /FlateDecode", &bomb);
     }
-    let bytes = seal(w.table(""));
+    w.table_all("");
+    let bytes = w.sealed();
     let doc = pdf::read(&bytes).unwrap();
     let decoded = pdf::dss_data(&bytes, doc.dss.as_ref().unwrap());
     assert_eq!(decoded.crls.len(), streams - 1);
@@ -390,14 +270,14 @@ fn nesting_100k_deep_is_cut_at_the_budget() {
     let arrays = format!("{}{}", "[".repeat(DEPTH), "]".repeat(DEPTH));
     let dicts = format!("{}{}", "<</A".repeat(DEPTH), ">>".repeat(DEPTH));
     for deep in [arrays, dicts] {
-        let mut w = Pdf::new();
-        w.form("5 0 R", "");
+        let mut w = form("5 0 R", "");
         w.obj(
             5,
-            &format!("<< /Type /Sig {RANGE_SLOT} /Contents {CONTENTS} /Deep {deep} >>"),
+            &format!("<< /Type /Sig {BYTE_RANGE_SLOT} /Contents {CONTENTS} /Deep {deep} >>"),
         );
-        let bytes = seal(w.table(""));
-        let first = find(&bytes, b"/Deep ") + "/Deep ".len();
+        w.table_all("");
+        let bytes = w.sealed();
+        let first = find_once(&bytes, b"/Deep ") + "/Deep ".len();
         let step = if deep.starts_with('[') {
             1
         } else {
@@ -422,10 +302,10 @@ fn nesting_100k_deep_is_cut_at_the_budget() {
 
     // In the trailer: the file has no usable trailer, an ERROR report.
     let deep = format!("/Deep {}{}", "[".repeat(DEPTH), "]".repeat(DEPTH));
-    let mut w = Pdf::new();
-    w.form("5 0 R", "").sig();
-    let bytes = seal(w.table(&deep));
-    let first = find(&bytes, b"/Deep [") + "/Deep ".len();
+    let mut w = signed("");
+    w.table_all(&deep);
+    let bytes = w.sealed();
+    let first = find_once(&bytes, b"/Deep [") + "/Deep ".len();
     let err = PdfError::NestingTooDeep {
         offset: first + limits::MAX_NESTING,
     };
@@ -444,17 +324,16 @@ fn cms_nested_100k_deep_is_a_format_failure() {
     der.extend(std::iter::repeat_n(0u8, 200_000));
     let hex: String = der.iter().map(|b| format!("{b:02X}")).collect();
     assert!(sigaudit::cms::parse(&der).is_err());
-    let mut w = Pdf::new();
-    w.form("5 0 R", "");
+    let mut w = form("5 0 R", "");
     w.obj(
         5,
-        &format!("<< /Type /Sig /SubFilter /adbe.pkcs7.detached {RANGE_SLOT} /Contents <{hex}> >>"),
+        &format!(
+            "<< /Type /Sig /SubFilter /adbe.pkcs7.detached {BYTE_RANGE_SLOT} /Contents <{hex}> >>"
+        ),
     );
-    let mut bytes = w.table("");
-    let start = find(&bytes, b"/Contents <") + "/Contents ".len();
-    let end = start + hex.len() + 2;
-    let text = format!("0 {start} {end} {}", bytes.len() - end);
-    set_range(&mut bytes, &text);
+    w.table_all("");
+    // The range brackets the whole hex string.
+    let bytes = w.sealed();
     let report = timed(Duration::from_secs(10), || verify(&bytes));
     assert_eq!(report.signatures.len(), 1);
     let s = &report.signatures[0];
@@ -470,9 +349,9 @@ fn cms_nested_100k_deep_is_a_format_failure() {
 /// then the field is reported; a catalog that is such a loop is an error.
 #[test]
 fn reference_loops_are_cut_at_the_indirection_budget() {
-    let mut w = Pdf::new();
-    w.form("5 0 R", "").obj(5, "6 0 R").obj(6, "5 0 R");
-    let bytes = w.table("");
+    let mut w = form("5 0 R", "");
+    w.obj(5, "6 0 R").obj(6, "5 0 R").table_all("");
+    let bytes = w.buf;
     let doc = pdf::read(&bytes).unwrap();
     assert!(doc.signatures.is_empty());
     assert_eq!(
@@ -486,11 +365,10 @@ fn reference_loops_are_cut_at_the_indirection_budget() {
     assert!(report.signatures.is_empty());
 
     // /Root 7 0 R → 8 0 R → 7 0 R.
-    let mut w = Pdf::new();
-    w.form("5 0 R", "").sig().obj(7, "8 0 R").obj(8, "7 0 R");
-    let mut bytes = w.table("");
-    let root = find(&bytes, b"/Root 1 0 R");
-    bytes[root..root + 11].copy_from_slice(b"/Root 7 0 R");
+    let mut w = signed("");
+    w.obj(7, "8 0 R").obj(8, "7 0 R").table_all("");
+    let mut bytes = w.buf;
+    patch(&mut bytes, "/Root 1 0 R", "/Root 7 0 R");
     let err = PdfError::IndirectionTooDeep { id: id(7) };
     assert_eq!(pdf::read(&bytes).unwrap_err(), err);
     assert_error_report(&verify(&bytes), &err);
@@ -501,11 +379,11 @@ fn reference_loops_are_cut_at_the_indirection_budget() {
 /// found by `endstream` instead (a finding).
 #[test]
 fn stream_length_reference_loop_is_bounded() {
-    let mut w = Pdf::new();
-    w.form("5 0 R", "/DSS << /CRLs [7 0 R 8 0 R] >>").sig();
-    w.stream_with_length(7, "", "8 0 R", b"crl one");
-    w.stream_with_length(8, "", "7 0 R", b"crl two");
-    let bytes = seal(w.table(""));
+    let mut w = signed("/DSS << /CRLs [7 0 R 8 0 R] >>");
+    w.stream_with_length(7, "", "8 0 R", b"crl one")
+        .stream_with_length(8, "", "7 0 R", b"crl two")
+        .table_all("");
+    let bytes = w.sealed();
     let doc = timed(Duration::from_secs(10), || pdf::read(&bytes).unwrap());
     assert_eq!(doc.signatures.len(), 1);
     // The DSS is lost (its streams cannot be delimited), the signatures are not.
@@ -520,11 +398,11 @@ fn stream_length_reference_loop_is_bounded() {
 #[test]
 fn parent_loop_is_not_followed() {
     // Field 4 is its own /Parent, and its kid's /Parent loops back to it.
-    let mut w = Pdf::new();
-    w.form("5 0 R /Parent 4 0 R /Kids [6 0 R]", "")
-        .sig()
-        .obj(6, "<< /Parent 4 0 R /Kids [] >>");
-    let bytes = seal(w.table(""));
+    let mut w = form("5 0 R /Parent 4 0 R /Kids [6 0 R]", "");
+    w.obj(5, &sig_dict(""))
+        .obj(6, "<< /Parent 4 0 R /Kids [] >>")
+        .table_all("");
+    let bytes = w.sealed();
     let doc = pdf::read(&bytes).unwrap();
     assert_eq!(doc.signatures.len(), 1, "{:#?}", doc.findings);
     assert_eq!(doc.signatures[0].object, Some(id(5)));
@@ -541,9 +419,8 @@ fn parent_loop_is_not_followed() {
 #[test]
 fn huge_stream_length_is_a_finding() {
     for length in ["99999999999999999999", "9223372036854775807", "4000000"] {
-        let mut w = Pdf::new();
-        w.form("5 0 R", "").sig();
-        let at = w.buf.len();
+        let mut w = signed("");
+        let at = w.pos();
         let mut rows = vec![0u8, 0, 0, 0, 0xff];
         for n in 1..=5 {
             let off = w.offsets.get(&n).copied().unwrap_or(0) as u32;
@@ -557,9 +434,9 @@ fn huge_stream_length_is_a_finding() {
             "/Type /XRef /Size 7 /W [1 4 0] /Root 1 0 R",
             length,
             &rows,
-        );
-        write!(w.buf, "startxref\n{at}\n%%EOF\n").unwrap();
-        let bytes = seal(std::mem::take(&mut w.buf));
+        )
+        .startxref(at);
+        let bytes = w.sealed();
         assert!(bytes.len() < 4_000_000);
         let doc = pdf::read(&bytes).unwrap();
         assert!(!doc.recovered, "/Length {length}");
@@ -585,20 +462,18 @@ fn huge_stream_length_is_a_finding() {
 /// table naming all of them when `with_table`, else a `startxref` pointing nowhere (so the
 /// fallback scan finds them).
 fn many_objects(count: u32, with_table: bool) -> Vec<u8> {
-    let mut w = Pdf::new();
-    w.form("5 0 R", "").sig();
+    let mut w = signed("");
     w.buf.reserve(count as usize * 40);
     for n in 6..6 + count {
-        w.offsets.insert(n, w.buf.len());
-        writeln!(w.buf, "{n} 0 obj null endobj").unwrap();
+        w.obj(n, "null");
     }
     if with_table {
-        seal(w.table(""))
+        w.table_all("");
     } else {
         w.buf
             .extend_from_slice(b"trailer\n<< /Root 1 0 R >>\nstartxref\n1\n%%EOF\n");
-        seal(std::mem::take(&mut w.buf))
     }
+    w.sealed()
 }
 
 /// Hundreds of thousands of tiny objects with a table claiming them, then the same without a
@@ -640,12 +515,11 @@ fn tiny_objects_cost_linear_time() {
 /// segment after it (not copied per segment: 4,000 copies of 100,000 entries would take
 /// gigabytes); more is `TooManyRevisions`, as for a chain.
 fn eof_markers(markers: usize) -> Vec<u8> {
-    let mut w = Pdf::new();
-    w.form("5 0 R", "").sig();
+    let mut w = signed("");
     let keys: String = (0..100_000).map(|i| format!("/K{i} 0")).collect();
     write!(w.buf, "trailer\n<< /Root 1 0 R {keys} >>\nstartxref\n1\n").unwrap();
     w.buf.extend(b"%%EOF\n".repeat(markers));
-    std::mem::take(&mut w.buf)
+    w.buf
 }
 
 /// Thousands of `%%EOF` markers in a scanned file: see [`eof_markers`].
@@ -674,16 +548,16 @@ fn scanned_eof_markers_are_bounded_revisions() {
 #[test]
 fn xref_size_of_a_billion_is_refused() {
     // Classic table claiming 10^9 entries.
-    let mut w = Pdf::new();
-    w.form("5 0 R", "").sig();
-    let mut bytes = w.table("");
-    let head = find(&bytes, b"xref\n0 6\n");
+    let mut w = signed("");
+    w.table_all("");
+    let mut bytes = w.buf;
+    let head = find_once(&bytes, b"xref\n0 6\n");
     let tail = bytes.split_off(head + "xref\n0 6\n".len());
     bytes.truncate(head);
     // startxref still names the table: only what follows its `xref` keyword grows.
     bytes.extend_from_slice(b"xref\n0 1000000000\n");
     bytes.extend_from_slice(&tail);
-    let bytes = seal(bytes);
+    seal(&mut bytes);
     let doc = pdf::read(&bytes).unwrap();
     assert!(doc.recovered);
     assert!(
@@ -695,16 +569,15 @@ fn xref_size_of_a_billion_is_refused() {
     assert_eq!(verify(&bytes).signatures.len(), 1);
 
     // Cross-reference stream with /Size 10^9 and no /Index.
-    let mut w = Pdf::new();
-    w.form("5 0 R", "").sig();
-    let at = w.buf.len();
+    let mut w = signed("");
+    let at = w.pos();
     w.stream(
         6,
         "/Type /XRef /Size 1000000000 /W [1 4 0] /Root 1 0 R",
         &[0; 35],
-    );
-    write!(w.buf, "startxref\n{at}\n%%EOF\n").unwrap();
-    let bytes = seal(std::mem::take(&mut w.buf));
+    )
+    .startxref(at);
+    let bytes = w.sealed();
     let doc = pdf::read(&bytes).unwrap();
     assert!(doc.recovered);
     assert!(
@@ -718,16 +591,15 @@ fn xref_size_of_a_billion_is_refused() {
     let rows = limits::MAX_XREF_ENTRIES + 1;
     let packed = zeros_deflated(rows);
     assert!(packed.len() < 16 << 10);
-    let mut w = Pdf::new();
-    w.form("5 0 R", "").sig();
-    let at = w.buf.len();
+    let mut w = signed("");
+    let at = w.pos();
     w.stream(
         6,
         &format!("/Type /XRef /Size {rows} /W [0 1 0] /Root 1 0 R /Filter /FlateDecode"),
         &packed,
-    );
-    write!(w.buf, "startxref\n{at}\n%%EOF\n").unwrap();
-    let bytes = seal(std::mem::take(&mut w.buf));
+    )
+    .startxref(at);
+    let bytes = w.sealed();
     let err = timed(Duration::from_secs(10), || pdf::read(&bytes).unwrap_err());
     assert_eq!(err, PdfError::TooManyObjects);
     assert_error_report(&verify(&bytes), &err);
@@ -754,12 +626,12 @@ fn gigantic_byte_range_values_are_unusable_ranges() {
         ("0 -1 -9223372036854775808 1".into(), RangeProblem::Negative),
         (format!("{max} {max} 0 1"), RangeProblem::NotFromStart),
     ];
-    let mut w = Pdf::new();
-    w.form("5 0 R", "").sig();
-    let base = seal(w.table(""));
+    let mut w = signed("");
+    w.table_all("");
+    let base = w.sealed();
     for (text, problem) in cases {
         let mut bytes = base.clone();
-        set_range(&mut bytes, &text);
+        set_byte_range(&mut bytes, &text);
         let doc = pdf::read(&bytes).unwrap();
         assert_eq!(doc.signatures.len(), 1, "[{text}]");
         let check = digest::check(&doc, &doc.signatures[0]);
@@ -791,40 +663,18 @@ fn gigantic_byte_range_values_are_unusable_ranges() {
 // Revisions and the change analysis
 // ---------------------------------------------------------------------------------------------
 
-/// Appends an update made of `objects` (number, body) with a table listing them, `/Prev` the
-/// previous table.
-fn append_update(buf: &mut Vec<u8>, prev: &mut usize, size: u32, objects: &[(u32, String)]) {
-    let mut offsets = Vec::new();
-    for (n, body) in objects {
-        offsets.push((*n, buf.len()));
-        write!(buf, "{n} 0 obj\n{body}\nendobj\n").unwrap();
-    }
-    let at = buf.len();
-    buf.extend_from_slice(b"xref\n0 1\n0000000000 65535 f\r\n");
-    for (n, off) in offsets {
-        write!(buf, "{n} 1\n{off:010} 00000 n\r\n").unwrap();
-    }
-    write!(
-        buf,
-        "trailer\n<< /Size {size} /Root 1 0 R /Prev {prev} >>\nstartxref\n{at}\n%%EOF\n"
-    )
-    .unwrap();
-    *prev = at;
-}
-
 #[test]
 fn thousands_of_revisions_sharing_a_huge_catalog_are_bounded() {
     // A 20,000-key catalog, then 1,000 empty updates: each earlier revision's form walk used
     // to copy the whole catalog (and trailer); now its entries are charged to the field
     // budget shared by those walks.
     let keys: String = (0..20_000).map(|i| format!("/K{i} {i} ")).collect();
-    let mut pdf = Pdf::new();
-    pdf.form("5 0 R", &keys).sig();
-    let mut buf = pdf.table("");
-    let mut prev = memchr::memmem::rfind(&buf, b"xref\n").unwrap();
+    let mut pdf = signed(&keys);
+    pdf.table_all("");
     for _ in 0..1_000 {
-        append_update(&mut buf, &mut prev, 6, &[]);
+        pdf.table(&[], "");
     }
+    let buf = pdf.buf;
     let doc = timed(Duration::from_secs(8), || pdf::read(&buf)).expect("reads");
     assert_eq!(doc.revisions.len(), 1_001);
     assert!(doc.findings.iter().any(|f| matches!(
@@ -859,29 +709,28 @@ fn thousands_of_overwritten_appearances_stay_within_the_lookup_budget() {
         );
         pdf.stream(ap, "/Type /XObject /Subtype /Form /BBox [0 0 1 1]", b"0 g");
     }
-    let mut buf = pdf.table("");
-    let mut prev = memchr::memmem::rfind(&buf, b"xref\n").unwrap();
-    let size = 10 + 2 * N + 1;
-    let mut objects = vec![(
-        size,
-        "<< /Type /Sig /ByteRange [0 1 2 3] /Contents <30030201> >>".to_string(),
-    )];
+    pdf.table_all("");
+    // The update: a signature dictionary, then every field signed and its appearance redrawn.
+    let sig = 10 + 2 * N + 1;
+    pdf.obj(
+        sig,
+        "<< /Type /Sig /ByteRange [0 1 2 3] /Contents <30030201> >>",
+    );
+    let mut update = vec![sig];
     for i in 0..N {
         let (f, ap) = (10 + 2 * i, 11 + 2 * i);
-        objects.push((
+        pdf.obj(
             f,
-            format!(
+            &format!(
                 "<< /FT /Sig /T (S{i}) /Type /Annot /Subtype /Widget /Rect [0 0 1 1] \
-                 /AP << /N {ap} 0 R >> /V {size} 0 R >>"
+                 /AP << /N {ap} 0 R >> /V {sig} 0 R >>"
             ),
-        ));
-        objects.push((
-            ap,
-            "<< /Type /XObject /Subtype /Form /BBox [0 0 1 1] /Length 3 >>\nstream\n1 g\nendstream"
-                .to_string(),
-        ));
+        );
+        pdf.stream(ap, "/Type /XObject /Subtype /Form /BBox [0 0 1 1]", b"1 g");
+        update.extend([f, ap]);
     }
-    append_update(&mut buf, &mut prev, size + 1, &objects);
+    pdf.table(&update, "");
+    let buf = pdf.buf;
     let doc = timed(Duration::from_secs(20), || pdf::read(&buf)).expect("reads");
     let (m, findings) = pdf::evaluate(&doc, 1);
     assert_eq!(m, sigaudit::verdict::Modifications::Forbidden);
@@ -900,32 +749,21 @@ fn thousands_of_overwritten_appearances_stay_within_the_lookup_budget() {
 /// `rewrite` (0-based), if any, first writes object 6 anew with different content, and its
 /// table and the later ones list the new copy.
 fn relisting_updates(updates: usize, rewrite: Option<usize>) -> Vec<u8> {
-    let mut pdf = Pdf::new();
-    pdf.form("5 0 R", "").sig();
+    let mut pdf = signed("");
     for n in 6..206 {
         pdf.obj(n, "<< /Producer (x) >>");
     }
-    let mut offsets = pdf.offsets.clone();
-    let mut buf = seal(pdf.table(""));
-    let mut prev = memchr::memmem::rfind(&buf, b"xref\n").unwrap();
+    pdf.table_all("");
+    pdf.seal();
+    // Every object written (3 never is), at its latest offset in each update's table.
+    let every: Vec<u32> = pdf.offsets.keys().copied().collect();
     for u in 0..updates {
         if rewrite == Some(u) {
-            offsets.insert(6, buf.len());
-            write!(buf, "6 0 obj\n<< /Producer (y) >>\nendobj\n").unwrap();
+            pdf.obj(6, "<< /Producer (y) >>");
         }
-        let at = buf.len();
-        write!(buf, "xref\n0 1\n0000000000 65535 f\r\n").unwrap();
-        for (n, off) in &offsets {
-            write!(buf, "{n} 1\n{off:010} 00000 n\r\n").unwrap();
-        }
-        write!(
-            buf,
-            "trailer\n<< /Size 206 /Root 1 0 R /Prev {prev} >>\nstartxref\n{at}\n%%EOF\n"
-        )
-        .unwrap();
-        prev = at;
+        pdf.table(&every, "");
     }
-    buf
+    pdf.buf
 }
 
 #[test]

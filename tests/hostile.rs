@@ -1,28 +1,23 @@
 //! Hostile inputs, one regression test per attack. Every document is assembled here, in
-//! memory, by a small writer that records each object's offset so the cross-reference entries
-//! are exact; a test then damages one thing and asserts the typed error, the finding or the
-//! byte-range problem that names the attack (and, where the reader works around it, that the
-//! valid signature next to the damage is still found).
+//! memory, by the tests' PDF builder (`tests/common/pdf.rs`), which records each object's
+//! offset so the cross-reference entries are exact; a test then damages one thing and asserts
+//! the typed error, the finding or the byte-range problem that names the attack (and, where
+//! the reader works around it, that the valid signature next to the damage is still found).
+
+mod common;
 
 use std::collections::BTreeMap;
-use std::io::Write;
 
-use memchr::memmem;
+use common::pdf::{
+    contents_span, deflate, find_once, padded, patch, set_byte_range, Pdf, Row, BYTE_RANGE_SLOT,
+    CONTENTS,
+};
 use sigaudit::digest::{self, Coverage, DigestAlgorithm, RangeProblem, Request};
-use sigaudit::pdf::{self, limits, Document, Finding, ObjectId, PdfError, Span};
+use sigaudit::pdf::{self, limits, Document, Finding, ObjectId, PdfError};
 
 // ---------------------------------------------------------------------------------------------
 // Building documents
 // ---------------------------------------------------------------------------------------------
-
-/// The `/ByteRange` the builder writes: room for four numbers, filled in by [`seal`] once the
-/// file is complete (same width, so no offset moves).
-const BYTE_RANGE_SLOT: &str =
-    "/ByteRange [                                                            ]";
-
-/// A `/Contents` value: a DER SEQUENCE of five bytes plus zero padding. The reader only
-/// locates it; no CMS is needed.
-const CONTENTS: &str = "<3003020100000000>";
 
 /// A signature dictionary with the byte-range slot, the given `/Contents` entries and `extra`.
 fn sig_dict_with(contents: &str, extra: &str) -> String {
@@ -32,125 +27,9 @@ fn sig_dict_with(contents: &str, extra: &str) -> String {
     )
 }
 
-fn sig_dict() -> String {
+/// The baseline's signature dictionary: one `/Contents`, a signing time.
+fn base_sig_dict() -> String {
     sig_dict_with(&format!("/Contents {CONTENTS}"), "")
-}
-
-/// Writes a PDF object by object, remembering where each one starts.
-struct Writer {
-    buf: Vec<u8>,
-    offsets: BTreeMap<u32, usize>,
-}
-
-impl Writer {
-    fn new() -> Self {
-        Writer {
-            buf: b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec(),
-            offsets: BTreeMap::new(),
-        }
-    }
-
-    fn pos(&self) -> usize {
-        self.buf.len()
-    }
-
-    /// `num 0 obj body endobj`; returns the object's offset.
-    fn obj(&mut self, num: u32, body: &str) -> usize {
-        let at = self.pos();
-        write!(self.buf, "{num} 0 obj\n{body}\nendobj\n").unwrap();
-        self.offsets.insert(num, at);
-        at
-    }
-
-    /// A stream object with `dict` (which must carry the right `/Length`) and `data`.
-    fn stream(&mut self, num: u32, dict: &str, data: &[u8]) -> usize {
-        let at = self.pos();
-        write!(self.buf, "{num} 0 obj\n{dict}\nstream\n").unwrap();
-        self.buf.extend_from_slice(data);
-        self.buf.extend_from_slice(b"\nendstream\nendobj\n");
-        self.offsets.insert(num, at);
-        at
-    }
-
-    /// A classic cross-reference table for `nums` (object 0 is always written as the head of
-    /// the free list when listed), one subsection per run of consecutive numbers, then the
-    /// trailer, `startxref` and `%%EOF`. Returns the table's offset.
-    fn xref(&mut self, nums: &[u32], trailer: &str) -> usize {
-        let at = self.pos();
-        self.buf.extend_from_slice(b"xref\n");
-        let mut i = 0;
-        while i < nums.len() {
-            let mut j = i + 1;
-            while j < nums.len() && nums[j] == nums[j - 1] + 1 {
-                j += 1;
-            }
-            writeln!(self.buf, "{} {}", nums[i], j - i).unwrap();
-            for &n in &nums[i..j] {
-                let line = match (n, self.offsets.get(&n)) {
-                    (0, _) => "0000000000 65535 f\r\n".to_string(),
-                    (_, Some(off)) => format!("{off:010} 00000 n\r\n"),
-                    (_, None) => "0000000000 00000 f\r\n".to_string(),
-                };
-                assert_eq!(line.len(), 20, "xref entries are 20 bytes");
-                self.buf.extend_from_slice(line.as_bytes());
-            }
-            i = j;
-        }
-        write!(
-            self.buf,
-            "trailer\n<< {trailer} >>\nstartxref\n{at}\n%%EOF\n"
-        )
-        .unwrap();
-        at
-    }
-}
-
-/// Offset of the only occurrence of `needle` in `hay`.
-fn find_once(hay: &[u8], needle: &[u8]) -> usize {
-    let all: Vec<usize> = memmem::find_iter(hay, needle).collect();
-    assert_eq!(
-        all.len(),
-        1,
-        "{:?} occurs {} times",
-        String::from_utf8_lossy(needle),
-        all.len()
-    );
-    all[0]
-}
-
-/// Replace the inside of the (only) `/ByteRange [ … ]` with `text`, padded with spaces to the
-/// same width.
-fn set_byte_range(buf: &mut [u8], text: &str) {
-    let open = find_once(buf, b"/ByteRange [") + b"/ByteRange [".len();
-    let close = open + memchr::memchr(b']', &buf[open..]).expect("closing bracket");
-    let width = close - open;
-    assert!(
-        text.len() <= width,
-        "{text:?} does not fit in {width} bytes"
-    );
-    buf[open..close].copy_from_slice(format!("{text:<width$}").as_bytes());
-}
-
-/// The span of the first hex string after `/Contents` following the `/ByteRange` slot,
-/// angle brackets included.
-fn contents_span(buf: &[u8]) -> Span {
-    let br = find_once(buf, b"/ByteRange [");
-    let key = br + memmem::find(&buf[br..], b"/Contents").expect("/Contents after /ByteRange");
-    let start = key + memchr::memchr(b'<', &buf[key..]).unwrap();
-    let end = start + memchr::memchr(b'>', &buf[start..]).unwrap() + 1;
-    Span::new(start, end)
-}
-
-/// Fill the byte-range slot with `[0 a b c]` bracketing the `/Contents` string exactly and
-/// reaching the end of the file. Call last: the file must not grow afterwards.
-fn seal(mut buf: Vec<u8>) -> Vec<u8> {
-    let c = contents_span(&buf);
-    let len = buf.len();
-    set_byte_range(
-        &mut buf,
-        &format!("0 {} {} {}", c.start, c.end, len - c.end),
-    );
-    buf
 }
 
 /// Catalog, page tree, one page, a signature field (object 4) and its signature dictionary
@@ -172,7 +51,7 @@ fn base_objects() -> Vec<(u32, String)> {
              /Rect [0 0 0 0] /F 132 /P 3 0 R >>"
                 .into(),
         ),
-        (5, sig_dict()),
+        (5, base_sig_dict()),
     ]
 }
 
@@ -186,24 +65,20 @@ fn with(mut objs: Vec<(u32, String)>, num: u32, body: impl Into<String>) -> Vec<
     objs
 }
 
-/// One revision with a classic table covering objects 0..=max, not yet sealed.
-fn unsealed(objs: &[(u32, String)], trailer_extra: &str) -> (Writer, usize) {
-    let mut w = Writer::new();
+/// One revision with a classic table covering objects 0..=max, not yet sealed; also returns
+/// the table's offset.
+fn unsealed(objs: &[(u32, String)], trailer_extra: &str) -> (Pdf, usize) {
+    let mut w = Pdf::new();
     for (n, body) in objs {
         w.obj(*n, body);
     }
-    let max = objs.iter().map(|o| o.0).max().unwrap_or(0);
-    let nums: Vec<u32> = (0..=max).collect();
-    let xref = w.xref(
-        &nums,
-        &format!("/Size {} /Root 1 0 R {trailer_extra}", max + 1),
-    );
+    let xref = w.table_all(trailer_extra);
     (w, xref)
 }
 
 /// One revision with a classic table, sealed.
 fn single(objs: &[(u32, String)]) -> Vec<u8> {
-    seal(unsealed(objs, "").0.buf)
+    unsealed(objs, "").0.sealed()
 }
 
 /// The valid baseline.
@@ -211,76 +86,45 @@ fn baseline() -> Vec<u8> {
     single(&base_objects())
 }
 
-/// Replace the only occurrence of `from` with `to` (same length: no offset moves).
-fn patch(buf: &mut [u8], from: &str, to: &str) {
-    assert_eq!(from.len(), to.len(), "patch must keep the length");
-    let at = find_once(buf, from.as_bytes());
-    buf[at..at + to.len()].copy_from_slice(to.as_bytes());
-}
-
-/// `n` right-padded with spaces to `width`.
-fn padded(n: usize, width: usize) -> String {
-    format!("{n:<width$}")
-}
-
 /// A file with a cross-reference stream (object 7) instead of a table, whose signature field
 /// (object 4) sits in a Flate object stream (object 6) whose decoded data ends in `padding`
 /// zero bytes (zero is PDF white space). The signature dictionary (object 5) is in the file,
 /// sealed like the baseline's.
-fn xref_stream_file(padding: usize) -> Vec<u8> {
+fn xref_stream_pdf(padding: usize) -> Pdf {
     let objs = base_objects();
-    let mut w = Writer::new();
+    let mut w = Pdf::new();
     for (n, body) in objs.iter().filter(|o| o.0 != 4) {
         w.obj(*n, body);
     }
     let header = "4 0 ";
-    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-    enc.write_all(header.as_bytes()).unwrap();
-    enc.write_all(objs[3].1.as_bytes()).unwrap();
-    let zeros = vec![0u8; 1 << 20];
-    let mut left = padding;
-    while left > 0 {
-        let n = left.min(zeros.len());
-        enc.write_all(&zeros[..n]).unwrap();
-        left -= n;
-    }
-    let packed = enc.finish().unwrap();
+    let packed = deflate(format!("{header}{}", objs[3].1).as_bytes(), padding);
     w.stream(
         6,
         &format!(
-            "<< /Type /ObjStm /N 1 /First {} /Filter /FlateDecode /Length {} >>",
-            header.len(),
-            packed.len()
+            "/Type /ObjStm /N 1 /First {} /Filter /FlateDecode",
+            header.len()
         ),
         &packed,
     );
-    // Cross-reference stream, /W [1 4 2], uncompressed.
-    let at7 = w.pos();
-    let mut rows = Vec::new();
-    let mut row = |t: u8, f2: u32, f3: u16| {
-        rows.push(t);
-        rows.extend_from_slice(&f2.to_be_bytes());
-        rows.extend_from_slice(&f3.to_be_bytes());
-    };
-    row(0, 0, 0xffff);
-    for n in 1..=3 {
-        row(1, w.offsets[&n] as u32, 0);
-    }
-    row(2, 6, 0);
-    row(1, w.offsets[&5] as u32, 0);
-    row(1, w.offsets[&6] as u32, 0);
-    row(1, at7 as u32, 0);
-    let at = w.stream(
-        7,
-        &format!(
-            "<< /Type /XRef /Size 8 /W [1 4 2] /Root 1 0 R /Length {} >>",
-            rows.len()
-        ),
-        &rows,
-    );
-    assert_eq!(at, at7);
-    write!(w.buf, "startxref\n{at7}\n%%EOF\n").unwrap();
-    seal(w.buf)
+    let mut rows: Vec<(u32, Row)> = [1, 2, 3, 5, 6]
+        .iter()
+        .map(|&n| (n, Row::At(w.offsets[&n])))
+        .collect();
+    rows.push((
+        4,
+        Row::InStream {
+            stream: 6,
+            index: 0,
+        },
+    ));
+    w.xref_stream(7, &rows, "");
+    w.seal();
+    w
+}
+
+/// The bytes of [`xref_stream_pdf`].
+fn xref_stream_file(padding: usize) -> Vec<u8> {
+    xref_stream_pdf(padding).buf
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -385,15 +229,15 @@ fn prev_loop_is_detected() {
     // Two sections pointing at each other: revision 1's trailer names revision 2's table as
     // its /Prev, and revision 2's names revision 1's.
     let slot = "/Prev @@@@@@@@@@";
-    let (mut w, first) = unsealed(&base_objects(), slot);
+    let (mut w, _) = unsealed(&base_objects(), slot);
     w.obj(
         3,
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R] >>",
     );
-    let second = w.xref(&[3], &format!("/Size 6 /Root 1 0 R /Prev {first}"));
-    let mut buf = w.buf;
-    patch(&mut buf, slot, &format!("/Prev {}", padded(second, 10)));
-    let bytes = seal(buf);
+    // The builder writes the first table as the update's /Prev.
+    let second = w.table(&[3], "");
+    patch(&mut w.buf, slot, &format!("/Prev {}", padded(second, 10)));
+    let bytes = w.sealed();
     let doc = read_ok(&bytes);
     assert_eq!(doc.findings, vec![Finding::PrevLoop { offset: second }]);
     assert_eq!(doc.revisions.len(), 2);
@@ -405,7 +249,7 @@ fn prev_loop_is_detected() {
     let (mut w, xref) = unsealed(&base_objects(), slot);
     let own = format!("/Prev {}", padded(xref, 10));
     patch(&mut w.buf, slot, &own);
-    let bytes = seal(w.buf);
+    let bytes = w.sealed();
     let doc = read_ok(&bytes);
     assert_eq!(doc.findings, vec![Finding::PrevLoop { offset: xref }]);
     assert_eq!(doc.revisions.len(), 1);
@@ -419,8 +263,8 @@ fn xref_pointing_out_of_the_file() {
     // Nothing after `startxref` is pointed at, so the tail may change length.
     let tail = find_once(&w.buf, b"startxref\n");
     w.buf.truncate(tail);
-    w.buf.extend_from_slice(b"startxref\n99999999\n%%EOF\n");
-    let bytes = seal(w.buf);
+    w.startxref(99_999_999);
+    let bytes = w.sealed();
     let doc = read_ok(&bytes);
     assert!(doc.recovered);
     assert!(
@@ -445,7 +289,7 @@ fn xref_pointing_out_of_the_file() {
         &format!("{off5:010} 00000 n\r\n"),
         "9999999999 00000 n\r\n",
     );
-    let bytes = seal(w.buf);
+    let bytes = w.sealed();
     let doc = read_ok(&bytes);
     assert!(!doc.recovered);
     assert_eq!(
@@ -459,8 +303,7 @@ fn xref_pointing_out_of_the_file() {
     assert_eq!(doc.signatures[0].dict_span.start, off5 + "5 0 obj\n".len());
 
     // /Prev beyond the end of the file: the chain stops there, the newest section is used.
-    let (w, _) = unsealed(&base_objects(), "/Prev 99999999");
-    let bytes = seal(w.buf);
+    let bytes = unsealed(&base_objects(), "/Prev 99999999").0.sealed();
     let doc = read_ok(&bytes);
     assert_eq!(
         doc.findings,
@@ -504,35 +347,20 @@ fn object_stream_bomb() {
 /// `in_object_stream`, else as a plain object in the file. Also returns the `/ByteRange` of
 /// the signature of revision 1.
 fn updated_xref_stream_file(in_object_stream: bool) -> (Vec<u8>, Vec<i64>) {
-    let base = xref_stream_file(0);
-    let c = contents_span(&base);
-    let range = vec![0, c.start as i64, c.end as i64, (base.len() - c.end) as i64];
-    let prev = memmem::rfind(&base, b"startxref\n").unwrap() + "startxref\n".len();
-    let prev: usize = std::str::from_utf8(&base[prev..])
-        .unwrap()
-        .lines()
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    // The update's trailer: /Size 8, /Prev the cross-reference stream.
+    let mut w = xref_stream_pdf(0);
+    let c = contents_span(&w.buf);
+    let range = vec![0, c.start as i64, c.end as i64, (w.pos() - c.end) as i64];
     let field = "<< /FT /Sig /T (Signature1) /Type /Annot /Subtype /Widget /Rect [0 0 0 0] >>";
-    let mut w = Writer {
-        buf: base,
-        offsets: BTreeMap::new(),
-    };
     let num = if in_object_stream {
         let data = format!("4 0 {field}");
-        w.stream(
-            6,
-            &format!("<< /Type /ObjStm /N 1 /First 4 /Length {} >>", data.len()),
-            data.as_bytes(),
-        );
+        w.stream(6, "/Type /ObjStm /N 1 /First 4", data.as_bytes());
         6
     } else {
         w.obj(4, field);
         4
     };
-    w.xref(&[num], &format!("/Size 8 /Root 1 0 R /Prev {prev}"));
+    w.table(&[num], "");
     (w.buf, range)
 }
 
@@ -674,7 +502,7 @@ fn two_contents_entries() {
     );
     let (w, _) = unsealed(&objs, "");
     let dict_start = w.offsets[&5] + "5 0 obj\n".len();
-    let bytes = seal(w.buf);
+    let bytes = w.sealed();
     let doc = read_ok(&bytes);
     assert_eq!(
         doc.findings,
@@ -758,8 +586,9 @@ fn deep_nesting_is_bounded() {
     );
 
     // In the trailer: fatal, no fallback scan.
-    let (w, _) = unsealed(&base_objects(), &format!("/Deep {deep}"));
-    let bytes = seal(w.buf);
+    let bytes = unsealed(&base_objects(), &format!("/Deep {deep}"))
+        .0
+        .sealed();
     let first = find_once(&bytes, b"/Deep [") + "/Deep ".len();
     assert_eq!(
         pdf::read(&bytes).unwrap_err(),
@@ -807,7 +636,7 @@ fn chain_file(hops: u32) -> Vec<u8> {
     for n in 5..last {
         objs.push((n, format!("{} 0 R", n + 1)));
     }
-    objs.push((last, sig_dict()));
+    objs.push((last, base_sig_dict()));
     single(&objs)
 }
 
@@ -847,28 +676,26 @@ fn reference_chain_is_bounded() {
 #[test]
 fn truncated_file_is_an_error_or_finding_not_a_panic() {
     let two_revisions = {
-        let (mut w, first) = unsealed(&base_objects(), "");
+        let (mut w, _) = unsealed(&base_objects(), "");
         w.obj(
             3,
             "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R] >>",
         );
-        w.xref(&[3], &format!("/Size 6 /Root 1 0 R /Prev {first}"));
-        seal(w.buf)
+        w.table(&[3], "");
+        w.sealed()
     };
     // Revision 1 signed (its range ends at its own %%EOF), then an unsigned incremental
     // update: cuts inside the update leave revision 1's range in bounds, so the one-pass and
     // naive digests are compared on truncated input.
     let (signed_first, first_end) = {
-        let (w, first) = unsealed(&base_objects(), "");
-        let offsets = w.offsets;
-        let buf = seal(w.buf);
-        let first_end = buf.len();
-        let mut w = Writer { buf, offsets };
+        let (mut w, _) = unsealed(&base_objects(), "");
+        w.seal();
+        let first_end = w.pos();
         w.obj(
             3,
             "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R] >>",
         );
-        w.xref(&[3], &format!("/Size 6 /Root 1 0 R /Prev {first}"));
+        w.table(&[3], "");
         (w.buf, first_end)
     };
     assert_eq!(
@@ -998,21 +825,12 @@ fn xref_chain_longer_than_the_budget_is_an_error() {
     use sigaudit::pdf::limits::MAX_XREF_SECTIONS;
     // One catalog, then MAX_XREF_SECTIONS + 1 empty sections, each pointing back with /Prev.
     let build = |sections: usize| {
-        let mut buf = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n".to_vec();
-        let mut prev: Option<usize> = None;
+        let mut w = Pdf::new();
+        w.obj(1, "<< /Type /Catalog >>");
         for _ in 0..sections {
-            let at = buf.len();
-            let prev_entry = prev.map(|p| format!(" /Prev {p}")).unwrap_or_default();
-            buf.extend_from_slice(
-                format!(
-                    "xref\n0 2\n0000000000 65535 f \n0000000009 00000 n \ntrailer\n\
-                     << /Size 2 /Root 1 0 R{prev_entry} >>\nstartxref\n{at}\n%%EOF\n"
-                )
-                .as_bytes(),
-            );
-            prev = Some(at);
+            w.table(&[1], "");
         }
-        buf
+        w.buf
     };
     let doc = read_ok(&build(50));
     assert_eq!(doc.revisions.len(), 50);

@@ -1,6 +1,8 @@
 //! Helpers shared by the root crate's tests.
 #![allow(dead_code)]
 
+pub mod pdf;
+
 use std::path::{Path, PathBuf};
 
 /// `../shared/corpus/real` beside the project, or `None` after printing a visible skip (the
