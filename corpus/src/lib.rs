@@ -28,6 +28,7 @@ pub mod pdf;
 pub mod pki;
 pub mod time;
 pub mod tsp;
+pub mod verdict;
 
 use std::collections::BTreeMap;
 use std::fs;

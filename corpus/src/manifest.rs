@@ -1,7 +1,7 @@
 //! `manifest.jsonl`: one line per document with the verdict a correct verifier must give.
 
+use crate::verdict::{DocumentStatus, Indication, Modifications, SubIndication};
 use serde::{Deserialize, Serialize};
-use sigaudit::verdict::{DocumentStatus, Indication, Modifications, SubIndication};
 
 /// One manifest line.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

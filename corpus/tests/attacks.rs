@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use lopdf::{Dictionary, Document as Pdf, Object, ObjectId};
-use sigaudit::verdict::{DocumentStatus, Indication, Modifications, SubIndication};
 use sigaudit_corpus::cases::{Case, Profile};
 use sigaudit_corpus::manifest::Document;
+use sigaudit_corpus::verdict::{DocumentStatus, Indication, Modifications, SubIndication};
 
 /// Two rounds of the `attacks` cycle (27 labelled cases): every case twice, in two xref styles
 /// at least for most, and both variants of `unreachable_update`.

@@ -10,10 +10,10 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use der::{Decode, Encode};
-use sigaudit::verdict::SubIndication;
 use sigaudit_corpus::cases::{Case, Profile};
 use sigaudit_corpus::manifest::Document;
 use sigaudit_corpus::ocsp::{BasicOcspResponse, OcspResponse, ResponseData, RevokedInfo};
+use sigaudit_corpus::verdict::SubIndication;
 use x509_cert::Certificate;
 
 fn cert_file(dir: &Path, name: &str) -> Certificate {

@@ -13,9 +13,9 @@ use std::collections::{HashMap, HashSet};
 use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier};
 use der::{Decode, Encode, Reader};
-use sigaudit::verdict::{DocumentStatus, Indication, Modifications, SubIndication};
 use sigaudit_corpus::cases::Profile;
 use sigaudit_corpus::manifest::Document;
+use sigaudit_corpus::verdict::{DocumentStatus, Indication, Modifications, SubIndication};
 use x509_cert::Certificate;
 
 fn digest_alg(alg: &str) -> &'static ring::digest::Algorithm {

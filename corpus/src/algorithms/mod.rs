@@ -12,11 +12,11 @@ mod bp512;
 pub mod sign;
 pub mod signers;
 
+use crate::verdict::{DocumentStatus, Indication, Modifications, SubIndication};
 use anyhow::{bail, Result};
 use der::Encode;
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sigaudit::verdict::{DocumentStatus, Indication, Modifications, SubIndication};
 
 use crate::cases::Case;
 use crate::cms::{self, SubFilter};
