@@ -51,9 +51,10 @@ GENERATOR = os.path.join(ROOT, "target", "release", "sigaudit-corpus")
 AT = "2026-07-01T00:00:00Z"  # the generator's validation time
 
 
-def generate(out_dir: str, docs: int, seed: int, attachments: str, signers: int) -> None:
+def generate(out_dir: str, docs: int, seed: int, attachments: str, signers: int,
+             profile: str = "national") -> None:
     """Generates the corpus unless OUT_DIR already holds it (same parameters, complete)."""
-    params = {"docs": docs, "seed": seed, "attachments": attachments, "profile": "national",
+    params = {"docs": docs, "seed": seed, "attachments": attachments, "profile": profile,
               "signers": signers}
     stamp = os.path.join(out_dir, "params.json")
     if os.path.exists(stamp) and os.path.exists(os.path.join(out_dir, "archive.tar")):
@@ -62,7 +63,8 @@ def generate(out_dir: str, docs: int, seed: int, attachments: str, signers: int)
                 return
     subprocess.run(
         [GENERATOR, "--out", out_dir, "--docs", str(docs), "--seed", str(seed),
-         "--attachments", attachments, "--signers", str(signers), "--tar-only"],
+         "--attachments", attachments, "--signers", str(signers), "--profile", profile,
+         "--tar-only"],
         check=True,
         stdout=subprocess.DEVNULL,
     )
@@ -190,14 +192,21 @@ def main() -> None:
     ap.add_argument("--generate-only", action="store_true", help="generate the corpora, measure nothing")
     ap.add_argument("--out", default=os.path.join(ROOT, "target", "profiling-runs"))
     ap.add_argument("--label", default="", help="suffix of the output files (scale-LABEL.md)")
+    ap.add_argument("--profile", default="national",
+                    help="the generator's profile (benchmark: every document valid, six signatures)")
     args = ap.parse_args()
 
     rows = []
     for n, signers in (
         (int(x), int(y)) for x in args.sizes.split(",") for y in args.signers.split(",")
     ):
-        out_dir = os.path.join(args.out, f"scale-{n}" + ("" if signers == 300 else f"-s{signers}"))
-        generate(out_dir, n, args.seed, args.attachments, signers)
+        name = f"scale-{n}" + ("" if signers == 300 else f"-s{signers}")
+        if args.profile != "national":
+            name += f"-{args.profile}"
+        if args.attachments != ap.get_default("attachments"):
+            name += "-a" + args.attachments.replace(",", "_")
+        out_dir = os.path.join(args.out, name)
+        generate(out_dir, n, args.seed, args.attachments, signers, args.profile)
         if args.generate_only:
             continue
         expected = expected_statuses(out_dir)
@@ -236,8 +245,9 @@ def main() -> None:
     }
     md = [
         f"Scale, {machine['date']}, {machine['cpu']}, {machine['cores']} cores, "
-        f"{machine['memory_gb']:.0f} GiB; national profile, attachments {args.attachments}, one tar; "
-        f"median of {args.runs} runs, every run's statuses equal to the manifest.",
+        f"{machine['memory_gb']:.0f} GiB; {args.profile} profile, attachments {args.attachments}, "
+        f"one tar; median of {args.runs} runs, every run's statuses equal to the manifest; "
+        f"binary {SIGAUDIT}.",
         "",
         "| documents | signers | archive GB | docs/s | sigs/s | MB/s | `cat` MB/s | peak RSS MB "
         "| cache hits (certificates / paths / CRL signatures) | evictions |",
@@ -273,7 +283,8 @@ def main() -> None:
     os.makedirs(args.out, exist_ok=True)
     stem = "scale" + (f"-{args.label}" if args.label else "")
     with open(os.path.join(args.out, stem + ".json"), "w", encoding="utf-8") as fh:
-        json.dump({"machine": machine, "binary": SIGAUDIT, "rows": rows}, fh, indent=1)
+        json.dump({"machine": machine, "binary": SIGAUDIT, "profile": args.profile, "rows": rows},
+                  fh, indent=1)
     with open(os.path.join(args.out, stem + ".md"), "w", encoding="utf-8") as fh:
         fh.write(text)
     print(text)

@@ -180,6 +180,14 @@ struct Want {
     reason: Option<&'static str>,
 }
 
+/// The status `bytes` get verified on their own, outside any archive.
+fn alone(bytes: &[u8]) -> String {
+    common::verifier(&sample().join("pki"), true)
+        .verify("alone.pdf", bytes)
+        .status
+        .to_string()
+}
+
 /// The documents a correct run must report for `members`.
 fn expected(members: &[(String, Member)]) -> BTreeMap<String, Want> {
     let statuses = sample_statuses();
@@ -190,7 +198,10 @@ fn expected(members: &[(String, Member)]) -> BTreeMap<String, Want> {
                 Member::Doc(d) => (statuses[d].clone(), None),
                 Member::Empty => ("ERROR".to_string(), Some("empty")),
                 Member::OneByte => ("ERROR".to_string(), Some("not a PDF")),
-                Member::Truncated(_) => ("ERROR".to_string(), None),
+                // A document cut in half keeps the signatures of its intact revisions and is
+                // changed after signing (what follows the last whole revision): the verdict
+                // the same bytes get on their own.
+                Member::Truncated(_) => (alone(&m.bytes()), None),
             };
             let bytes = m.bytes().len() as u64;
             (

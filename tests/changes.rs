@@ -1,15 +1,16 @@
 //! The change analysis, one regression test per attack class and per permission rule. Each
 //! document is built here: a signed first revision (its signature dictionary sealed over the
 //! revision, no CMS needed: the analysis reads structure only), then one hand-written update,
-//! and [`pdf::evaluate`] judges what follows the signed revision.
+//! and `forensics::evaluate` judges what follows the signed revision.
 
 mod common;
 
 use std::io::Write;
 
 use common::pdf::{sig_dict, Pdf, BYTE_RANGE_SLOT};
-use sigaudit::pdf::{self, ChangeFinding, FindingKind};
-use sigaudit::verdict::Modifications;
+use sigaudit::internals::forensics;
+use sigaudit::Modifications;
+use sigaudit::{ChangeFinding, FindingKind};
 
 /// The signed revision: catalog 1, pages 2, page 3 (content 7, font 8, overlay XObject 9),
 /// signature field 4 with dictionary 5, text field 6 with appearance 10, an undisplayed
@@ -75,8 +76,8 @@ fn signed(sig_extra: &str, catalog_extra: &str) -> Pdf {
 
 /// What follows the first signature (signed revision 1) of `b`'s file.
 fn judge(b: &Pdf) -> (Modifications, Vec<ChangeFinding>) {
-    let doc = pdf::read(&b.buf).expect("reads");
-    pdf::evaluate(&doc, 1)
+    let (doc, changes) = forensics::examine(&b.buf).expect("reads");
+    forensics::evaluate(&doc, &changes, 1)
 }
 
 fn kinds(f: &[ChangeFinding]) -> Vec<FindingKind> {
@@ -437,15 +438,18 @@ fn each_revision_pair_is_classified_once_for_every_earlier_signature() {
     b.table(&[12, 13], "");
     b.stream(7, "", b"BT (SUA DOI) Tj ET");
     b.table(&[7], "");
-    let doc = pdf::read(&b.buf).expect("reads");
-    assert_eq!(doc.changes.len(), 2, "one diff per revision pair");
-    let (m1, f1) = pdf::evaluate(&doc, 1);
-    let (m2, f2) = pdf::evaluate(&doc, 2);
+    let (doc, changes) = forensics::examine(&b.buf).expect("reads");
+    assert_eq!(changes.len(), 2, "one diff per revision pair");
+    let (m1, f1) = forensics::evaluate(&doc, &changes, 1);
+    let (m2, f2) = forensics::evaluate(&doc, &changes, 2);
     assert_eq!(
         (m1, m2),
         (Modifications::Forbidden, Modifications::Forbidden)
     );
     assert_eq!(f1, f2);
     assert_eq!(f1[0].revision, 3);
-    assert_eq!(pdf::evaluate(&doc, 3).0, Modifications::None);
+    assert_eq!(
+        forensics::evaluate(&doc, &changes, 3).0,
+        Modifications::None
+    );
 }

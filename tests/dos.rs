@@ -1,6 +1,6 @@
 //! Denial of service: one regression test per attack on the reader's work budgets
 //! (`src/pdf/limits.rs`). Each builds its hostile bytes here, asserts the specific error,
-//! finding or sub-indication, and that `verify_document` still produces the document's one
+//! finding or sub-indication, and that `Verifier::verify` still produces the document's one
 //! report (a bulk run goes on to the next document).
 //!
 //! Already covered elsewhere, not repeated here: an object stream bomb
@@ -10,7 +10,7 @@
 //! (`reference_chain_is_bounded`), more sections than the budget
 //! (`xref_chain_longer_than_the_budget_is_an_error`), negative and out-of-file `/ByteRange`
 //! values and one beyond i64 through the reader (`byte_range_out_of_bounds`), and a
-//! `/ByteRange` past the end through `verify_document`
+//! `/ByteRange` past the end through `Verifier::verify`
 //! (`tests/verify_hostile.rs::a_byte_range_reaching_past_the_end_is_a_format_failure_not_a_panic`).
 
 mod common;
@@ -22,12 +22,12 @@ use common::pdf::{
     deflate, find_once, patch, seal, set_byte_range, sig_dict, Pdf, Row, BYTE_RANGE_SLOT, CONTENTS,
     XREF_ROW_BYTES,
 };
-use sigaudit::digest::{self, Coverage, RangeProblem};
-use sigaudit::pdf::{self, limits, Finding, ObjectId, PdfError};
-use sigaudit::report::{DocumentReport, Integrity};
-use sigaudit::validate::Caches;
-use sigaudit::verdict::{DocumentStatus, SubIndication};
-use sigaudit::verify::{verify_document, Context, Policy};
+use sigaudit::internals::digest::{self, Coverage, RangeProblem};
+use sigaudit::internals::forensics;
+use sigaudit::internals::pdf::{self, limits, Finding, ObjectId, PdfError};
+use sigaudit::{DocumentReport, Integrity};
+use sigaudit::{DocumentStatus, SubIndication};
+use sigaudit::{ValidationTime, Verifier};
 
 // ---------------------------------------------------------------------------------------------
 // Building documents (`tests/common/pdf.rs`)
@@ -63,21 +63,14 @@ fn id(num: u32) -> ObjectId {
     ObjectId { num, gen: 0 }
 }
 
-/// `verify_document` without trust anchors at 2026-07-01: every attack here is decided before
+/// `Verifier::verify` without trust anchors at 2026-07-01: every attack here is decided before
 /// a certificate matters. Asserts the one report has the document's size.
 fn verify(bytes: &[u8]) -> DocumentReport {
-    let caches = Caches::new();
-    let ctx = Context::load(
-        &[],
-        &[],
-        &[],
-        &[],
-        sigaudit::verify::parse_rfc3339("2026-07-01T00:00:00Z").unwrap(),
-        Policy::default(),
-        &caches,
-    )
-    .unwrap();
-    let report = verify_document("dos.pdf", bytes, &ctx, &caches);
+    let verifier = Verifier::builder()
+        .validation_time(ValidationTime::parse_rfc3339("2026-07-01T00:00:00Z").unwrap())
+        .build()
+        .unwrap();
+    let report = verifier.verify("dos.pdf", bytes);
     assert_eq!(report.bytes, bytes.len() as u64);
     serde_json::to_string(&report).expect("the report serialises");
     report
@@ -323,7 +316,7 @@ fn cms_nested_100k_deep_is_a_format_failure() {
     }
     der.extend(std::iter::repeat_n(0u8, 200_000));
     let hex: String = der.iter().map(|b| format!("{b:02X}")).collect();
-    assert!(sigaudit::cms::parse(&der).is_err());
+    assert!(sigaudit::internals::cms::parse(&der).is_err());
     let mut w = form("5 0 R", "");
     w.obj(
         5,
@@ -610,7 +603,7 @@ fn xref_size_of_a_billion_is_refused() {
 // ---------------------------------------------------------------------------------------------
 
 /// `/ByteRange` values beyond i64 (u64::MAX), negative, and i64::MAX values whose sums pass
-/// usize: through `pdf::read`, `digest::check` and `verify_document`, each is an unusable range
+/// usize: through `pdf::read`, `digest::check` and `Verifier::verify`, each is an unusable range
 /// (no signed ranges, so nothing is hashed) and a format failure, never an allocation or a
 /// panic.
 #[test]
@@ -731,14 +724,15 @@ fn thousands_of_overwritten_appearances_stay_within_the_lookup_budget() {
     }
     pdf.table(&update, "");
     let buf = pdf.buf;
-    let doc = timed(Duration::from_secs(20), || pdf::read(&buf)).expect("reads");
-    let (m, findings) = pdf::evaluate(&doc, 1);
-    assert_eq!(m, sigaudit::verdict::Modifications::Forbidden);
+    let (doc, changes) =
+        timed(Duration::from_secs(20), || forensics::examine(&buf)).expect("reads");
+    let (m, findings) = forensics::evaluate(&doc, &changes, 1);
+    assert_eq!(m, sigaudit::Modifications::Forbidden);
     let f = findings
         .iter()
         .find(|f| f.detail.contains("analysis budget"))
         .expect("the budget is named");
-    assert_eq!(f.kind, pdf::FindingKind::ShadowReplace);
+    assert_eq!(f.kind, sigaudit::FindingKind::ShadowReplace);
     // Within the budget the appearances were checked and found unshared: exactly the ones
     // past it are forbidden.
     assert_eq!(f.objects.len(), N as usize - limits::MAX_CHANGE_LOOKUPS);
@@ -772,20 +766,21 @@ fn a_thousand_updates_relisting_every_object_change_nothing() {
     // compared with the view before it (kept revision by revision, one probe per entry), and
     // an entry that still points where it did is no change.
     let buf = relisting_updates(1_000, None);
-    let doc = timed(Duration::from_secs(10), || pdf::read(&buf)).expect("reads");
+    let (doc, changes) =
+        timed(Duration::from_secs(10), || forensics::examine(&buf)).expect("reads");
     assert_eq!(doc.revisions.len(), 1_001);
     // One diff per update (revisions 2..=1001), and nothing after the last %%EOF.
     assert_eq!(
-        doc.changes.iter().map(|d| d.revision).collect::<Vec<_>>(),
+        changes.iter().map(|d| d.revision).collect::<Vec<_>>(),
         (2..=1_001).collect::<Vec<_>>()
     );
     assert!(
-        doc.changes.iter().all(|d| d.changes.is_empty()),
+        changes.iter().all(|d| d.changes.is_empty()),
         "nothing changes"
     );
     assert_eq!(
-        pdf::evaluate(&doc, 1),
-        (sigaudit::verdict::Modifications::Permitted, Vec::new())
+        forensics::evaluate(&doc, &changes, 1),
+        (sigaudit::Modifications::Permitted, Vec::new())
     );
 }
 
@@ -795,14 +790,14 @@ fn a_thousand_relisting_updates_one_rewriting_an_object_report_that_one_change()
     // anew with other content: that one change is found among the unchanged re-listings,
     // and the later updates, which list the new copy, change nothing.
     let buf = relisting_updates(1_000, Some(500));
-    let doc = timed(Duration::from_secs(10), || pdf::read(&buf)).expect("reads");
+    let (doc, changes) =
+        timed(Duration::from_secs(10), || forensics::examine(&buf)).expect("reads");
     assert_eq!(doc.revisions.len(), 1_001);
     assert_eq!(
-        doc.changes.iter().map(|d| d.revision).collect::<Vec<_>>(),
+        changes.iter().map(|d| d.revision).collect::<Vec<_>>(),
         (2..=1_001).collect::<Vec<_>>()
     );
-    let changed: Vec<_> = doc
-        .changes
+    let changed: Vec<_> = changes
         .iter()
         .flat_map(|d| d.changes.iter().map(move |c| (d.revision, c)))
         .collect();
@@ -811,9 +806,9 @@ fn a_thousand_relisting_updates_one_rewriting_an_object_report_that_one_change()
     assert_eq!(revision, 502);
     assert_eq!(change.object, Some(6));
     // An information dictionary: metadata, which a signature permits.
-    assert_eq!(change.class, pdf::ChangeClass::Metadata, "{change:?}");
+    assert_eq!(change.class, forensics::ChangeClass::Metadata, "{change:?}");
     assert_eq!(
-        pdf::evaluate(&doc, 1),
-        (sigaudit::verdict::Modifications::Permitted, Vec::new())
+        forensics::evaluate(&doc, &changes, 1),
+        (sigaudit::Modifications::Permitted, Vec::new())
     );
 }

@@ -12,8 +12,8 @@ use common::pdf::{
     contents_span, deflate, find_once, padded, patch, set_byte_range, Pdf, Row, BYTE_RANGE_SLOT,
     CONTENTS,
 };
-use sigaudit::digest::{self, Coverage, DigestAlgorithm, RangeProblem, Request};
-use sigaudit::pdf::{self, limits, Document, Finding, ObjectId, PdfError};
+use sigaudit::internals::digest::{self, Coverage, DigestAlgorithm, RangeProblem, Request};
+use sigaudit::internals::pdf::{self, limits, Document, Finding, ObjectId, PdfError};
 
 // ---------------------------------------------------------------------------------------------
 // Building documents
@@ -813,7 +813,10 @@ fn orphan_byte_ranges_are_listed_up_to_a_budget() {
         .iter()
         .filter(|f| matches!(f, Finding::OrphanByteRange { .. }))
         .count();
-    assert_eq!(orphans, sigaudit::pdf::limits::MAX_ORPHAN_FINDINGS);
+    assert_eq!(
+        orphans,
+        sigaudit::internals::pdf::limits::MAX_ORPHAN_FINDINGS
+    );
     assert!(doc.findings.iter().any(|f| matches!(
         f,
         Finding::FindingsTruncated { of, reason } if of == "orphan_byte_range" && reason.starts_with("10000 ")
@@ -822,7 +825,7 @@ fn orphan_byte_ranges_are_listed_up_to_a_budget() {
 
 #[test]
 fn xref_chain_longer_than_the_budget_is_an_error() {
-    use sigaudit::pdf::limits::MAX_XREF_SECTIONS;
+    use sigaudit::internals::pdf::limits::MAX_XREF_SECTIONS;
     // One catalog, then MAX_XREF_SECTIONS + 1 empty sections, each pointing back with /Prev.
     let build = |sections: usize| {
         let mut w = Pdf::new();
@@ -836,7 +839,7 @@ fn xref_chain_longer_than_the_budget_is_an_error() {
     assert_eq!(doc.revisions.len(), 50);
     assert!(doc.findings.is_empty(), "{:?}", doc.findings);
     assert_eq!(
-        sigaudit::pdf::read(&build(MAX_XREF_SECTIONS + 1)).unwrap_err(),
+        sigaudit::internals::pdf::read(&build(MAX_XREF_SECTIONS + 1)).unwrap_err(),
         PdfError::TooManyRevisions
     );
 }

@@ -167,7 +167,9 @@ fn every_attack_document_loads_in_lopdf_and_qpdf() {
     for doc in lines.iter().filter(|d| d.status != DocumentStatus::Error) {
         let bytes = std::fs::read(dir.join(&doc.name)).unwrap();
         load(&bytes, &doc.name);
-        if qpdf {
+        // A document cut short inside an update is damaged on purpose: qpdf, a strict reader,
+        // refuses it (and sigaudit fails it as changed after signing).
+        if qpdf && doc.case != "truncated" {
             // 0: no problem, 3: warnings only; 2 is an error.
             let out = std::process::Command::new("qpdf")
                 .arg("--check")

@@ -6,8 +6,8 @@ mod common;
 
 use std::path::Path;
 
-use sigaudit::digest::{self, Coverage, DigestAlgorithm, Request};
-use sigaudit::pdf::{self, PdfError};
+use sigaudit::internals::digest::{self, Coverage, DigestAlgorithm, Request};
+use sigaudit::internals::pdf::{self, PdfError};
 use sigaudit_corpus::cases::Profile;
 use sigaudit_corpus::manifest::Document;
 

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use memchr::memmem;
-use sigaudit::pdf::Span;
+use sigaudit::internals::pdf::Span;
 
 /// A `/ByteRange` with room for four 20-digit numbers, filled by [`seal`] or
 /// [`set_byte_range`] in place (same width, so no offset moves).
