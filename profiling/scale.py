@@ -61,6 +61,10 @@ def generate(out_dir: str, docs: int, seed: int, attachments: str, signers: int,
         with open(stamp, encoding="utf-8") as fh:
             if json.load(fh) == params:
                 return
+    # The stamp goes first: a generation cut short (a full disk, a kill) must not leave a
+    # partial archive under a stamp that says it is complete.
+    if os.path.exists(stamp):
+        os.remove(stamp)
     subprocess.run(
         [GENERATOR, "--out", out_dir, "--docs", str(docs), "--seed", str(seed),
          "--attachments", attachments, "--signers", str(signers), "--profile", profile,
