@@ -30,6 +30,10 @@ pub(super) fn tamper_signed_byte(d: &mut Draft<'_>, n_sigs: usize) -> Result<Out
     })
 }
 
+/// Bytes of an update a cut keeps at least, once past a revision's end: its first object header
+/// (`n 0 obj`) and more, so that what is left reads as an update cut short.
+const UPDATE_HEAD: usize = 32;
+
 /// [`Case::Truncated`]: the file cut at 40–90 % of its length, never inside the first signed
 /// revision.
 pub(super) fn truncate(d: &mut Draft<'_>) -> Outcome {
@@ -51,6 +55,17 @@ pub(super) fn truncate(d: &mut Draft<'_>) -> Outcome {
         if (base_end..first_signed_end).contains(&cut) {
             cut = first_signed_end + (cut - base_end) % 64 + 1;
         }
+    }
+    // Nor just past a revision's end: a complete revision followed by the first few bytes of
+    // the next update (`43`, before its `obj`) is a whole signed document with junk after it,
+    // which no verifier can tell from a cut update. The cut goes far enough into the update for
+    // its first object header to be there.
+    if let Some(&end) = w
+        .revision_ends
+        .iter()
+        .find(|&&end| (end..end + UPDATE_HEAD).contains(&cut))
+    {
+        cut = end + UPDATE_HEAD;
     }
     w.buf.truncate(cut);
     Outcome {
