@@ -12,6 +12,8 @@ pub mod cms;
 pub mod crypto;
 #[path = "digest/mod.rs"]
 pub mod digest;
+#[path = "evidence.rs"]
+pub mod evidence;
 #[path = "forensics/mod.rs"]
 pub mod forensics;
 #[path = "fuzz_targets.rs"]

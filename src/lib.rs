@@ -52,12 +52,13 @@ pub mod load;
 // and fuzz targets reach them; inside the crate they are used from the root as if declared
 // here.
 use internals::{
-    asn1, cache, cms, crypto, digest, forensics, input, inspect, memory, pdf, pki, report,
+    asn1, cache, cms, crypto, digest, evidence, forensics, input, inspect, memory, pdf, pki, report,
     revocation, validate, verdict,
 };
 
 pub use cache::CacheStats;
 pub use engine::{JsonLines, Line, Sink, Summary, TextLines};
+pub use evidence::{Evidence, EvidenceKind};
 pub use forensics::{ChangeFinding, FindingKind, Modifications};
 pub use input::Access;
 pub use inspect::{inspect, Inspection};
@@ -67,8 +68,8 @@ pub use report::{
     TimestampReport,
 };
 pub use validate::{
-    BadLimit, BuildError, CacheLimits, CachesStats, Material, Policy, TimeError, ValidationTime,
-    Verifier, VerifierBuilder,
+    BadLimit, BuildError, CacheLimits, CachesStats, Material, Online, Policy, Prefer, still_current, TimeError,
+    ValidationTime, Verifier, VerifierBuilder,
 };
 pub use verdict::{DocumentStatus, Indication, SubIndication};
 

@@ -4,11 +4,16 @@
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use sigaudit::engine::{self, Options};
 use sigaudit::load::TrustMaterial;
-use sigaudit::{CacheLimits, JsonLines, Policy, Sink, TextLines, ValidationTime, Verifier};
+use sigaudit::{
+    AllowRule, CacheLimits, Evidence, FetchConfig, JsonLines, Online, Policy, Prefer, Sink, Store,
+    TextLines, ValidationTime, Verifier,
+};
 
 /// Every document allocates many small, short-lived objects on every worker; mimalloc's
 /// per-thread heaps serve them without the contention and consolidation of the system
@@ -44,6 +49,29 @@ enum Command {
     /// Exit code 0 when every document is TOTAL_PASSED, 1 when some document failed, is
     /// indeterminate or could not be read, 2 on a usage or I/O error.
     Verify(Box<VerifyArgs>),
+    /// Manage the persistent cache of fetched material (`verify --online --cache DIR`).
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum CacheAction {
+    /// Entries by kind, bytes, and entries found corrupt and dropped.
+    Stats {
+        /// The cache directory.
+        dir: PathBuf,
+    },
+    /// Drop CRLs and OCSP responses no longer current at --at (default: now); certificates
+    /// are kept.
+    Prune {
+        /// The cache directory.
+        dir: PathBuf,
+        /// The time they must be current at (RFC 3339).
+        #[arg(long)]
+        at: Option<String>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -135,6 +163,53 @@ struct VerifyArgs {
     /// under a map raises SIGBUS). Each document in flight is then held in memory.
     #[arg(long)]
     no_mmap: bool,
+    #[command(flatten)]
+    online: OnlineArgs,
+}
+
+/// Fetching what documents do not carry.
+#[derive(clap::Args)]
+struct OnlineArgs {
+    /// Fetch missing issuers (AIA caIssuers), CRLs (distribution points) and OCSP responses
+    /// over HTTP when the document, its DSS and the given material do not settle a question.
+    /// Only public addresses are fetched unless --fetch-allow opens more.
+    #[arg(long)]
+    online: bool,
+    /// Also fetch from this host name, address or CIDR block (repeatable), e.g. 127.0.0.1,
+    /// 10.0.0.0/8, ca.example.internal.
+    #[arg(long, value_name = "HOST|CIDR", requires = "online")]
+    fetch_allow: Vec<String>,
+    /// Which revocation source to ask first: crl (one CRL serves every certificate of its
+    /// issuer: fewest requests on large archives) or ocsp (one request per certificate).
+    #[arg(long, value_enum, default_value_t = PreferArg::Crl)]
+    prefer: PreferArg,
+    /// Send a nonce in OCSP requests (RFC 8954; off: many responders pre-produce answers).
+    #[arg(long, requires = "online")]
+    ocsp_nonce: bool,
+    /// Seconds one request may take in all (connecting, redirects, body).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    fetch_timeout: u64,
+    /// Largest age, at the validation time, of a CRL or OCSP response without nextUpdate.
+    #[arg(long, value_name = "HOURS", default_value_t = 168)]
+    max_revocation_age: i64,
+    /// Persistent cache of fetched material, shared by runs and by processes running at once
+    /// (shards of one audit). Fetched CRLs and OCSP responses are used while current at the
+    /// validation time and fetched again when not.
+    #[arg(long, value_name = "DIR", requires = "online")]
+    cache: Option<PathBuf>,
+    /// File every certificate, CRL and OCSP response the verdicts used in DIR (certs/, crls/,
+    /// ocsp/ named by SHA-256, items.jsonl, documents.jsonl): a rerun with --certs DIR/certs
+    /// --crl DIR/crls --ocsp DIR/ocsp and no network gives the same verdicts.
+    #[arg(long, value_name = "DIR")]
+    evidence: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum PreferArg {
+    /// CRLs first.
+    Crl,
+    /// OCSP first.
+    Ocsp,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -150,6 +225,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Inspect { files, pretty } => inspect(&files, pretty),
         Command::Verify(args) => verify(&args),
+        Command::Cache { action } => cache(&action),
     }
 }
 
@@ -228,13 +304,52 @@ fn verifier(args: &VerifyArgs) -> Result<Verifier, String> {
     if material.anchors.is_empty() && !args.trust.is_empty() {
         return Err("no trust anchor found in the --trust paths".into());
     }
-    material
+    let mut builder = material
         .builder()
         .validation_time(at)
         .policy(policy)
-        .cache_limits(limits)
-        .build()
-        .map_err(|e| material.explain(&e))
+        .cache_limits(limits);
+    if let Some(online) = online(&args.online)? {
+        builder = builder.online(online);
+    }
+    if let Some(dir) = &args.online.evidence {
+        let ev = Evidence::create(dir).map_err(|e| format!("--evidence {}: {e}", dir.display()))?;
+        builder = builder.evidence(Arc::new(ev));
+    }
+    builder.build().map_err(|e| material.explain(&e))
+}
+
+/// What `--online` and its companions describe.
+fn online(args: &OnlineArgs) -> Result<Option<Online>, String> {
+    if !args.online {
+        return Ok(None);
+    }
+    let mut config = FetchConfig {
+        total_timeout: Duration::from_secs(args.fetch_timeout.max(1)),
+        ocsp_nonce: args.ocsp_nonce,
+        ..FetchConfig::default()
+    };
+    for rule in &args.fetch_allow {
+        config
+            .allow
+            .push(AllowRule::parse(rule).map_err(|e| format!("--fetch-allow: {e}"))?);
+    }
+    let store = match &args.cache {
+        Some(dir) => {
+            let store = Store::open(dir).map_err(|e| format!("--cache {}: {e}", dir.display()))?;
+            Some(Arc::new(store))
+        }
+        None => None,
+    };
+    let prefer = match args.prefer {
+        PreferArg::Crl => Prefer::Crl,
+        PreferArg::Ocsp => Prefer::Ocsp,
+    };
+    Ok(Some(
+        Online::new(config, store)
+            .prefer(prefer)
+            .max_age(args.max_revocation_age.saturating_mul(3600)),
+    ))
 }
 
 /// The run options the flags describe.
@@ -367,11 +482,55 @@ fn verify(args: &VerifyArgs) -> ExitCode {
             return fail(&format!("{}: {e}", path.display()));
         }
     }
+    if let Some((n, Some(first))) = verifier.evidence_failures() {
+        return fail(&format!("{n} evidence writes failed; the first: {first}"));
+    }
     if summary.unreadable_inputs > 0 {
         ExitCode::from(2)
     } else if summary.all_passed() && !earlier_not_passed {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+/// `--max-revocation-age`'s default, for pruning.
+const MAX_AGE_DEFAULT: i64 = 168 * 3600;
+
+fn cache(action: &CacheAction) -> ExitCode {
+    let fail = |what: String| {
+        eprintln!("sigaudit: {what}");
+        ExitCode::from(2)
+    };
+    let dir = match action {
+        CacheAction::Stats { dir } | CacheAction::Prune { dir, .. } => dir,
+    };
+    let store = match Store::open(dir) {
+        Ok(s) => s,
+        Err(e) => return fail(format!("{}: {e}", dir.display())),
+    };
+    match action {
+        CacheAction::Stats { .. } => {
+            let stats = store.stats();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&stats).expect("stats serialise")
+            );
+            ExitCode::SUCCESS
+        }
+        CacheAction::Prune { at, .. } => {
+            let at = match at.as_deref().map(ValidationTime::parse_rfc3339) {
+                Some(Ok(t)) => t,
+                Some(Err(e)) => return fail(format!("--at: {e}")),
+                None => ValidationTime::now(),
+            };
+            match store.prune(&|key, body| sigaudit::still_current(key, body, at, MAX_AGE_DEFAULT)) {
+                Ok(p) => {
+                    println!("{}", serde_json::to_string(&p).expect("prune stats serialise"));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(format!("{}: {e}", dir.display())),
+            }
+        }
     }
 }

@@ -167,6 +167,10 @@ pub struct SignatureReport {
     /// visible, never a silent repair.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The URLs whose material this signature's checks used (`--online`): issuers from
+    /// caIssuers, CRLs from distribution points, OCSP responders.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fetched: Vec<String>,
 }
 
 /// What a signature's transform methods declare (ISO 32000-1 §12.8.2, Table 253).

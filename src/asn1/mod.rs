@@ -65,3 +65,13 @@ pub fn der(tag: u8, content: &[u8]) -> Vec<u8> {
 pub fn oid_der(oid: &Oid) -> Vec<u8> {
     der(tag::OID as u8, oid.as_bytes())
 }
+
+/// RFC 3339 form of an instant (UTC, seconds): how reasons name the times ASN.1 structures
+/// carry.
+pub(crate) fn rfc3339(t: i64) -> String {
+    use time::format_description::well_known::Rfc3339;
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| d.format(&Rfc3339).ok())
+        .unwrap_or_else(|| format!("@{t}"))
+}

@@ -246,6 +246,7 @@ pub fn run(
     summary.unreadable_inputs = run.unreadable_inputs.load(Ordering::Relaxed);
     summary.memory = budget.stats();
     summary.temp = temp.stats();
+    summary.fetch = verifier.fetch_stats();
     summary.finish(started.elapsed(), verifier.cache_stats());
     Ok(summary)
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::{Line, SLOWEST};
+use crate::fetch::FetchStats;
 use crate::memory::{MemoryStats, TempStats};
 use crate::validate::CachesStats;
 use crate::verdict::DocumentStatus;
@@ -57,6 +58,9 @@ pub struct Summary {
     pub memory: MemoryStats,
     /// Temporary space of inflated members.
     pub temp: TempStats,
+    /// What fetching did (`--online`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fetch: Option<FetchStats>,
 }
 
 impl Summary {
@@ -172,6 +176,21 @@ impl Summary {
             self.temp.files,
             self.temp.peak as f64 / 1048576.0
         );
+        if let Some(f) = &self.fetch {
+            out += &format!(
+                "fetched: {} requests ({} retries), {:.1} MB, {} failed, {} refused by the \
+                 address policy, {} answered by the cache directory, {} shared by waiting \
+                 workers; {:.1} s spent in requests\n",
+                f.requests,
+                f.retries,
+                f.bytes as f64 / 1e6,
+                f.failures,
+                f.refused,
+                f.store_hits,
+                f.joins,
+                f.wait.as_secs_f64()
+            );
+        }
         if let Some(s) = self.slowest.first() {
             out += &format!("slowest: {} ({} µs)\n", s.name, s.elapsed_us);
         }

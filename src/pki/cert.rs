@@ -122,7 +122,78 @@ pub struct Certificate {
     pub key_usage: Option<(bool, bool, bool, bool)>,
     /// extendedKeyUsage, if present.
     pub eku: Option<ExtendedKeyUsage>,
+    /// Where the certificate says its issuer, its CRLs and its OCSP responder are published.
+    pub urls: Urls,
 }
+
+/// The URLs a certificate names for fetching what validation may need (RFC 5280, 4.2.2.1
+/// Authority Information Access, 4.2.1.13 CRL Distribution Points), in the certificate's order.
+/// Only uniformResourceIdentifier names are kept; a scheme sigaudit cannot fetch (`ldap:`) is
+/// kept too, so that the fetcher can say it is unsupported, naming the URL.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Urls {
+    /// id-ad-caIssuers access locations: the issuer's certificate (DER, or a certs-only CMS).
+    pub ca_issuers: Vec<String>,
+    /// id-ad-ocsp access locations: the OCSP responder.
+    pub ocsp: Vec<String>,
+    /// fullName URIs of the distribution points without `reasons` (a partitioned point covers
+    /// only some revocation reasons and cannot prove a certificate good on its own).
+    pub crls: Vec<String>,
+}
+
+impl Urls {
+    fn of(x: &X509Certificate<'_>) -> Urls {
+        use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtension};
+        use x509_parser::oid_registry::{OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS, OID_PKIX_ACCESS_DESCRIPTOR_OCSP};
+        let mut urls = Urls::default();
+        for ext in x.extensions() {
+            match ext.parsed_extension() {
+                ParsedExtension::AuthorityInfoAccess(aia) => {
+                    for d in aia.iter() {
+                        let GeneralName::URI(u) = d.access_location else {
+                            continue;
+                        };
+                        if d.access_method == OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS {
+                            urls.ca_issuers.push(u.to_string());
+                        } else if d.access_method == OID_PKIX_ACCESS_DESCRIPTOR_OCSP {
+                            urls.ocsp.push(u.to_string());
+                        }
+                    }
+                }
+                ParsedExtension::CRLDistributionPoints(points) => {
+                    for p in points.iter().filter(|p| p.reasons.is_none()) {
+                        if let Some(DistributionPointName::FullName(names)) = &p.distribution_point {
+                            for n in names {
+                                if let GeneralName::URI(u) = n {
+                                    urls.crls.push(u.to_string());
+                                }
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Bounded: a hostile certificate could list thousands (each is a request).
+        for list in [&mut urls.ca_issuers, &mut urls.ocsp, &mut urls.crls] {
+            list.dedup();
+            list.truncate(MAX_URLS);
+        }
+        urls
+    }
+
+    fn heap_bytes(&self) -> usize {
+        [&self.ca_issuers, &self.ocsp, &self.crls]
+            .iter()
+            .flat_map(|l| l.iter())
+            .map(|u| u.len() + 16 + std::mem::size_of::<String>())
+            .sum()
+    }
+}
+
+/// URLs kept per kind and certificate: real certificates name one or two (an HTTP and an LDAP
+/// distribution point); more is a document making the fetcher work for it.
+pub const MAX_URLS: usize = 4;
 
 impl Certificate {
     /// Parses a DER certificate.
@@ -183,6 +254,7 @@ impl Certificate {
             basic_constraints: bc,
             key_usage: ku,
             eku,
+            urls: Urls::of(&x),
         })
     }
 
@@ -202,7 +274,7 @@ impl Certificate {
             self.aki.as_ref().map_or(0, Vec::len),
         ];
         // Each allocation costs its bytes plus about 16 of allocator bookkeeping.
-        let heap: usize = owned.iter().map(|n| n + 16).sum();
+        let heap: usize = owned.iter().map(|n| n + 16).sum::<usize>() + self.urls.heap_bytes();
         (std::mem::size_of::<Certificate>() + heap) as u64
     }
 

@@ -52,6 +52,10 @@ pub struct Crl {
     pub this_update: i64,
     /// `nextUpdate`.
     pub next_update: Option<i64>,
+    /// The `expiredCertsOnCRL` extension's date (ITU-T X.509 (2016), 9.6.2.9; 2.5.29.60): the
+    /// CRL keeps the entries of certificates that expired at or after it. Without it, RFC 5280
+    /// (3.3) lets a CA drop a certificate from its CRLs once the certificate has expired.
+    pub expired_certs_on_crl: Option<i64>,
     /// Revoked serial (magnitude octets) → (revocationDate, reasonCode).
     pub revoked: HashMap<Vec<u8>, (i64, Option<u8>)>,
     /// The signed envelope.
@@ -86,8 +90,14 @@ impl Crl {
             + signed.tbs.len()
             + signed.signature.len()
             + crl.issuer().as_raw().len()) as u64;
+        let expired_certs_on_crl = crl
+            .extensions()
+            .iter()
+            .find(|e| e.oid.to_id_string() == EXPIRED_CERTS_ON_CRL)
+            .and_then(|e| Tlv::parse_whole(e.value).ok()?.time().ok());
         Ok(Crl {
             heap_bytes,
+            expired_certs_on_crl,
             sha256: fingerprint(der),
             issuer_raw: crl.issuer().as_raw().to_vec(),
             this_update: crl.last_update().timestamp(),
@@ -107,6 +117,8 @@ pub enum OcspStatus {
         this_update: i64,
         /// nextUpdate.
         next_update: Option<i64>,
+        /// The response's archiveCutoff, if any (copied from the response's extensions).
+        archive_cutoff: Option<i64>,
     },
     /// `revoked` at the given time.
     Revoked {
@@ -147,6 +159,9 @@ pub struct OcspResponse {
     pub certs: Vec<Vec<u8>>,
     /// The single responses.
     pub responses: Vec<SingleResponse>,
+    /// The archiveCutoff extension (RFC 6960, 4.4.4): the responder keeps the status of
+    /// certificates that expired at or after this time.
+    pub archive_cutoff: Option<i64>,
 }
 
 /// One `SingleResponse`.
@@ -242,6 +257,10 @@ impl OcspResponse {
             .time()
             .map_err(malformed)?;
         let list = rd.next().ok_or_else(|| malformed("no responses"))?;
+        let archive_cutoff = rd
+            .next()
+            .filter(|t| t.is_context(1))
+            .and_then(archive_cutoff);
         let mut responses = Vec::new();
         for sr in list.children() {
             let sr = sr.map_err(malformed)?.items().map_err(malformed)?;
@@ -269,6 +288,7 @@ impl OcspResponse {
                 (asn1_rs::Class::ContextSpecific, 0) => OcspStatus::Good {
                     this_update,
                     next_update,
+                    archive_cutoff,
                 },
                 (asn1_rs::Class::ContextSpecific, 1) => {
                     let mut c = st.children();
@@ -305,9 +325,30 @@ impl OcspResponse {
             produced_at,
             certs,
             responses,
+            archive_cutoff,
         })
     }
 }
+
+/// The archiveCutoff in `responseExtensions [1] EXPLICIT Extensions` (RFC 6960, 4.4.4:
+/// `ArchiveCutoff ::= GeneralizedTime`), if present and readable.
+fn archive_cutoff(exts: Tlv<'_>) -> Option<i64> {
+    let list = exts.children().next()?.ok()?;
+    for ext in list.children().filter_map(Result::ok) {
+        let items = ext.items().ok()?;
+        if items.first()?.oid().ok()? != ARCHIVE_CUTOFF {
+            continue;
+        }
+        let value = items.last()?.octets().ok()?;
+        return Tlv::parse_whole(&value).ok()?.time().ok();
+    }
+    None
+}
+
+/// id-pkix-ocsp-archive-cutoff (RFC 6960, 4.4.4).
+const ARCHIVE_CUTOFF: crate::asn1::Oid = crate::asn1::Oid::new_unwrap("1.3.6.1.5.5.7.48.1.6");
+/// id-ce-expiredCertsOnCRL (ITU-T X.509, 9.6.2.9).
+const EXPIRED_CERTS_ON_CRL: &str = "2.5.29.60";
 
 trait EnumValue {
     fn small_uint_enum(&self) -> u64;
@@ -447,6 +488,13 @@ pub fn status(
         }
         if let Some(&(at, reason)) = crl.revoked.get(&cert.serial) {
             note_revoked(at, reason, "crl");
+        } else if !keeps_expired(cert, crl.this_update, crl.expired_certs_on_crl) {
+            notes.push(format!(
+                "the issuer's CRL of {} was issued after the certificate expired ({}) and does \
+                 not keep expired certificates (no expiredCertsOnCRL): its silence proves nothing",
+                crate::asn1::rfc3339(crl.this_update),
+                crate::asn1::rfc3339(cert.not_after)
+            ));
         } else if crl.next_update.is_none_or(|n| time <= n) {
             good = Some("crl");
         } else {
@@ -464,8 +512,16 @@ pub fn status(
             Some(OcspStatus::Good {
                 this_update,
                 next_update,
+                archive_cutoff,
             }) => {
-                if this_update <= time && next_update.is_none_or(|n| time <= n) {
+                if !keeps_expired(cert, this_update, archive_cutoff) {
+                    notes.push(format!(
+                        "the OCSP response of {} is later than the certificate's expiry ({}) \
+                         and has no archiveCutoff covering it",
+                        crate::asn1::rfc3339(this_update),
+                        crate::asn1::rfc3339(cert.not_after)
+                    ));
+                } else if this_update <= time && next_update.is_none_or(|n| time <= n) {
                     good = good.or(Some("ocsp"));
                 } else {
                     notes.push("the OCSP response is not current".into());
@@ -489,6 +545,16 @@ pub fn status(
             notes.join("; ")
         },
     }
+}
+
+/// Whether revocation data issued at `issued` can still speak for `cert`: it was issued while
+/// the certificate was valid, or it keeps expired certificates from a date no later than the
+/// certificate's expiry (CRL `expiredCertsOnCRL`, OCSP `archiveCutoff`). RFC 5280 (3.3, 5.3.3)
+/// lets a CA remove an expired certificate from its CRLs, so a CRL issued after the expiry that
+/// does not list the certificate does not show it was never revoked (EN 319 102-1, 5.2.5: the
+/// revocation data must be able to speak for the time it is used for).
+fn keeps_expired(cert: &Cert, issued: i64, keeps_from: Option<i64>) -> bool {
+    issued <= cert.not_after || keeps_from.is_some_and(|k| k <= cert.not_after)
 }
 
 /// The status an OCSP response gives `cert`, if it is an authentic response about it.
@@ -527,4 +593,41 @@ fn ocsp_status(
     };
     resp.signed.verify(&signer.key).ok()?;
     Some(single.status.clone())
+}
+
+/// `thisUpdate` and `nextUpdate` of a DER CRL, read without parsing its entries (a national
+/// CRL holds hundreds of thousands; freshness is asked far more often than status):
+/// `TBSCertList ::= SEQUENCE { version INTEGER OPTIONAL, signature AlgorithmIdentifier,
+/// issuer Name, thisUpdate Time, nextUpdate Time OPTIONAL, … }` (RFC 5280, 5.1).
+pub fn crl_times(der: &[u8]) -> Option<(i64, Option<i64>)> {
+    let outer = Tlv::parse_whole(der).ok()?;
+    let tbs = outer.children().next()?.ok()?;
+    let mut fields = tbs.children().filter_map(Result::ok).peekable();
+    if fields.peek().is_some_and(|t| t.is(tag::INTEGER)) {
+        fields.next();
+    }
+    let this_update = fields.nth(2)?.time().ok()?;
+    let next_update = fields
+        .next()
+        .filter(|t| t.is(tag::UTC_TIME) || t.is(tag::GENERALIZED_TIME))
+        .and_then(|t| t.time().ok());
+    Some((this_update, next_update))
+}
+
+/// `thisUpdate` and `nextUpdate` of an OCSP response's first single response (a fetched
+/// response answers one certificate).
+pub fn ocsp_times(der: &[u8]) -> Option<(i64, Option<i64>)> {
+    let resp = OcspResponse::parse(der).ok()?;
+    let first = resp.responses.first()?;
+    match first.status {
+        OcspStatus::Good {
+            this_update,
+            next_update,
+            ..
+        } => Some((this_update, next_update)),
+        // Revocation is permanent: a revoked answer never goes stale; `unknown` carries no
+        // times here and is worth asking again.
+        OcspStatus::Revoked { .. } => Some((i64::MIN, Some(i64::MAX))),
+        OcspStatus::Unknown => None,
+    }
 }

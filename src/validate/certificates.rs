@@ -2,8 +2,10 @@
 //! applies, and revocation (ETSI EN 319 102-1, 5.2.6 X.509 certificate validation, with the
 //! past-signature-validation rules of 5.6.2.4 for expired and revoked certificates).
 
+use super::online::{self, Fetched};
 use super::time::Times;
 use super::{Outcome, Reason, Shared};
+use crate::evidence::EvidenceKind;
 use crate::cms::{oid, SignedData, SignerInfo};
 use crate::pki::cert::Cert;
 use crate::pki::{build_path, PathOutcome};
@@ -84,27 +86,78 @@ pub(super) fn certificate_checks(
     purpose: Purpose,
     times: Times,
 ) {
-    let at = sh.ctx.at;
+    let mut fetched = Fetched::default();
+    let with_fetched: Vec<Cert>;
+    let offered = match &sh.ctx.online {
+        Some(online) => {
+            online::chase_issuers(sh, online, signer, offered, &mut fetched);
+            with_fetched = offered.iter().chain(&fetched.certs).cloned().collect();
+            &with_fetched[..]
+        }
+        None => offered,
+    };
     let path = build_path(
         signer,
         offered,
         &sh.ctx.store,
-        times.poe.unwrap_or(at),
+        times.poe.unwrap_or(sh.ctx.at),
         &sh.caches.pki,
     );
     let chain = match &*path {
         PathOutcome::Found(c) => c.clone(),
         PathOutcome::Failed(e) => {
-            o.fail(Reason::Path(e.clone()));
+            o.fail(match fetched.errors_text() {
+                Some(fetching) => Reason::IssuerNotFetched {
+                    path: e.clone(),
+                    fetching,
+                },
+                None => Reason::Path(e.clone()),
+            });
+            keep(sh, o, &fetched);
             return;
         }
     };
     o.chain = chain.iter().map(|c| c.subject.clone()).collect();
+    fetched.path.extend(chain.iter().cloned());
     let checked = usage(signer, purpose)
-        .and_then(|()| validity(&chain, at, times))
-        .and_then(|()| revocation(sh, o, &chain, sources, times));
+        .and_then(|()| validity(&chain, sh.ctx.at, times))
+        .and_then(|()| revocation(sh, o, &chain, sources, times, &mut fetched));
     if let Err(reason) = checked {
         o.fail(reason);
+    }
+    keep(sh, o, &fetched);
+}
+
+/// Records what was fetched in the outcome, and files the path and the fetched material as
+/// evidence when the run keeps it.
+pub(super) fn keep(sh: &Shared<'_>, o: &mut Outcome, fetched: &Fetched) {
+    o.fetched
+        .extend(fetched.used.iter().map(|(_, url, _)| url.clone()));
+    let Some(ev) = &sh.ctx.evidence else {
+        return;
+    };
+    let url_of = |sha: &[u8; 32]| {
+        fetched
+            .used
+            .iter()
+            .find(|(_, _, s)| s == sha)
+            .map(|(_, u, _)| u.as_str())
+    };
+    let mut filed = |kind, sha: &[u8; 32], der: &[u8]| {
+        if let Some(name) = ev.keep(kind, url_of(sha), sha, der) {
+            o.evidence.push(name);
+        }
+    };
+    for c in fetched.path.iter().chain(&fetched.certs) {
+        filed(EvidenceKind::Certificate, &c.sha256, &c.der);
+    }
+    for (bodies, kind) in [
+        (&fetched.crls, EvidenceKind::Crl),
+        (&fetched.ocsps, EvidenceKind::Ocsp),
+    ] {
+        for b in bodies {
+            filed(kind, &crate::pki::cert::fingerprint(b), b);
+        }
     }
 }
 
@@ -165,11 +218,12 @@ fn revocation(
     chain: &[Cert],
     sources: &Sources<'_>,
     times: Times,
+    fetched: &mut Fetched,
 ) -> Result<(), Reason> {
     let non_anchor = &chain[..chain.len() - 1];
     for (i, cert) in non_anchor.iter().enumerate() {
         let issuer = &chain[i + 1];
-        let st = revocation::status(
+        let mut st = revocation::status(
             cert,
             issuer,
             sources,
@@ -177,6 +231,9 @@ fn revocation(
             &sh.caches.pki,
             &sh.caches.revocation,
         );
+        if let (Status::Unknown { .. }, Some(online)) = (&st, &sh.ctx.online) {
+            st = online::revocation_status(sh, online, cert, issuer, sources, fetched);
+        }
         let leaf = i == 0;
         match st {
             Status::Good { .. } if leaf => o.revocation = RevocationReport::Good,
@@ -205,7 +262,17 @@ fn revocation(
             Status::Unknown { reason } if leaf => {
                 o.revocation = RevocationReport::Unknown;
                 if sh.ctx.policy.require_revocation {
-                    return Err(Reason::NoRevocationData { reason });
+                    // EN 319 102-1, 5.2.6: a certificate expired at the validation time whose
+                    // status cannot be ascertained is OUT_OF_BOUNDS_NO_POE; fetching again
+                    // later would not help (TRY_LATER would say it might).
+                    return Err(if cert.valid_at(sh.ctx.at) {
+                        Reason::NoRevocationData { reason }
+                    } else {
+                        Reason::ExpiredNoRevocationData {
+                            not_after: cert.not_after,
+                            reason,
+                        }
+                    });
                 }
             }
             Status::Unknown { .. } => {}

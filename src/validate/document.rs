@@ -76,6 +76,7 @@ pub(super) fn verify(
         base_sources: &base_sources,
     };
     let outcomes = judge_signatures(&shared, &doc, &checks);
+    file_evidence(ctx, name, &outcomes);
     for ((sig, check), o) in doc.signatures.iter().zip(&checks).zip(outcomes) {
         let (modifications, findings) = changes_after(&doc, &changes, sig, check);
         report
@@ -84,6 +85,21 @@ pub(super) fn verify(
     }
     compose(&mut report, &doc, data);
     report
+}
+
+/// Records which evidence items the document's verdicts used (`--evidence`); a write that
+/// fails is counted by the evidence directory and fails the run at its end.
+fn file_evidence(ctx: &Context, name: &str, outcomes: &[Outcome]) {
+    let Some(ev) = &ctx.evidence else {
+        return;
+    };
+    let mut uses: Vec<String> = outcomes
+        .iter()
+        .flat_map(|o| o.evidence.iter().cloned())
+        .collect();
+    uses.sort();
+    uses.dedup();
+    ev.record(name, &uses);
 }
 
 /// The document and the classified changes of its revisions (analysed only when there is a
@@ -263,6 +279,7 @@ fn signature_report(
         }),
         signing_time: o.claimed_time.or_else(|| sig.m.clone()),
         warnings: o.warnings,
+        fetched: o.fetched,
         timestamp: o.timestamp,
         revocation: o.revocation,
         chain: o.chain,

@@ -22,6 +22,7 @@ mod caches;
 mod certificates;
 mod document;
 mod findings;
+mod online;
 mod policy;
 mod reason;
 mod signature;
@@ -32,10 +33,12 @@ use std::sync::Arc;
 
 pub use caches::{BadLimit, CacheLimits, Caches, CachesStats};
 pub(crate) use findings::bomb_findings;
+pub use online::{still_current, Prefer};
+pub(crate) use online::Fetching;
 pub use policy::Policy;
 pub(crate) use reason::Reason;
 pub use time::{TimeError, ValidationTime};
-pub use verifier::{BuildError, Material, Verifier, VerifierBuilder};
+pub use verifier::{BuildError, Material, Online, Verifier, VerifierBuilder};
 
 use crate::crypto::DigestAlgorithm;
 use crate::pki::cert::Cert;
@@ -55,6 +58,10 @@ pub(crate) struct Context {
     pub(crate) at: i64,
     /// The policy.
     pub(crate) policy: Policy,
+    /// Fetching what the document and the run's material do not settle (`--online`).
+    pub(crate) online: Option<Fetching>,
+    /// Where the material verdicts used is filed (`--evidence`).
+    pub(crate) evidence: Option<Arc<crate::evidence::Evidence>>,
 }
 
 /// What every signature of one document is judged with.
@@ -84,6 +91,10 @@ struct Outcome {
     warnings: Vec<String>,
     /// The hash the signature scheme binds the signed attributes with, once it verified.
     scheme_hash: Option<DigestAlgorithm>,
+    /// URLs fetched for this signature (`--online`).
+    fetched: Vec<String>,
+    /// Evidence items (SHA-256, hex) filed for this signature (`--evidence`).
+    evidence: Vec<String>,
 }
 
 impl Outcome {
@@ -99,6 +110,8 @@ impl Outcome {
             claimed_time: None,
             warnings: Vec::new(),
             scheme_hash: None,
+            fetched: Vec::new(),
+            evidence: Vec::new(),
         }
     }
 

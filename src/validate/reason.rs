@@ -88,6 +88,8 @@ pub(crate) enum Reason {
     // --- Certificates (path, usage, validity, revocation) ---
     /// No acceptable path to a trust anchor.
     Path(PkiError),
+    /// No path, and fetching the missing issuer failed (each failure names its URL).
+    IssuerNotFetched { path: PkiError, fetching: String },
     /// The signer certificate's key usage allows neither signing bit.
     KeyUsage,
     /// A TSA certificate without id-kp-timeStamping.
@@ -111,6 +113,10 @@ pub(crate) enum Reason {
     CaRevoked { subject: String, revoked: i64 },
     /// The policy requires revocation data and there is none usable for the signer.
     NoRevocationData { reason: String },
+    /// The signer certificate has expired at the validation time and no revocation data able
+    /// to speak for it is at hand (revocation data issued after the expiry need not list it:
+    /// RFC 5280, 3.3); the proof of existence before the expiry cannot be completed.
+    ExpiredNoRevocationData { not_after: i64, reason: String },
     // --- Policy ---
     /// An algorithm or key size acceptable only for signatures proven to exist before
     /// `until`; `proven` is the proof of existence there is, if any.
@@ -181,6 +187,7 @@ impl Reason {
                 S::NoSigningCertificateFound
             }
             Path(e) => path(e),
+            IssuerNotFetched { path: e, .. } => path(e),
             KeyUsage | NoTimestampingUsage => S::ChainConstraintsFailure,
             ExpiredBeforeSigning { .. } => S::Expired,
             NotYetValid { .. } => S::NotYetValid,
@@ -189,6 +196,7 @@ impl Reason {
             RevokedNoPoe { .. } => S::RevokedNoPoe,
             CaRevoked { .. } => S::RevokedCaNoPoe,
             NoRevocationData { .. } => S::TryLater,
+            ExpiredNoRevocationData { .. } => S::OutOfBoundsNoPoe,
             WeakAlgorithm {
                 proven: Some(_), ..
             } => S::CryptoConstraintsFailure,
@@ -288,6 +296,9 @@ impl fmt::Display for Reason {
             }
             SigningCertificate(e) => write!(f, "signing-certificate attribute: {e}"),
             Path(e) => write!(f, "{e}"),
+            IssuerNotFetched { path, fetching } => {
+                write!(f, "{path}; fetching the issuer: {fetching}")
+            }
             KeyUsage => f.write_str(
                 "the signer certificate allows neither digitalSignature nor nonRepudiation",
             ),
@@ -337,6 +348,12 @@ impl fmt::Display for Reason {
             NoRevocationData { reason } => write!(
                 f,
                 "no usable revocation data for the signer certificate: {reason}"
+            ),
+            ExpiredNoRevocationData { not_after, reason } => write!(
+                f,
+                "the signer certificate expired on {} and no revocation data shows it was not \
+                 revoked before then: {reason}",
+                rfc3339(*not_after)
             ),
             WeakAlgorithm {
                 weakness,

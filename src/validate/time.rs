@@ -12,6 +12,7 @@ use std::fmt;
 use super::attributes::check_signer_info;
 use super::certificates::certificate_pools;
 use super::signature::Kind;
+use super::online::{self, Fetched};
 use super::{Outcome, Shared};
 use crate::cms::{self, oid};
 use crate::crypto::DigestAlgorithm;
@@ -80,14 +81,7 @@ impl fmt::Display for TimeError {
 
 impl std::error::Error for TimeError {}
 
-/// RFC 3339 form of an instant (UTC, seconds).
-pub(crate) fn rfc3339(t: i64) -> String {
-    use time::format_description::well_known::Rfc3339;
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| d.format(&Rfc3339).ok())
-        .unwrap_or_else(|| format!("@{t}"))
-}
+pub(crate) use crate::asn1::rfc3339;
 
 /// Parses an RFC 3339 instant to seconds since the epoch.
 fn parse_rfc3339(s: &str) -> Result<i64, TimeError> {
@@ -139,7 +133,8 @@ enum TimestampFault {
     NotValidAtGenTime,
     TsaRevoked(i64),
     NoRevocationData(String),
-    Path(PkiError),
+    /// No path; what fetching the issuer met, if it was tried.
+    Path(PkiError, Option<String>),
 }
 
 impl fmt::Display for TimestampFault {
@@ -168,7 +163,10 @@ impl fmt::Display for TimestampFault {
             TimestampFault::NoRevocationData(reason) => {
                 write!(f, "no revocation data for the TSA certificate: {reason}")
             }
-            TimestampFault::Path(e) => write!(f, "TSA: {e}"),
+            TimestampFault::Path(e, None) => write!(f, "TSA: {e}"),
+            TimestampFault::Path(e, Some(fetching)) => {
+                write!(f, "TSA: {e}; fetching the issuer: {fetching}")
+            }
         }
     }
 }
@@ -179,6 +177,7 @@ pub(super) fn signature_timestamp(
     sh: &Shared<'_>,
     token: &[u8],
     signature_value: &[u8],
+    fetched: &mut Fetched,
 ) -> (TimestampReport, Option<i64>) {
     let mut rep = TimestampReport {
         time: String::new(),
@@ -186,7 +185,7 @@ pub(super) fn signature_timestamp(
         reason: None,
         tsa: None,
     };
-    match check_token(sh, token, signature_value, &mut rep) {
+    match check_token(sh, token, signature_value, &mut rep, fetched) {
         Ok(t) => {
             rep.valid = true;
             (rep, Some(t))
@@ -206,6 +205,7 @@ fn check_token(
     token: &[u8],
     signature_value: &[u8],
     rep: &mut TimestampReport,
+    fetched: &mut Fetched,
 ) -> Result<i64, TimestampFault> {
     let cms = cms::parse(token).map_err(TimestampFault::Cms)?;
     let content = cms.content.as_deref().ok_or(TimestampFault::NoTstInfo)?;
@@ -217,7 +217,7 @@ fn check_token(
         return Err(TimestampFault::ImprintMismatch);
     }
     let si = &cms.signer_infos[0];
-    let (offered, pool) = certificate_pools(sh, &cms);
+    let (mut offered, pool) = certificate_pools(sh, &cms);
     let a = DigestAlgorithm::from_oid(&si.digest_algorithm.oid).unwrap_or(DigestAlgorithm::Sha256);
     let cd = a.digest(content);
     let mut o = Outcome::new();
@@ -227,11 +227,19 @@ fn check_token(
     };
     rep.tsa = Some(tsa.subject.clone());
     // The token's own path, checked at its genTime; revocation below.
+    if let Some(online) = &sh.ctx.online {
+        online::chase_issuers(sh, online, &tsa, &offered, fetched);
+        offered.extend(fetched.certs.iter().cloned());
+    }
     let path = build_path(&tsa, &offered, &sh.ctx.store, tst.gen_time, &sh.caches.pki);
     let chain = match &*path {
         PathOutcome::Found(chain) => chain,
-        PathOutcome::Failed(e) => return Err(TimestampFault::Path(e.clone())),
+        PathOutcome::Failed(e) => {
+            let fetching = fetched.errors_text();
+            return Err(TimestampFault::Path(e.clone(), fetching));
+        }
     };
+    fetched.path.extend(chain.iter().cloned());
     if !tsa.eku.as_ref().is_some_and(|e| e.time_stamping) {
         return Err(TimestampFault::NoTimestampingUsage);
     }
@@ -244,14 +252,18 @@ fn check_token(
     // The TSA certificate's revocation: revoked at or before genTime voids the token; no
     // data voids it too unless the policy accepts missing revocation data.
     let issuer = chain.get(1).unwrap_or(&chain[0]);
-    match revocation::status(
+    let mut status = revocation::status(
         &tsa,
         issuer,
         sh.base_sources,
         sh.ctx.at,
         &sh.caches.pki,
         &sh.caches.revocation,
-    ) {
+    );
+    if let (Status::Unknown { .. }, Some(online)) = (&status, &sh.ctx.online) {
+        status = online::revocation_status(sh, online, &tsa, issuer, sh.base_sources, fetched);
+    }
+    match status {
         Status::Revoked { at, .. } if at <= tst.gen_time => Err(TimestampFault::TsaRevoked(at)),
         Status::Unknown { reason } if sh.ctx.policy.require_revocation => {
             Err(TimestampFault::NoRevocationData(reason))
@@ -284,7 +296,9 @@ pub(super) fn proofs(
         });
         o.timestamp_time = tst_time;
     } else if let Some(token) = si.unsigned_values(oid::SIGNATURE_TIMESTAMP).next() {
-        let (report, time) = signature_timestamp(sh, token.raw, &si.signature);
+        let mut fetched = Fetched::default();
+        let (report, time) = signature_timestamp(sh, token.raw, &si.signature, &mut fetched);
+        super::certificates::keep(sh, o, &fetched);
         o.timestamp = Some(report);
         o.timestamp_time = time;
     }

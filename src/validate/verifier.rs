@@ -4,7 +4,12 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::{document, CacheLimits, Caches, CachesStats, Context, Policy, ValidationTime};
+use super::{
+    document, CacheLimits, Caches, CachesStats, Context, Policy, Prefer, ValidationTime,
+};
+use crate::evidence::Evidence;
+use crate::fetch::{FetchConfig, FetchStats, Fetcher};
+use crate::store::Store;
 use crate::memory::{Allowance, UNLIMITED};
 use crate::pki::TrustStore;
 use crate::report::DocumentReport;
@@ -107,6 +112,17 @@ impl Verifier {
         self.caches.stats()
     }
 
+    /// What fetching did so far (`None` when the verifier is offline).
+    pub fn fetch_stats(&self) -> Option<FetchStats> {
+        self.ctx.online.as_ref().map(|o| o.fetcher.stats())
+    }
+
+    /// The evidence directory's failed writes: how many, and the first error (`None` when
+    /// no evidence is kept).
+    pub fn evidence_failures(&self) -> Option<(u64, Option<String>)> {
+        self.ctx.evidence.as_ref().map(|e| e.failures())
+    }
+
     /// The thread pool given to the builder, if any.
     pub(crate) fn pool(&self) -> Option<&rayon::ThreadPool> {
         self.pool.as_deref()
@@ -196,7 +212,53 @@ pub struct VerifierBuilder {
     limits: CacheLimits,
     policy: Policy,
     pool: Option<Arc<rayon::ThreadPool>>,
+    online: Option<super::Fetching>,
+    evidence: Option<Arc<Evidence>>,
 }
+
+/// How a [`Verifier`] fetches what documents do not carry (`--online`).
+///
+/// ```
+/// use sigaudit::{FetchConfig, Online, Prefer};
+///
+/// let online = Online::new(FetchConfig::default(), None).prefer(Prefer::Ocsp);
+/// # let _ = online;
+/// ```
+pub struct Online {
+    inner: super::Fetching,
+}
+
+impl Online {
+    /// Fetching with `config`, and with a persistent store shared by runs when given.
+    pub fn new(config: FetchConfig, store: Option<Arc<Store>>) -> Online {
+        let nonce = config.ocsp_nonce;
+        Online {
+            inner: super::Fetching {
+                fetcher: Arc::new(Fetcher::new(config, store)),
+                prefer: Prefer::default(),
+                nonce,
+                max_age: DEFAULT_MAX_AGE,
+            },
+        }
+    }
+
+    /// Which revocation source is asked first (CRL by default).
+    pub fn prefer(mut self, prefer: Prefer) -> Online {
+        self.inner.prefer = prefer;
+        self
+    }
+
+    /// The largest age (seconds) at the validation time of a CRL or OCSP response that has
+    /// no nextUpdate (default a week).
+    pub fn max_age(mut self, seconds: i64) -> Online {
+        self.inner.max_age = seconds;
+        self
+    }
+}
+
+/// A CRL or response without nextUpdate is taken for a week: CAs publish CRLs at least
+/// weekly (CA/Browser Forum Baseline Requirements 4.9.7 require a new CRL every 7 days).
+const DEFAULT_MAX_AGE: i64 = 7 * 24 * 3600;
 
 /// Owned copies of the byte strings of `items`.
 fn owned<I, B>(items: I) -> impl Iterator<Item = Vec<u8>>
@@ -257,6 +319,20 @@ impl VerifierBuilder {
         self
     }
 
+    /// Fetches missing issuers, CRLs and OCSP responses over HTTP when the document and the
+    /// given material do not settle a question.
+    pub fn online(mut self, online: Online) -> Self {
+        self.online = Some(online.inner);
+        self
+    }
+
+    /// Files every certificate, CRL and OCSP response a verdict used in an evidence
+    /// directory.
+    pub fn evidence(mut self, evidence: Arc<Evidence>) -> Self {
+        self.evidence = Some(evidence);
+        self
+    }
+
     /// Parses the trust material and builds the verifier.
     pub fn build(self) -> Result<Verifier, BuildError> {
         let at = self.at.ok_or(BuildError::NoValidationTime)?;
@@ -297,6 +373,8 @@ impl VerifierBuilder {
             ocsps,
             at: at.unix(),
             policy: self.policy,
+            online: self.online,
+            evidence: self.evidence,
         };
         Ok(Verifier {
             ctx,
