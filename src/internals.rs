@@ -12,6 +12,8 @@ pub mod cms;
 pub mod crypto;
 #[path = "digest/mod.rs"]
 pub mod digest;
+#[path = "fetch/mod.rs"]
+pub mod fetch;
 #[path = "forensics/mod.rs"]
 pub mod forensics;
 #[path = "fuzz_targets.rs"]
@@ -30,6 +32,8 @@ pub mod pki;
 pub mod report;
 #[path = "revocation/mod.rs"]
 pub mod revocation;
+#[path = "store/mod.rs"]
+pub mod store;
 #[path = "validate/mod.rs"]
 pub mod validate;
 #[path = "verdict.rs"]
