@@ -238,4 +238,18 @@ fn prune_keeps_what_the_caller_keeps() {
     );
     // Two keys, one body: one blob.
     assert_eq!(blob_files(dir.path()).len(), 2);
+    // Once past the grace period, the unreferenced blob goes.
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for blob in blob_files(dir.path()) {
+        let f = std::fs::File::options().write(true).open(&blob).unwrap();
+        f.set_modified(an_hour_ago).unwrap();
+    }
+    let pruned = store.prune(&|_, _| true).unwrap();
+    assert_eq!((pruned.kept, pruned.removed), (2, 0));
+    assert_eq!((pruned.blobs_removed, pruned.bytes_freed), (1, 9));
+    assert_eq!(blob_files(dir.path()).len(), 1);
+    assert_eq!(
+        store.get(&crl("http://fresh")).as_deref(),
+        Some(&b"fresh CRL"[..])
+    );
 }

@@ -1,6 +1,6 @@
 //! Online fetching of what documents do not carry: issuer certificates (AIA caIssuers), CRLs
 //! (CRL distribution points) and OCSP responses, over HTTP(S). Depends on `store` (the
-//! persistent cache it consults), `asn1` and `cache`.
+//! persistent cache it consults), `asn1`, `cache` and `pki` (fingerprints).
 //!
 //! The URLs come from certificates inside untrusted documents, so every fetch is guarded:
 //! http and https only, no credentials, public addresses only unless `--fetch-allow` says
@@ -289,7 +289,7 @@ impl Fetcher {
             self.memory_hits.fetch_add(1, Ordering::Relaxed);
             return Ok(body);
         }
-        if let Some(body) = self.from_store(&key, accept) {
+        if let Some(body) = self.stored(&key, accept) {
             return Ok(body);
         }
         if let Some(first) = self.negative.get(&key) {
@@ -310,7 +310,7 @@ impl Fetcher {
         outcome
     }
 
-    fn from_store(&self, key: &Key, accept: &dyn Fn(&[u8]) -> bool) -> Option<Arc<[u8]>> {
+    fn stored(&self, key: &Key, accept: &dyn Fn(&[u8]) -> bool) -> Option<Arc<[u8]>> {
         let body = self.store.as_ref()?.get(&key.0).filter(|b| accept(b))?;
         self.store_hits.fetch_add(1, Ordering::Relaxed);
         self.memory.insert(key.clone(), body.clone());

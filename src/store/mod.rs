@@ -1,6 +1,7 @@
 //! The persistent fetch cache (`--cache DIR`): what the fetcher downloaded — issuer
 //! certificates, CRLs, OCSP responses — kept across runs and shared by processes running at
-//! once (the shards of one audit). A leaf: it depends on no other stage.
+//! once (the shards of one audit). Depends only on `asn1` (hex names) and `pki` (the SHA-256
+//! fingerprint that identifies bodies everywhere in the crate).
 //!
 //! # Layout
 //!
