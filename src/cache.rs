@@ -85,6 +85,23 @@ impl<K: Eq + Hash + Clone, V: Clone> Bounded<K, V> {
         v
     }
 
+    /// The cached value for `key`, if any (counted as a hit or a miss).
+    pub fn get(&self, key: &K) -> Option<V> {
+        let v = self.cache.get(key);
+        let counter = if v.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        v
+    }
+
+    /// Caches `value` for `key`, replacing any value it had.
+    pub fn insert(&self, key: K, value: V) {
+        self.cache.insert(key, value);
+    }
+
     /// Counters so far.
     pub fn stats(&self) -> CacheStats {
         CacheStats {

@@ -14,6 +14,8 @@ pub mod crypto;
 pub mod digest;
 #[path = "evidence.rs"]
 pub mod evidence;
+#[path = "fetch/mod.rs"]
+pub mod fetch;
 #[path = "forensics/mod.rs"]
 pub mod forensics;
 #[path = "fuzz_targets.rs"]
@@ -32,6 +34,8 @@ pub mod pki;
 pub mod report;
 #[path = "revocation/mod.rs"]
 pub mod revocation;
+#[path = "store/mod.rs"]
+pub mod store;
 #[path = "validate/mod.rs"]
 pub mod validate;
 #[path = "verdict.rs"]

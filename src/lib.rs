@@ -40,7 +40,8 @@
 //! `digest` (byte ranges and one-pass hashing), `asn1`, `crypto`, `cms`, `pki` and
 //! `revocation` (the leaves: ASN.1, signature algorithms, CMS, paths, CRLs and OCSP),
 //! `validate` (one document's verdicts), `report` (the report's wire format), `engine`
-//! (the bulk pipeline).
+//! (the bulk pipeline), `fetch` (issuers, CRLs and OCSP responses over HTTP, guarded against
+//! what untrusted URLs could reach) and `store` (the persistent cache of what was fetched).
 
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
@@ -52,13 +53,16 @@ pub mod load;
 // and fuzz targets reach them; inside the crate they are used from the root as if declared
 // here.
 use internals::{
-    asn1, cache, cms, crypto, digest, evidence, forensics, input, inspect, memory, pdf, pki, report,
-    revocation, validate, verdict,
+    asn1, cache, cms, crypto, digest, evidence, fetch, forensics, input, inspect, memory, pdf, pki,
+    report, revocation, store, validate, verdict,
 };
 
 pub use cache::CacheStats;
 pub use engine::{JsonLines, Line, Sink, Summary, TextLines};
 pub use evidence::{Evidence, EvidenceKind};
+/// Online fetching of issuers, CRLs and OCSP responses (`--online`): the fetcher shared by a
+/// run's workers, its configuration (`--fetch-allow` rules among it) and its counters.
+pub use fetch::{AllowRule, FetchConfig, FetchStats, Fetcher};
 pub use forensics::{ChangeFinding, FindingKind, Modifications};
 pub use input::Access;
 pub use inspect::{inspect, Inspection};
@@ -67,6 +71,9 @@ pub use report::{
     DocumentReport, Integrity, Permissions, RevocationReport, SignatureReport, SignerReport,
     TimestampReport,
 };
+/// The persistent fetch cache (`--cache DIR`), shared by runs and by processes running at
+/// once, and its counters.
+pub use store::{Store, StoreStats};
 pub use validate::{
     BadLimit, BuildError, CacheLimits, CachesStats, Material, Online, Policy, Prefer, still_current, TimeError,
     ValidationTime, Verifier, VerifierBuilder,
