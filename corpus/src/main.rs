@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use sigaudit_corpus::cases::Profile;
-use sigaudit_corpus::{generate, pki, Attachments, Config};
+use sigaudit_corpus::{generate_with, pki, Attachments, Chain, Config, Modes, Revocation};
 
 #[derive(Parser)]
 #[command(
@@ -45,6 +45,15 @@ struct Cli {
     /// of thousands; beyond the 300 committed keys, certificates share keys).
     #[arg(long, default_value_t = sigaudit_corpus::keys::SIGNER_COUNT)]
     signers: usize,
+    /// Revocation and validation data in the documents: `embedded` (DSS and document
+    /// timestamps on LTV documents) or `none` (as real government documents: a verifier
+    /// fetches CRLs or OCSP responses; the cases about embedded data are not generated).
+    #[arg(long, value_enum, default_value_t = Revocation::Embedded)]
+    revocation: Revocation,
+    /// Certificates in each signature's CMS: `full` (signer and issuing CA) or `leaf` (the
+    /// signer's only: a verifier fetches the CA from the caIssuers URL).
+    #[arg(long, value_enum, default_value_t = Chain::Full)]
+    chain: Chain,
     /// Worker threads (default: all cores).
     #[arg(long)]
     jobs: Option<usize>,
@@ -98,8 +107,12 @@ fn main() -> ExitCode {
                 base_url,
                 signers: cli.signers,
             };
+            let modes = Modes {
+                revocation: cli.revocation,
+                chain: cli.chain,
+            };
             let list = cli.list;
-            generate(&config, |d| {
+            generate_with(&config, &modes, |d| {
                 if list {
                     println!(
                         "{:<24} {:>10} {:>2} sigs  {:<14} {:<24} {}",
