@@ -30,6 +30,7 @@ pub mod modes;
 pub mod ocsp;
 pub mod pdf;
 pub mod pki;
+pub mod serve;
 pub mod time;
 pub mod tsp;
 pub mod verdict;
