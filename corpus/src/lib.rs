@@ -17,6 +17,28 @@
 //! DIR/manifest.jsonl             one line per document: the verdict a correct verifier gives
 //! DIR/params.json                the modes and base URL the corpus was made with (Params)
 //! ```
+//!
+//! # Corpora without revocation data, and their server
+//!
+//! `--revocation none` writes documents as real government ones are: no DSS, no document
+//! timestamp, no CRL or OCSP response anywhere (signature timestamps stay); `--chain leaf`
+//! puts only the signer's certificate in each signature's CMS (timestamp tokens keep the TSA's).
+//! The defaults, `embedded` and `full`, are today's corpora byte for byte. A verifier then
+//! fetches the issuing CA (caIssuers), CRLs (distribution points) or OCSP responses over HTTP:
+//! [`mirror`] writes `DIR/pki/www`, the files at the paths the URLs name (`crls/{ca}.crl`,
+//! `certs/{ca}.cer`, and `certs/ca-organisation.p7c`, a certs-only PKCS#7 no certificate
+//! names), and `sigaudit-corpus serve DIR --listen 127.0.0.1:PORT [--latency MS] [--fail PCT]
+//! [--fault timeout|truncated|garbage|wrong-issuer|stale-crl|http-500] [--log FILE]
+//! [--for SECONDS]` ([`serve`]) serves the mirror and answers OCSP at `ocsp/{ca}` (POST, or
+//! GET with the base64 request), on loopback only. Generate with
+//! `--base-url http://127.0.0.1:PORT/` and serve on that port.
+//!
+//! The manifest's verdicts are those of a verifier that fetches from the served mirror (they
+//! equal the offline ones: the mirror holds the same CRLs and certificates, and the OCSP
+//! responder answers from those CRLs). `none` does not generate the two cases that are about
+//! embedded validation data, `ocsp_revoked_signer` and `tampered_document_timestamp`
+//! ([`modes`] says why every other case keeps its verdict); `params.json` records the modes and
+//! the dropped cases.
 #![warn(missing_docs)]
 
 pub mod algorithms;
