@@ -273,30 +273,42 @@ impl Profile {
 /// Chooses each document's case. Negatives cycle through their list so that even a small corpus
 /// holds every kind; whether a document is negative is drawn from `u` (uniform in `[0,1)`).
 pub struct CasePicker {
-    profile: Profile,
+    negative_share: f64,
+    list: Vec<Case>,
     next_negative: usize,
 }
 
 impl CasePicker {
     /// A picker for `profile`.
     pub fn new(profile: Profile) -> Self {
-        CasePicker {
-            profile,
-            next_negative: 0,
-        }
+        CasePicker::with_modes(profile, &crate::modes::Modes::default())
     }
 
-    /// The case of the next document.
-    pub fn pick(&mut self, u: f64) -> Case {
-        let (negative_share, list): (f64, &[Case]) = match self.profile {
+    /// A picker for `profile` whose cycle skips the cases `modes` does not generate
+    /// ([`crate::modes::Modes::dropped_cases`]).
+    pub fn with_modes(profile: Profile, modes: &crate::modes::Modes) -> Self {
+        let (negative_share, list): (f64, &[Case]) = match profile {
             Profile::National => (0.10, Case::NATIONAL_NEGATIVE),
             Profile::Attacks => (1.0, &Case::LABELLED),
             Profile::Mixed => (0.40, &Case::LABELLED),
             Profile::Benchmark => (0.05, Case::BENCHMARK_NEGATIVE),
             Profile::Algorithms => (1.0, &crate::algorithms::CYCLE),
         };
-        if u < negative_share {
-            let c = list[self.next_negative % list.len()];
+        CasePicker {
+            negative_share,
+            list: list
+                .iter()
+                .copied()
+                .filter(|&c| modes.generates(c))
+                .collect(),
+            next_negative: 0,
+        }
+    }
+
+    /// The case of the next document.
+    pub fn pick(&mut self, u: f64) -> Case {
+        if u < self.negative_share {
+            let c = self.list[self.next_negative % self.list.len()];
             self.next_negative += 1;
             c
         } else {

@@ -110,7 +110,7 @@ pub struct Request<'a> {
     pub signer: &'a Certificate,
     /// Signer certificate DER (hashed into signing-certificate-v2).
     pub signer_der: &'a [u8],
-    /// Further certificates to embed (the issuing CA).
+    /// Further certificates to embed (the issuing CA; none with `--chain leaf`).
     pub chain: &'a [&'a Certificate],
     /// Key to sign with (normally the certificate's; another one for a wrong-key case).
     pub key: &'a PrivateKey,
@@ -316,7 +316,12 @@ pub fn assemble(a: Assembly<'_>) -> Result<Vec<u8>> {
             econtent_type: rfc5911::ID_DATA,
             econtent: None,
         },
-        certificates: Some(CertificateSet(SetOfVec::try_from(certs)?)),
+        // Empty only for a `--chain leaf` signature without its signer's certificate: the
+        // optional field is left out rather than written as an empty SET.
+        certificates: match certs.is_empty() {
+            true => None,
+            false => Some(CertificateSet(SetOfVec::try_from(certs)?)),
+        },
         crls: None,
         signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info])?),
     };

@@ -144,21 +144,7 @@ fn pem_blocks(text: &str) -> Result<Vec<Vec<u8>>> {
 impl KeyStore {
     /// Loads the committed test keys (compiled into the binary).
     pub fn load() -> Result<Self> {
-        let ca_pems = [
-            ROOT_PEM,
-            CA_PERSONAL_PEM,
-            CA_ORGANISATION_PEM,
-            ROGUE_ROOT_PEM,
-            ROGUE_CA_PEM,
-        ];
-        let mut cas = Vec::new();
-        for ((name, kind), pem) in CA_KEYS.iter().zip(ca_pems) {
-            let blocks = pem_blocks(pem)?;
-            let der = blocks
-                .first()
-                .with_context(|| format!("no key in {name}.pem"))?;
-            cas.push(PrivateKey::from_pkcs8(*kind, der).with_context(|| name.to_string())?);
-        }
+        let cas = KeyStore::ca_keys()?;
         let blocks = pem_blocks(SIGNERS_PEM)?;
         if blocks.len() != SIGNER_COUNT {
             bail!(
@@ -175,6 +161,26 @@ impl KeyStore {
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(KeyStore { cas, signers })
+    }
+
+    /// Loads the CA keys only, in the order of [`CA_KEYS`] (what an OCSP responder needs).
+    pub fn ca_keys() -> Result<Vec<PrivateKey>> {
+        let ca_pems = [
+            ROOT_PEM,
+            CA_PERSONAL_PEM,
+            CA_ORGANISATION_PEM,
+            ROGUE_ROOT_PEM,
+            ROGUE_CA_PEM,
+        ];
+        let mut cas = Vec::new();
+        for ((name, kind), pem) in CA_KEYS.iter().zip(ca_pems) {
+            let blocks = pem_blocks(pem)?;
+            let der = blocks
+                .first()
+                .with_context(|| format!("no key in {name}.pem"))?;
+            cas.push(PrivateKey::from_pkcs8(*kind, der).with_context(|| name.to_string())?);
+        }
+        Ok(cas)
     }
 }
 

@@ -13,8 +13,32 @@
 //! DIR/pki/certs/*.cer            DER CA certificates (the caIssuers URLs' certs/)
 //! DIR/pki/untrusted/*.pem        the rogue hierarchy (for reference; trust it and tests break)
 //! DIR/pki/tsa/tsa.pem            the time-stamping authority (issued by the root; also certs/tsa.cer)
+//! DIR/pki/www/                   the HTTP mirror of every CRL and caIssuers URL (see mirror)
 //! DIR/manifest.jsonl             one line per document: the verdict a correct verifier gives
+//! DIR/params.json                the modes and base URL the corpus was made with (Params)
 //! ```
+//!
+//! # Corpora without revocation data, and their server
+//!
+//! `--revocation none` writes documents as real government ones are: no DSS, no document
+//! timestamp, no CRL or OCSP response anywhere (signature timestamps stay); `--chain leaf`
+//! puts only the signer's certificate in each signature's CMS (timestamp tokens keep the TSA's).
+//! The defaults, `embedded` and `full`, are today's corpora byte for byte. A verifier then
+//! fetches the issuing CA (caIssuers), CRLs (distribution points) or OCSP responses over HTTP:
+//! [`mirror`] writes `DIR/pki/www`, the files at the paths the URLs name (`crls/{ca}.crl`,
+//! `certs/{ca}.cer`, and `certs/ca-organisation.p7c`, a certs-only PKCS#7 no certificate
+//! names), and `sigaudit-corpus serve DIR --listen 127.0.0.1:PORT [--latency MS] [--fail PCT]
+//! [--fault timeout|truncated|garbage|wrong-issuer|stale-crl|http-500] [--log FILE]
+//! [--for SECONDS]` ([`serve`]) serves the mirror and answers OCSP at `ocsp/{ca}` (POST, or
+//! GET with the base64 request), on loopback only. Generate with
+//! `--base-url http://127.0.0.1:PORT/` and serve on that port.
+//!
+//! The manifest's verdicts are those of a verifier that fetches from the served mirror (they
+//! equal the offline ones: the mirror holds the same CRLs and certificates, and the OCSP
+//! responder answers from those CRLs). `none` does not generate the two cases that are about
+//! embedded validation data, `ocsp_revoked_signer` and `tampered_document_timestamp`
+//! ([`modes`] says why every other case keeps its verdict); `params.json` records the modes and
+//! the dropped cases.
 #![warn(missing_docs)]
 
 pub mod algorithms;
@@ -23,9 +47,12 @@ pub mod cms;
 pub mod document;
 pub mod keys;
 pub mod manifest;
+pub mod mirror;
+pub mod modes;
 pub mod ocsp;
 pub mod pdf;
 pub mod pki;
+pub mod serve;
 pub mod time;
 pub mod tsp;
 pub mod verdict;
@@ -43,6 +70,7 @@ use rayon::prelude::*;
 
 use cases::{CasePicker, Profile};
 use document::{Built, Plan};
+pub use modes::{Chain, Modes, Revocation};
 
 /// Attachment sizes: a fixed list (each document draws one) or the realistic default mix.
 #[derive(Clone, Debug, PartialEq)]
@@ -168,8 +196,14 @@ fn splitmix(mut x: u64) -> u64 {
 
 /// Plans every document: case, attachment sizes and the document's own seed.
 pub fn plan(config: &Config) -> Vec<Plan> {
+    plan_with(config, &Modes::default())
+}
+
+/// Plans every document under `modes`: the profile's cycle skips the cases `modes` does not
+/// generate; every random draw is the same as [`plan`]'s.
+pub fn plan_with(config: &Config, modes: &Modes) -> Vec<Plan> {
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
-    let mut picker = CasePicker::new(config.profile);
+    let mut picker = CasePicker::with_modes(config.profile, modes);
     (0..config.docs)
         .map(|index| {
             let case = picker.pick(rng.gen_range(0.0..1.0));
@@ -191,7 +225,8 @@ fn pem(label: &str, der: &[u8]) -> Result<String> {
         .map_err(|e| anyhow::anyhow!("PEM: {e}"))
 }
 
-/// Writes the PKI files under `dir/pki`.
+/// Writes the PKI files under `dir/pki`, and their HTTP mirror `dir/pki/www` (see
+/// [`mirror::write`]).
 pub fn write_pki(pki: &pki::Pki, dir: &Path) -> Result<()> {
     use pki::CaId;
     let base = dir.join("pki");
@@ -229,7 +264,7 @@ pub fn write_pki(pki: &pki::Pki, dir: &Path) -> Result<()> {
         base.join("certs").join(format!("{}.cer", tsa.name)),
         &tsa.der,
     )?;
-    Ok(())
+    mirror::write(pki, &base.join("www"))
 }
 
 fn sha256_hex(data: &[u8]) -> String {
@@ -244,29 +279,84 @@ fn sha256_hex(data: &[u8]) -> String {
 /// keeping every core busy.
 const CHUNK: usize = 64;
 
-/// Generates the corpus described by `config`; `progress` is called with each manifest line.
-pub fn generate(config: &Config, mut progress: impl FnMut(&manifest::Document)) -> Result<Summary> {
+/// Generates the corpus described by `config` with the default [`Modes`] (today's corpora);
+/// `progress` is called with each manifest line.
+pub fn generate(config: &Config, progress: impl FnMut(&manifest::Document)) -> Result<Summary> {
+    generate_with(config, &Modes::default(), progress)
+}
+
+/// What `DIR/params.json` records: the arguments a corpus was made with that change what a
+/// verifier meets, so that a test knows, e.g., that the corpus is `leaf`/`none`.
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq)]
+pub struct Params {
+    /// Number of documents.
+    pub docs: usize,
+    /// Corpus seed.
+    pub seed: u64,
+    /// The profile's command-line name.
+    pub profile: String,
+    /// Base URL of the certificates' CRL, OCSP and caIssuers URLs.
+    pub base_url: String,
+    /// What the documents embed of revocation and validation data (`embedded`, `none`).
+    pub revocation: Revocation,
+    /// What the signatures' CMS carries of the chain (`full`, `leaf`).
+    pub chain: Chain,
+    /// The cases the profile's cycle skipped under these modes (manifest case names).
+    pub dropped_cases: Vec<String>,
+    /// The instant at which the manifest's verdicts hold (RFC 3339).
+    pub validation_time: String,
+    /// The HTTP mirror of the CRL and caIssuers URLs, relative to the corpus directory.
+    pub mirror: String,
+    /// The OCSP URL paths under the base URL, `{ca}` standing for a CA's file stem.
+    pub ocsp_path: String,
+}
+
+impl Params {
+    /// The record of `config` under `modes`.
+    pub fn of(config: &Config, modes: &Modes) -> Params {
+        use clap::ValueEnum as _;
+        Params {
+            docs: config.docs,
+            seed: config.seed,
+            profile: config
+                .profile
+                .to_possible_value()
+                .map_or_else(String::new, |v| v.get_name().to_string()),
+            base_url: config.base_url.clone(),
+            revocation: modes.revocation,
+            chain: modes.chain,
+            dropped_cases: modes
+                .dropped_cases()
+                .iter()
+                .map(|c| c.name().to_string())
+                .collect(),
+            validation_time: time::rfc3339(time::VALIDATION_TIME),
+            mirror: "pki/www".to_string(),
+            ocsp_path: format!("{}{{ca}}", mirror::OCSP_PREFIX),
+        }
+    }
+}
+
+/// Generates the corpus described by `config` under `modes` (the documents' embedded
+/// revocation data and chains), and writes `DIR/params.json`; `progress` is called with each
+/// manifest line.
+pub fn generate_with(
+    config: &Config,
+    modes: &Modes,
+    mut progress: impl FnMut(&manifest::Document),
+) -> Result<Summary> {
     let started = Instant::now();
     if config.docs == 0 {
         bail!("--docs must be at least 1");
     }
     let out = &config.out;
-    fs::create_dir_all(out)?;
-    for stale in ["docs", "pki"] {
-        if out.join(stale).exists() {
-            fs::remove_dir_all(out.join(stale))?;
-        }
-    }
-    for stale in ["manifest.jsonl", "archive.tar"] {
-        if out.join(stale).exists() {
-            fs::remove_file(out.join(stale))?;
-        }
-    }
-    fs::create_dir_all(out.join("docs"))?;
+    clear(out)?;
 
     let keys = keys::KeyStore::load()?;
     let pki = pki::Pki::build_with_signers(&keys, &config.base_url, config.signers)?;
     write_pki(&pki, out)?;
+    let params = serde_json::to_string_pretty(&Params::of(config, modes))?;
+    fs::write(out.join("params.json"), params + "\n")?;
     let ctx = document::Context {
         keys: &keys,
         pki: &pki,
@@ -278,7 +368,7 @@ pub fn generate(config: &Config, mut progress: impl FnMut(&manifest::Document)) 
         _ => None,
     };
 
-    let plans = plan(config);
+    let plans = plan_with(config, modes);
     let mut manifest =
         BufWriter::new(fs::File::create(out.join("manifest.jsonl")).context("manifest.jsonl")?);
     // With `tar_only`, each chunk's documents are appended to the archive in corpus order as
@@ -294,27 +384,7 @@ pub fn generate(config: &Config, mut progress: impl FnMut(&manifest::Document)) 
     for chunk in plans.chunks(CHUNK) {
         let built = chunk
             .par_iter()
-            .map(|p| -> Result<(manifest::Document, Option<Vec<u8>>)> {
-                let Built {
-                    bytes,
-                    mut manifest,
-                } = if p.case.is_unreadable() {
-                    document::build_unreadable(p)
-                } else if let Some(signers) = &algorithm_signers {
-                    algorithms::build(&ctx, signers, p)
-                        .with_context(|| format!("document {}", p.index))?
-                } else {
-                    document::build(&ctx, p).with_context(|| format!("document {}", p.index))?
-                };
-                manifest.bytes = bytes.len() as u64;
-                manifest.sha256 = sha256_hex(&bytes);
-                if config.tar_only {
-                    return Ok((manifest, Some(bytes)));
-                }
-                fs::write(out.join(&manifest.name), &bytes)
-                    .with_context(|| format!("writing {}", manifest.name))?;
-                Ok((manifest, None))
-            })
+            .map(|p| build_document(&ctx, algorithm_signers.as_ref(), p, modes, config))
             .collect::<Result<Vec<_>>>()?;
         for (line, bytes) in built {
             if let (Some(tar), Some(bytes)) = (streamed.as_mut(), bytes) {
@@ -342,6 +412,54 @@ pub fn generate(config: &Config, mut progress: impl FnMut(&manifest::Document)) 
     }
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// Removes what an earlier generation left in `out` (its docs/, pki/, manifest, archive and
+/// parameters) and makes `out/docs`.
+fn clear(out: &Path) -> Result<()> {
+    fs::create_dir_all(out)?;
+    for stale in ["docs", "pki"] {
+        if out.join(stale).exists() {
+            fs::remove_dir_all(out.join(stale))?;
+        }
+    }
+    for stale in ["manifest.jsonl", "archive.tar", "params.json"] {
+        if out.join(stale).exists() {
+            fs::remove_file(out.join(stale))?;
+        }
+    }
+    fs::create_dir_all(out.join("docs"))?;
+    Ok(())
+}
+
+/// Builds document `p` and its manifest line (with its size and hash); writes it under
+/// `docs/`, or returns its bytes with `tar_only`.
+fn build_document(
+    ctx: &document::Context<'_>,
+    algorithm_signers: Option<&algorithms::Signers>,
+    p: &Plan,
+    modes: &Modes,
+    config: &Config,
+) -> Result<(manifest::Document, Option<Vec<u8>>)> {
+    let Built {
+        bytes,
+        mut manifest,
+    } = if p.case.is_unreadable() {
+        document::build_unreadable(p)
+    } else if let Some(signers) = algorithm_signers {
+        algorithms::build_with(ctx, signers, p, modes)
+            .with_context(|| format!("document {}", p.index))?
+    } else {
+        document::build_with(ctx, p, modes).with_context(|| format!("document {}", p.index))?
+    };
+    manifest.bytes = bytes.len() as u64;
+    manifest.sha256 = sha256_hex(&bytes);
+    if config.tar_only {
+        return Ok((manifest, Some(bytes)));
+    }
+    fs::write(config.out.join(&manifest.name), &bytes)
+        .with_context(|| format!("writing {}", manifest.name))?;
+    Ok((manifest, None))
 }
 
 /// Writes `archive.tar` with the documents in corpus order and fixed metadata (mode 0644,

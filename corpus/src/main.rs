@@ -1,11 +1,13 @@
 //! `sigaudit-corpus`: generate a signed PDF corpus (see the library docs for the layout).
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use sigaudit_corpus::cases::Profile;
-use sigaudit_corpus::{generate, pki, Attachments, Config};
+use sigaudit_corpus::{generate_with, pki, Attachments, Chain, Config, Modes, Revocation};
 
 #[derive(Parser)]
 #[command(
@@ -45,6 +47,15 @@ struct Cli {
     /// of thousands; beyond the 300 committed keys, certificates share keys).
     #[arg(long, default_value_t = sigaudit_corpus::keys::SIGNER_COUNT)]
     signers: usize,
+    /// Revocation and validation data in the documents: `embedded` (DSS and document
+    /// timestamps on LTV documents) or `none` (as real government documents: a verifier
+    /// fetches CRLs or OCSP responses; the cases about embedded data are not generated).
+    #[arg(long, value_enum, default_value_t = Revocation::Embedded)]
+    revocation: Revocation,
+    /// Certificates in each signature's CMS: `full` (signer and issuing CA) or `leaf` (the
+    /// signer's only: a verifier fetches the CA from the caIssuers URL).
+    #[arg(long, value_enum, default_value_t = Chain::Full)]
+    chain: Chain,
     /// Worker threads (default: all cores).
     #[arg(long)]
     jobs: Option<usize>,
@@ -55,6 +66,30 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve a corpus' CRLs, CA certificates (DIR/pki/www) and OCSP responses over HTTP on
+    /// loopback, with optional faults (see the library's `serve` module).
+    Serve {
+        /// The corpus directory.
+        dir: PathBuf,
+        /// Loopback address and port to listen on (port 0: any free port, printed at start).
+        #[arg(long)]
+        listen: String,
+        /// Milliseconds to wait before every answer.
+        #[arg(long, default_value_t = 0)]
+        latency: u64,
+        /// Percentage of requests answered with a 500 (deterministically spread).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
+        fail: u8,
+        /// A fault injected into every other request.
+        #[arg(long, value_enum)]
+        fault: Option<sigaudit_corpus::serve::Fault>,
+        /// Append one line per request (method, path, status, body bytes) to this file.
+        #[arg(long)]
+        log: Option<PathBuf>,
+        /// Seconds to serve before exiting.
+        #[arg(long = "for", default_value_t = 600)]
+        for_seconds: u64,
+    },
     /// Regenerate the test keys (corpus/keys/*.pem were made with `keygen --seed 2026`).
     Keygen {
         /// Directory to write the keys into.
@@ -81,6 +116,23 @@ fn main() -> ExitCode {
         Some(Command::Keygen { out, seed }) => {
             sigaudit_corpus::keys::keygen(&out, seed).map(|_| ())
         }
+        Some(Command::Serve {
+            dir,
+            listen,
+            latency,
+            fail,
+            fault,
+            log,
+            for_seconds,
+        }) => serve(sigaudit_corpus::serve::Options {
+            dir,
+            listen,
+            latency: Duration::from_millis(latency),
+            fail_percent: fail,
+            fault,
+            log,
+            duration: Duration::from_secs(for_seconds),
+        }),
         None => {
             let base_url = if cli.base_url.ends_with('/') {
                 cli.base_url
@@ -98,8 +150,12 @@ fn main() -> ExitCode {
                 base_url,
                 signers: cli.signers,
             };
+            let modes = Modes {
+                revocation: cli.revocation,
+                chain: cli.chain,
+            };
             let list = cli.list;
-            generate(&config, |d| {
+            generate_with(&config, &modes, |d| {
                 if list {
                     println!(
                         "{:<24} {:>10} {:>2} sigs  {:<14} {:<24} {}",
@@ -134,4 +190,13 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Runs the server, printing the bound address as soon as it listens.
+fn serve(options: sigaudit_corpus::serve::Options) -> anyhow::Result<()> {
+    sigaudit_corpus::serve::run(options, |addr| {
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "listening on http://{addr}/");
+        let _ = out.flush();
+    })
 }

@@ -1,5 +1,6 @@
-//! OCSP responses (RFC 6960) for the document security store of LTV documents, signed by the
-//! issuing CA itself (RFC 6960, 4.2.2.2: the CA that issued the certificate in question).
+//! OCSP responses (RFC 6960) for the document security store of LTV documents and for the
+//! responder of `sigaudit-corpus serve`, signed by the issuing CA itself (RFC 6960, 4.2.2.2:
+//! the CA that issued the certificate in question); and the requests that responder reads.
 //!
 //! ```text
 //! OCSPResponse ::= SEQUENCE {
@@ -50,6 +51,24 @@
 //!    serialNumber        CertificateSerialNumber }
 //! ```
 //!
+//! Requests (RFC 6960, 4.1.1):
+//!
+//! ```text
+//! OCSPRequest ::= SEQUENCE {
+//!    tbsRequest              TBSRequest,
+//!    optionalSignature   [0] EXPLICIT Signature OPTIONAL }
+//!
+//! TBSRequest ::= SEQUENCE {
+//!    version             [0] EXPLICIT Version DEFAULT v1,
+//!    requestorName       [1] EXPLICIT GeneralName OPTIONAL,
+//!    requestList             SEQUENCE OF Request,
+//!    requestExtensions   [2] EXPLICIT Extensions OPTIONAL }
+//!
+//! Request ::= SEQUENCE {
+//!    reqCert                     CertID,
+//!    singleRequestExtensions [0] EXPLICIT Extensions OPTIONAL }
+//! ```
+//!
 //! The module is `DEFINITIONS EXPLICIT TAGS`: `byKey [2] KeyHash` is explicitly tagged.
 
 use std::time::Duration;
@@ -60,10 +79,11 @@ use const_oid::ObjectIdentifier;
 use der::asn1::{BitString, ContextSpecific, GeneralizedTime, Null, OctetString};
 use der::{Any, Decode, Encode, Sequence, TagMode, TagNumber};
 use spki::AlgorithmIdentifierOwned;
+use x509_cert::ext::Extension;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::Certificate;
 
-use crate::keys::KeyStore;
+use crate::keys::{KeyStore, PrivateKey};
 use crate::pki::{sha256_with_rsa, CaId, Pki, Signer, SignerStatus};
 use crate::time::{date, Unix};
 
@@ -95,7 +115,8 @@ pub struct ResponseBytes {
     pub response: OctetString,
 }
 
-/// `BasicOCSPResponse` without `certs` (the CA signs itself).
+/// `BasicOCSPResponse`; `certs` is absent when the CA signs itself (always, but for the
+/// served `wrong-issuer` fault, whose signer's certificate it carries).
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
 pub struct BasicOcspResponse {
     /// `tbsResponseData ResponseData` (kept as raw DER: the signature covers it).
@@ -104,9 +125,12 @@ pub struct BasicOcspResponse {
     pub signature_algorithm: AlgorithmIdentifierOwned,
     /// `signature BIT STRING`.
     pub signature: BitString,
+    /// `certs [0] EXPLICIT SEQUENCE OF Certificate OPTIONAL`.
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    pub certs: Option<Vec<Certificate>>,
 }
 
-/// `ResponseData` with version v1 (default, omitted), `responderID` byKey and no extensions.
+/// `ResponseData` with version v1 (default, omitted) and `responderID` byKey.
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
 pub struct ResponseData {
     /// `responderID ResponderID`: `byKey [2] EXPLICIT KeyHash`, the SHA-1 of the responder's
@@ -116,6 +140,61 @@ pub struct ResponseData {
     pub produced_at: GeneralizedTime,
     /// `responses SEQUENCE OF SingleResponse`.
     pub responses: Vec<SingleResponse>,
+    /// `responseExtensions [1] EXPLICIT Extensions OPTIONAL` (the served responses echo the
+    /// request's nonce here; DSS responses have none).
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
+    pub response_extensions: Option<Vec<Extension>>,
+}
+
+/// `OCSPRequest` (see the module documentation); the signature, if any, is not checked.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub struct OcspRequest {
+    /// `tbsRequest TBSRequest`.
+    pub tbs_request: TbsRequest,
+    /// `optionalSignature [0] EXPLICIT Signature OPTIONAL`, kept as read.
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    pub optional_signature: Option<Any>,
+}
+
+/// `TBSRequest` (see the module documentation).
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub struct TbsRequest {
+    /// `version [0] EXPLICIT Version DEFAULT v1`.
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    pub version: Option<u8>,
+    /// `requestorName [1] EXPLICIT GeneralName OPTIONAL`, kept as read.
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
+    pub requestor_name: Option<Any>,
+    /// `requestList SEQUENCE OF Request`.
+    pub request_list: Vec<Request>,
+    /// `requestExtensions [2] EXPLICIT Extensions OPTIONAL` (the nonce).
+    #[asn1(context_specific = "2", tag_mode = "EXPLICIT", optional = "true")]
+    pub request_extensions: Option<Vec<Extension>>,
+}
+
+/// `Request` (see the module documentation).
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub struct Request {
+    /// `reqCert CertID`.
+    pub req_cert: CertId,
+    /// `singleRequestExtensions [0] EXPLICIT Extensions OPTIONAL`.
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    pub single_request_extensions: Option<Vec<Extension>>,
+}
+
+/// `id-pkix-ocsp-nonce` (RFC 6960, 4.4.1): `{ id-pkix-ocsp 2 }` = 1.3.6.1.5.5.7.48.1.2.
+pub const ID_PKIX_OCSP_NONCE: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.2");
+
+impl OcspRequest {
+    /// The request's nonce extension, if it has one.
+    pub fn nonce(&self) -> Option<&Extension> {
+        self.tbs_request
+            .request_extensions
+            .as_ref()?
+            .iter()
+            .find(|e| e.extn_id == ID_PKIX_OCSP_NONCE)
+    }
 }
 
 /// `SingleResponse` without `singleExtensions`.
@@ -180,31 +259,68 @@ pub fn cert_id(cert: &Certificate, issuer: &Certificate) -> Result<CertId> {
     })
 }
 
-/// A DER `OCSPResponse` for `signer`, signed by its issuing CA: `good`, or `revoked` with its
-/// revocation time when the signer is revoked (early or late).
-pub fn response(pki: &Pki, keys: &KeyStore, signer: &Signer) -> Result<Vec<u8>> {
-    anyhow::ensure!(
-        matches!(signer.issuer, CaId::Personal | CaId::Organisation),
-        "OCSP responses are made for the trusted issuing CAs only"
-    );
-    let ca = pki.ca(signer.issuer);
-    let cert_status = match signer.status {
-        SignerStatus::Revoked(at) | SignerStatus::RevokedLate(at) => ContextSpecific {
-            tag_number: TagNumber::N1,
-            tag_mode: TagMode::Implicit,
-            value: RevokedInfo {
-                revocation_time: gt(at)?,
-            },
-        }
-        .to_der()?,
-        _ => ContextSpecific {
-            tag_number: TagNumber::N0,
-            tag_mode: TagMode::Implicit,
-            value: Null,
-        }
-        .to_der()?,
-    };
-    let key = ca
+/// `certStatus` `good [0] IMPLICIT NULL`.
+pub fn status_good() -> Result<Any> {
+    implicit_status(TagNumber::N0, Null)
+}
+
+/// `certStatus` `revoked [1] IMPLICIT RevokedInfo` at `at`.
+pub fn status_revoked(at: Unix) -> Result<Any> {
+    implicit_status(
+        TagNumber::N1,
+        RevokedInfo {
+            revocation_time: gt(at)?,
+        },
+    )
+}
+
+/// `certStatus` `unknown [2] IMPLICIT UnknownInfo` (`UnknownInfo ::= NULL`).
+pub fn status_unknown() -> Result<Any> {
+    implicit_status(TagNumber::N2, Null)
+}
+
+fn implicit_status<T: der::EncodeValue + der::Tagged>(
+    tag_number: TagNumber,
+    value: T,
+) -> Result<Any> {
+    let der = ContextSpecific {
+        tag_number,
+        tag_mode: TagMode::Implicit,
+        value,
+    }
+    .to_der()?;
+    Ok(Any::from_der(&der)?)
+}
+
+/// A `SingleResponse` for `cert_id` with `cert_status`, current from [`PRODUCED_AT`] to
+/// [`NEXT_UPDATE`].
+pub fn single_response(cert_id: CertId, cert_status: Any) -> Result<SingleResponse> {
+    Ok(SingleResponse {
+        cert_id,
+        cert_status,
+        this_update: gt(PRODUCED_AT)?,
+        next_update: Some(gt(NEXT_UPDATE)?),
+    })
+}
+
+/// Who signs a response: a certificate and its key (sha256WithRSAEncryption).
+pub struct Responder<'a> {
+    /// The signer's certificate (its key hash is the `responderID`).
+    pub cert: &'a Certificate,
+    /// The signer's key.
+    pub key: &'a PrivateKey,
+    /// Whether `certs` carries `cert`.
+    pub include_cert: bool,
+}
+
+/// A successful DER `OCSPResponse` holding `responses` and `extensions`, produced at
+/// [`PRODUCED_AT`] and signed by `by`.
+pub fn signed_response(
+    by: &Responder<'_>,
+    responses: Vec<SingleResponse>,
+    extensions: Option<Vec<Extension>>,
+) -> Result<Vec<u8>> {
+    let key = by
         .cert
         .tbs_certificate
         .subject_public_key_info
@@ -217,19 +333,16 @@ pub fn response(pki: &Pki, keys: &KeyStore, signer: &Signer) -> Result<Vec<u8>> 
             value: OctetString::new(sha1(key))?,
         },
         produced_at: gt(PRODUCED_AT)?,
-        responses: vec![SingleResponse {
-            cert_id: cert_id(&signer.cert, &ca.cert)?,
-            cert_status: Any::from_der(&cert_status)?,
-            this_update: gt(PRODUCED_AT)?,
-            next_update: Some(gt(NEXT_UPDATE)?),
-        }],
+        responses,
+        response_extensions: extensions,
     };
     let tbs = data.to_der()?;
-    let sig = crate::pki::rsa_sha256_sign(&keys.cas[signer.issuer as usize], &tbs)?;
+    let sig = crate::pki::rsa_sha256_sign(by.key, &tbs)?;
     let basic = BasicOcspResponse {
         tbs_response_data: Any::from_der(&tbs)?,
         signature_algorithm: sha256_with_rsa(),
         signature: BitString::from_bytes(&sig)?,
+        certs: by.include_cert.then(|| vec![by.cert.clone()]),
     };
     Ok(OcspResponse {
         response_status: Any::new(der::Tag::Enumerated, [0u8])?,
@@ -239,4 +352,35 @@ pub fn response(pki: &Pki, keys: &KeyStore, signer: &Signer) -> Result<Vec<u8>> 
         }),
     }
     .to_der()?)
+}
+
+/// An unsuccessful DER `OCSPResponse` (no `responseBytes`): `malformedRequest (1)`,
+/// `internalError (2)`, `tryLater (3)`, `sigRequired (5)` or `unauthorized (6)`.
+pub fn error_response(status: u8) -> Result<Vec<u8>> {
+    Ok(OcspResponse {
+        response_status: Any::new(der::Tag::Enumerated, [status])?,
+        response_bytes: None,
+    }
+    .to_der()?)
+}
+
+/// A DER `OCSPResponse` for `signer`, signed by its issuing CA: `good`, or `revoked` with its
+/// revocation time when the signer is revoked (early or late).
+pub fn response(pki: &Pki, keys: &KeyStore, signer: &Signer) -> Result<Vec<u8>> {
+    anyhow::ensure!(
+        matches!(signer.issuer, CaId::Personal | CaId::Organisation),
+        "OCSP responses are made for the trusted issuing CAs only"
+    );
+    let ca = pki.ca(signer.issuer);
+    let cert_status = match signer.status {
+        SignerStatus::Revoked(at) | SignerStatus::RevokedLate(at) => status_revoked(at)?,
+        _ => status_good()?,
+    };
+    let single = single_response(cert_id(&signer.cert, &ca.cert)?, cert_status)?;
+    let by = Responder {
+        cert: &ca.cert,
+        key: &keys.cas[signer.issuer as usize],
+        include_cert: false,
+    };
+    signed_response(&by, vec![single], None)
 }

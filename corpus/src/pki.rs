@@ -497,7 +497,8 @@ fn issue(spec: CertSpec<'_>, issuer_key: &PrivateKey) -> Result<(Certificate, Ve
             false,
             &CrlDistributionPoints(vec![DistributionPoint {
                 distribution_point: Some(DistributionPointName::FullName(vec![uri(format!(
-                    "{base}crls/{stem}.crl"
+                    "{base}{}",
+                    crate::mirror::crl_path(stem)
                 ))?])),
                 reasons: None,
                 crl_issuer: None,
@@ -508,11 +509,11 @@ fn issue(spec: CertSpec<'_>, issuer_key: &PrivateKey) -> Result<(Certificate, Ve
             &AuthorityInfoAccessSyntax(vec![
                 AccessDescription {
                     access_method: ID_AD_OCSP,
-                    access_location: uri(format!("{base}ocsp/{stem}"))?,
+                    access_location: uri(format!("{base}{}", crate::mirror::ocsp_path(stem)))?,
                 },
                 AccessDescription {
                     access_method: ID_AD_CA_ISSUERS,
-                    access_location: uri(format!("{base}certs/{stem}.cer"))?,
+                    access_location: uri(format!("{base}{}", crate::mirror::cert_path(stem)))?,
                 },
             ]),
         )?);

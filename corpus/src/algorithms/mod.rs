@@ -22,6 +22,7 @@ use crate::cases::Case;
 use crate::cms::{self, SubFilter};
 use crate::document::{doc_name, Built, Context, Plan};
 use crate::manifest::{self, Integrity};
+use crate::modes::Modes;
 use crate::pdf::{literal, Writer, XrefStyle};
 use crate::time::{pdf_date, rfc3339, SIGNING_FROM, SIGNING_UNTIL, VALIDATION_TIME};
 use sign::{Hash, Scheme};
@@ -503,6 +504,7 @@ fn sign_cms(
     file: &[u8],
     p: &Placeholder,
     rng: &mut ChaCha8Rng,
+    modes: &Modes,
 ) -> Result<Vec<u8>> {
     let md = case.digest.digest(&[&file[..p.lt], &file[p.gt + 1..]]);
     let signed_attrs =
@@ -521,7 +523,7 @@ fn sign_cms(
         let mid = signature.len() / 2;
         signature[mid] ^= 0x01;
     }
-    let issuer = ctx.pki.ca(signers::ISSUER);
+    let issuer = [&ctx.pki.ca(signers::ISSUER).cert];
     cms::assemble(cms::Assembly {
         digest_algorithm: case.digest.digest_algorithm(),
         signed_attrs,
@@ -530,7 +532,10 @@ fn sign_cms(
         unsigned_attrs: None,
         signer: &signer.cert,
         include_signer: true,
-        chain: &[&issuer.cert],
+        chain: match modes.embeds_issuer() {
+            true => &issuer,
+            false => &[],
+        },
     })
 }
 
@@ -583,6 +588,17 @@ fn manifest_line(
 /// Builds document `plan`, whose case must be a [`Case::Algorithm`]. Attachments are not
 /// written (the profile is about signatures).
 pub fn build(ctx: &Context<'_>, signers: &Signers, plan: &Plan) -> Result<Built> {
+    build_with(ctx, signers, plan, &Modes::default())
+}
+
+/// As [`build`], under `modes` (`--chain leaf`: the CMS carries the signer's certificate
+/// only; the profile never embeds revocation data).
+pub fn build_with(
+    ctx: &Context<'_>,
+    signers: &Signers,
+    plan: &Plan,
+    modes: &Modes,
+) -> Result<Built> {
     let Case::Algorithm { case, twin } = plan.case else {
         bail!(
             "{} is not a case of the algorithms profile",
@@ -630,6 +646,7 @@ pub fn build(ctx: &Context<'_>, signers: &Signers, plan: &Plan) -> Result<Built>
         &w.buf,
         &p,
         &mut rng,
+        modes,
     )?;
     anyhow::ensure!(
         der.len() <= reserve,

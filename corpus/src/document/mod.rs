@@ -38,6 +38,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::cases::Case;
 use crate::keys::KeyStore;
 use crate::manifest;
+use crate::modes::Modes;
 use crate::pdf::{Writer, XrefStyle};
 use crate::pki::Pki;
 use crate::time::Unix;
@@ -91,6 +92,8 @@ pub fn doc_name(index: usize) -> String {
 /// rewrite or refer to.
 struct Draft<'a> {
     plan: &'a Plan,
+    /// What the signatures embed (the issuing CA's certificate or not).
+    modes: Modes,
     shape: shape::Shape<'a>,
     w: Writer,
     rng: ChaCha8Rng,
@@ -130,7 +133,8 @@ struct Stamps {
 }
 
 impl Stamps {
-    fn draw(plan: &Plan) -> Self {
+    /// Both draws are made whatever `modes` allows, so that the stream is the same.
+    fn draw(plan: &Plan, modes: &Modes) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(plan.seed);
         rng.set_stream(1);
         let draw_timestamps = rng.gen_bool(0.3);
@@ -139,7 +143,7 @@ impl Stamps {
         Stamps {
             rng,
             timestamped: plan.case.timestamps_signatures() || (valid && draw_timestamps),
-            ltv: plan.case.always_ltv() || (valid && draw_ltv),
+            ltv: modes.allows_ltv() && (plan.case.always_ltv() || (valid && draw_ltv)),
         }
     }
 }
@@ -161,8 +165,19 @@ struct Outcome {
     reason: Option<String>,
 }
 
-/// Builds document `plan` (which must not be an unreadable case).
+/// Builds document `plan` (which must not be an unreadable case) with the default [`Modes`].
 pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
+    build_with(ctx, plan, &Modes::default())
+}
+
+/// Builds document `plan` (which must not be an unreadable case, nor one `modes` does not
+/// generate) under `modes`.
+pub fn build_with(ctx: &Context<'_>, plan: &Plan, modes: &Modes) -> Result<Built> {
+    anyhow::ensure!(
+        modes.generates(plan.case),
+        "case {} needs embedded revocation data",
+        plan.case.name()
+    );
     let mut rng = ChaCha8Rng::seed_from_u64(plan.seed);
     let style = match rng.gen_range(0..4) {
         0 | 1 => XrefStyle::Table,
@@ -174,9 +189,9 @@ pub fn build(ctx: &Context<'_>, plan: &Plan) -> Result<Built> {
     let k = rng.gen_range(0..sigs.len());
     defects::apply(plan.case, &mut sigs[k], ctx.keys);
     pki_cases::apply(plan.case, &mut sigs[k], ctx.pki, &mut rng);
-    let mut stamps = Stamps::draw(plan);
+    let mut stamps = Stamps::draw(plan, modes);
 
-    let mut d = original::write(plan, shape, style, rng);
+    let mut d = original::write(plan, *modes, shape, style, rng);
     let mut signed = signing::sign_all(ctx, &mut d, &sigs, &mut stamps)?;
     let doc_ts = match stamps.ltv {
         true => Some(ltv::add(

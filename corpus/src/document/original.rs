@@ -10,6 +10,7 @@ use super::shape::Shape;
 use super::text::{page_text, refs};
 use super::{attacks, Draft, Plan};
 use crate::cases::Case;
+use crate::modes::Modes;
 use crate::pdf::{literal, text_string, Writer, XrefStyle};
 use crate::pki::fold;
 use crate::time::{pdf_date, SIGNING_FROM, SIGNING_UNTIL};
@@ -102,6 +103,7 @@ impl Form {
 /// Writes revision 1 and returns the draft the signing updates continue.
 pub(super) fn write<'a>(
     plan: &'a Plan,
+    modes: Modes,
     shape: Shape<'a>,
     style: XrefStyle,
     mut rng: ChaCha8Rng,
@@ -137,6 +139,7 @@ pub(super) fn write<'a>(
     let tamper_point = write_info(&mut w, &ids, &shape, created);
     let mut draft = Draft {
         plan,
+        modes,
         shape,
         trailer: format!("/Root {} 0 R /Info {} 0 R", ids.catalog, ids.info),
         w,

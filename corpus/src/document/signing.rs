@@ -279,7 +279,12 @@ fn signature(
     stamps: &mut Stamps,
 ) -> Result<(Vec<u8>, Option<Unix>)> {
     let pki = ctx.pki;
-    let chain = [&pki.ca(s.signer.issuer).cert];
+    // `--chain leaf`: the signer's certificate alone, as real government documents carry.
+    let issuer = [&pki.ca(s.signer.issuer).cert];
+    let chain: &[&x509_cert::Certificate] = match d.modes.embeds_issuer() {
+        true => &issuer,
+        false => &[],
+    };
     let gen_time = t + stamps.rng.gen_range(2..20);
     let timestamp = stamps.timestamped.then(|| cms::SignatureTimestamp {
         tsa: &pki.tsa,
@@ -295,7 +300,7 @@ fn signature(
         signing_time: t,
         signer: &s.signer.cert,
         signer_der: &s.signer.der,
-        chain: &chain,
+        chain,
         key: &ctx.keys.signers[s.signing_key],
         rsa_encryption_oid: d.rng.gen_bool(0.5),
         defects: s.defects,

@@ -1,6 +1,8 @@
 //! Helpers shared by the corpus tests.
 #![allow(dead_code)]
 
+pub mod online;
+
 use std::path::{Path, PathBuf};
 
 use sigaudit_corpus::cases::Profile;
