@@ -110,15 +110,15 @@ impl Evidence {
     ) -> Option<String> {
         let name = hex(sha);
         let mut failed = None;
-        let written = self.written.get_or_compute(*sha, || {
-            match self.write(kind, url, der, &name) {
-                Ok(()) => true,
-                Err(e) => {
-                    failed = Some(e);
-                    false
-                }
-            }
-        });
+        let written =
+            self.written
+                .get_or_compute(*sha, || match self.write(kind, url, der, &name) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        failed = Some(e);
+                        false
+                    }
+                });
         let r = match failed {
             Some(e) => Err(e),
             // An earlier attempt failed: try again, uncached.
@@ -128,7 +128,13 @@ impl Evidence {
         self.count(r).map(|()| name)
     }
 
-    fn write(&self, kind: EvidenceKind, url: Option<&str>, der: &[u8], name: &str) -> io::Result<()> {
+    fn write(
+        &self,
+        kind: EvidenceKind,
+        url: Option<&str>,
+        der: &[u8],
+        name: &str,
+    ) -> io::Result<()> {
         let path = self.dir.join(kind.dir()).join(format!("{name}.der"));
         if path.exists() {
             return Ok(());

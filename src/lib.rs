@@ -75,8 +75,8 @@ pub use report::{
 /// once, and its counters.
 pub use store::{Store, StoreStats};
 pub use validate::{
-    BadLimit, BuildError, CacheLimits, CachesStats, Material, Online, Policy, Prefer, still_current, TimeError,
-    ValidationTime, Verifier, VerifierBuilder,
+    still_current, BadLimit, BuildError, CacheLimits, CachesStats, Material, Online, Policy,
+    Prefer, TimeError, ValidationTime, Verifier, VerifierBuilder,
 };
 pub use verdict::{DocumentStatus, Indication, SubIndication};
 

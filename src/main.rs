@@ -524,9 +524,13 @@ fn cache(action: &CacheAction) -> ExitCode {
                 Some(Err(e)) => return fail(format!("--at: {e}")),
                 None => ValidationTime::now(),
             };
-            match store.prune(&|key, body| sigaudit::still_current(key, body, at, MAX_AGE_DEFAULT)) {
+            match store.prune(&|key, body| sigaudit::still_current(key, body, at, MAX_AGE_DEFAULT))
+            {
                 Ok(p) => {
-                    println!("{}", serde_json::to_string(&p).expect("prune stats serialise"));
+                    println!(
+                        "{}",
+                        serde_json::to_string(&p).expect("prune stats serialise")
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(format!("{}: {e}", dir.display())),

@@ -232,8 +232,8 @@ impl Fetcher {
         &self.config
     }
 
-    /// The bytes at `url` (http and https only). When memory or the store holds bytes for
-    /// `url` and `accept` takes them, no request is made; otherwise the URL is fetched (once,
+    /// The bytes at `url` (http and https only). When memory holds bytes for `url` (fetched
+    /// in this run), or the store holds bytes `accept` takes, no request is made; otherwise the URL is fetched (once,
     /// however many threads ask at the same moment) unless it already failed in this run.
     pub fn get(
         &self,
@@ -285,7 +285,11 @@ impl Fetcher {
         accept: &dyn Fn(&[u8]) -> bool,
         request: impl FnOnce() -> Result<Vec<u8>, FetchError>,
     ) -> Result<Arc<[u8]>, FetchError> {
-        if let Some(body) = self.memory.get(&key).filter(|b| accept(b)) {
+        // A body already in memory was fetched in this run or taken from the store with
+        // `accept`: fetching it again now would bring the same bytes (a CRL that does not
+        // suit the validation time is not made suitable by asking again), so memory is
+        // final for the run — otherwise every document would repeat the request.
+        if let Some(body) = self.memory.get(&key) {
             self.memory_hits.fetch_add(1, Ordering::Relaxed);
             return Ok(body);
         }

@@ -144,7 +144,9 @@ pub struct Urls {
 impl Urls {
     fn of(x: &X509Certificate<'_>) -> Urls {
         use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtension};
-        use x509_parser::oid_registry::{OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS, OID_PKIX_ACCESS_DESCRIPTOR_OCSP};
+        use x509_parser::oid_registry::{
+            OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS, OID_PKIX_ACCESS_DESCRIPTOR_OCSP,
+        };
         let mut urls = Urls::default();
         for ext in x.extensions() {
             match ext.parsed_extension() {
@@ -162,7 +164,8 @@ impl Urls {
                 }
                 ParsedExtension::CRLDistributionPoints(points) => {
                     for p in points.iter().filter(|p| p.reasons.is_none()) {
-                        if let Some(DistributionPointName::FullName(names)) = &p.distribution_point {
+                        if let Some(DistributionPointName::FullName(names)) = &p.distribution_point
+                        {
                             for n in names {
                                 if let GeneralName::URI(u) = n {
                                     urls.crls.push(u.to_string());

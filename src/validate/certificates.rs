@@ -5,8 +5,8 @@
 use super::online::{self, Fetched};
 use super::time::Times;
 use super::{Outcome, Reason, Shared};
-use crate::evidence::EvidenceKind;
 use crate::cms::{oid, SignedData, SignerInfo};
+use crate::evidence::EvidenceKind;
 use crate::pki::cert::Cert;
 use crate::pki::{build_path, PathOutcome};
 use crate::report::RevocationReport;

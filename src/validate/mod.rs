@@ -33,8 +33,8 @@ use std::sync::Arc;
 
 pub use caches::{BadLimit, CacheLimits, Caches, CachesStats};
 pub(crate) use findings::bomb_findings;
-pub use online::{still_current, Prefer};
 pub(crate) use online::Fetching;
+pub use online::{still_current, Prefer};
 pub use policy::Policy;
 pub(crate) use reason::Reason;
 pub use time::{TimeError, ValidationTime};

@@ -85,15 +85,28 @@ impl Fetched {
 /// Follows caIssuers URLs up from `leaf` while no known certificate (anchor, offered,
 /// intermediate or already fetched) can have issued the current one. Every certificate whose
 /// issuer must be fetched costs one URL lookup (cached across documents by the fetcher).
-pub(super) fn chase_issuers(sh: &Shared<'_>, online: &Fetching, leaf: &Cert, known: &[Cert], f: &mut Fetched) {
+pub(super) fn chase_issuers(
+    sh: &Shared<'_>,
+    online: &Fetching,
+    leaf: &Cert,
+    known: &[Cert],
+    f: &mut Fetched,
+) {
     let store = &sh.ctx.store;
     let mut cur = leaf.clone();
     for _ in 0..MAX_PATH_LEN {
         if store.is_anchor(&cur) || cur.self_issued() {
             return;
         }
-        let pools = store.anchors().iter().chain(known).chain(store.intermediates());
-        let issuer = pools.chain(&f.certs).find(|c| cur.could_be_issued_by(c)).cloned();
+        let pools = store
+            .anchors()
+            .iter()
+            .chain(known)
+            .chain(store.intermediates());
+        let issuer = pools
+            .chain(&f.certs)
+            .find(|c| cur.could_be_issued_by(c))
+            .cloned();
         let next = match issuer {
             Some(c) if store.is_anchor(&c) => return,
             Some(c) => c,
@@ -123,7 +136,10 @@ fn fetch_issuer(sh: &Shared<'_>, online: &Fetching, cur: &Cert, f: &mut Fetched)
                 continue;
             }
         };
-        let certs: Vec<Cert> = ders.iter().filter_map(|d| sh.caches.certificate(d)).collect();
+        let certs: Vec<Cert> = ders
+            .iter()
+            .filter_map(|d| sh.caches.certificate(d))
+            .collect();
         let Some(issuer) = certs.iter().find(|c| cur.could_be_issued_by(c)).cloned() else {
             continue;
         };
@@ -167,15 +183,22 @@ pub(super) fn revocation_status(
         for o in &f.ocsps {
             sources.add_ocsp(o);
         }
-        status = revocation::status(cert, issuer, &sources, at, &sh.caches.pki, &sh.caches.revocation);
+        status = revocation::status(
+            cert,
+            issuer,
+            &sources,
+            at,
+            &sh.caches.pki,
+            &sh.caches.revocation,
+        );
         if !matches!(status, Status::Unknown { .. }) {
             return status;
         }
     }
     match (status, f.errors_text()) {
-        (Status::Unknown { reason }, Some(errors)) if reason.is_empty() => {
-            Status::Unknown { reason: format!("fetching failed: {errors}") }
-        }
+        (Status::Unknown { reason }, Some(errors)) if reason.is_empty() => Status::Unknown {
+            reason: format!("fetching failed: {errors}"),
+        },
         (Status::Unknown { reason }, Some(errors)) => Status::Unknown {
             reason: format!("{reason}; fetching: {errors}"),
         },
@@ -191,7 +214,8 @@ fn fetch_crls(online: &Fetching, cert: &Cert, at: i64, f: &mut Fetched) -> bool 
     let mut any = false;
     let max_age = online.max_age;
     for url in &cert.urls.crls {
-        let fresh = move |b: &[u8]| revocation::crl_times(b).is_some_and(|t| current(t, at, max_age));
+        let fresh =
+            move |b: &[u8]| revocation::crl_times(b).is_some_and(|t| current(t, at, max_age));
         match online.fetcher.get(url, Kind::Crl, &fresh) {
             Ok(body) => {
                 f.note(Kind::Crl, url, &body);
@@ -223,7 +247,8 @@ fn fetch_ocsp(online: &Fetching, cert: &Cert, issuer: &Cert, at: i64, f: &mut Fe
     let request = OcspRequest::new(&issuer.subject_raw, &issuer.key.bits, &cert.serial, nonce);
     let max_age = online.max_age;
     for url in &cert.urls.ocsp {
-        let fresh = move |b: &[u8]| revocation::ocsp_times(b).is_some_and(|t| current(t, at, max_age));
+        let fresh =
+            move |b: &[u8]| revocation::ocsp_times(b).is_some_and(|t| current(t, at, max_age));
         match online.fetcher.ocsp(url, &request, &fresh) {
             Ok(body) => {
                 f.note(Kind::Ocsp, url, &body);

@@ -11,8 +11,8 @@ use std::fmt;
 
 use super::attributes::check_signer_info;
 use super::certificates::certificate_pools;
-use super::signature::Kind;
 use super::online::{self, Fetched};
+use super::signature::Kind;
 use super::{Outcome, Shared};
 use crate::cms::{self, oid};
 use crate::crypto::DigestAlgorithm;

@@ -4,16 +4,14 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::{
-    document, CacheLimits, Caches, CachesStats, Context, Policy, Prefer, ValidationTime,
-};
+use super::{document, CacheLimits, Caches, CachesStats, Context, Policy, Prefer, ValidationTime};
 use crate::evidence::Evidence;
 use crate::fetch::{FetchConfig, FetchStats, Fetcher};
-use crate::store::Store;
 use crate::memory::{Allowance, UNLIMITED};
 use crate::pki::TrustStore;
 use crate::report::DocumentReport;
 use crate::revocation::Sources;
+use crate::store::Store;
 
 /// Verifies signed PDF documents against fixed trust material, validation time and policy.
 ///
