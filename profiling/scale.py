@@ -56,7 +56,8 @@ def generate(out_dir: str, docs: int, seed: int, attachments: str, signers: int,
     """Generates the corpus unless OUT_DIR already holds it (same parameters, complete)."""
     params = {"docs": docs, "seed": seed, "attachments": attachments, "profile": profile,
               "signers": signers}
-    stamp = os.path.join(out_dir, "params.json")
+    # Not params.json: the generator writes that file itself (its modes and base URL).
+    stamp = os.path.join(out_dir, "scale-params.json")
     if os.path.exists(stamp) and os.path.exists(os.path.join(out_dir, "archive.tar")):
         with open(stamp, encoding="utf-8") as fh:
             if json.load(fh) == params:
