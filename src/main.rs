@@ -186,8 +186,9 @@ struct OnlineArgs {
     /// Send a nonce in OCSP requests (RFC 8954; off: many responders pre-produce answers).
     #[arg(long, requires = "online")]
     ocsp_nonce: bool,
-    /// Seconds one request may take in all (connecting, redirects, body).
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    /// Seconds one request may take in all (connecting, redirects, body): a 256 MiB CRL
+    /// over a slow link fits in the default.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
     fetch_timeout: u64,
     /// Largest age, at the validation time, of a CRL or OCSP response without nextUpdate.
     #[arg(long, value_name = "HOURS", default_value_t = 168)]
