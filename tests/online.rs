@@ -245,6 +245,13 @@ fn a_static_server_a_cache_and_the_server_down() {
         (1..=30).contains(&requests),
         "{requests} requests for 120 documents"
     );
+    // Revocation URLs are followed only for certificates on a path to an anchor: the rogue
+    // hierarchy's issuers are fetched (that is how a path is looked for) but never its CRLs.
+    let served = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        !served.contains("/crls/rogue"),
+        "a rogue CRL was fetched:\n{served}"
+    );
     let (second, stderr2) = verify(&dir, "r2.jsonl", &online);
     assert_eq!(
         static_requests(&log),

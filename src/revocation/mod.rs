@@ -390,7 +390,11 @@ pub struct Sources<'a> {
 impl<'a> Sources<'a> {
     /// Adds a CRL by its DER.
     pub fn add_crl(&mut self, der: &[u8], caches: &Caches) {
-        let fp = fingerprint(der);
+        self.add_crl_known(fingerprint(der), der, caches);
+    }
+
+    /// Adds a CRL whose SHA-256 the caller already knows (a fetched body, hashed once).
+    pub fn add_crl_known(&mut self, fp: Fingerprint, der: &[u8], caches: &Caches) {
         match caches
             .crls
             .get_or_compute(fp, || Crl::parse(der).ok().map(Arc::new))

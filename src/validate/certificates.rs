@@ -151,13 +151,11 @@ pub(super) fn keep(sh: &Shared<'_>, o: &mut Outcome, fetched: &Fetched) {
     for c in fetched.path.iter().chain(&fetched.certs) {
         filed(EvidenceKind::Certificate, &c.sha256, &c.der);
     }
-    for (bodies, kind) in [
-        (&fetched.crls, EvidenceKind::Crl),
-        (&fetched.ocsps, EvidenceKind::Ocsp),
-    ] {
-        for b in bodies {
-            filed(kind, &crate::pki::cert::fingerprint(b), b);
-        }
+    for (b, sha256) in &fetched.crls {
+        filed(EvidenceKind::Crl, sha256, b);
+    }
+    for b in &fetched.ocsps {
+        filed(EvidenceKind::Ocsp, &crate::pki::cert::fingerprint(b), b);
     }
 }
 
