@@ -2,6 +2,7 @@
 """Peer check: validate a generated sigaudit corpus with two validators we did not write.
 
     python3 corpus/peers/peer_check.py --corpus DIR [--jobs 2] [--port 18080] [--json-out FILE]
+    python3 corpus/peers/peer_check.py --corpus DIR --online [--jobs 2] [--json-out FILE]
 
 For every document in DIR/manifest.jsonl this runs poppler's ``pdfsig`` and pyHanko and
 compares what each tool says with what the generator's manifest claims, on everything that
@@ -38,6 +39,18 @@ certificate validation on, NSS caches verified certificates and then "validates"
 signature whose CMS carries no certificate), and with -no-ocsp for the certificate line.
 ERROR documents: neither tool may report a signature that is valid and covers the whole file.
 Anything the script does not assert is listed under "not asserted" in the summary.
+
+--online (corpora generated with --revocation none --chain leaf): the documents carry only the
+signer's certificate and no revocation data, and the generator's own server
+(`sigaudit-corpus serve DIR`, started by the caller at the corpus' base URL) answers the
+certificates' URLs. Only pyHanko runs (pdfsig cannot fetch the missing intermediates): trust
+roots DIR/pki/roots only, no other certificate given (the issuing CA must be fetched from the
+signer's caIssuers URL), allow_fetching=True with pyhanko-certvalidator's default fetcher
+backend (aiohttp), revocation mode 'require' (CRLs from the distribution points or OCSP from
+the AIA URLs, nothing embedded), and the corpus' validation time (params.json
+`validation_time`, 2026-07-01T00:00:00Z) as `moment`. The script starts no server of its own.
+The assertions are pyHanko's above. A line `peer-check judged: J of N documents` counts the
+documents whose verdict (every signature's outcome, or the ERROR document's) was asserted.
 """
 
 from __future__ import annotations
@@ -240,7 +253,7 @@ def load_certs(pattern):
     return certs
 
 
-def worker_init(corpus, nssdir):
+def worker_init(corpus, nssdir, online=None):
     handler = _ListHandler()
     for name in ("pyhanko", "pyhanko_certvalidator"):
         lg = logging.getLogger(name)
@@ -252,7 +265,9 @@ def worker_init(corpus, nssdir):
         nssdir=nssdir,
         log=handler,
         roots=load_certs(os.path.join(corpus, "pki", "roots", "*.pem")),
-        intermediates=load_certs(os.path.join(corpus, "pki", "intermediates", "*.pem")),
+        # online: nothing but the roots; pyHanko fetches the issuing CA from caIssuers
+        intermediates=[] if online else load_certs(os.path.join(corpus, "pki", "intermediates", "*.pem")),
+        online=online,
     )
 
 
@@ -326,11 +341,15 @@ async def _pyhanko_document(path):
             except Exception:  # noqa: BLE001
                 sig["signed_revision"] = None
             log.messages = []
+            online = _W["online"]
             vc = ValidationContext(
                 trust_roots=_W["roots"],
                 other_certs=_W["intermediates"],
                 allow_fetching=True,
                 revocation_mode="require",
+                # online: the corpus' validation time (point-in-time validation: a revocation
+                # counts when its date is before the moment); else "now".
+                moment=online["moment"] if online else None,
             )
             try:
                 st = await async_validate_pdf_signature(emb, signer_validation_context=vc, diff_policy=policy)
@@ -391,8 +410,9 @@ def observe(name):
         obs["file"] = {"error": str(e)}
         return obs
     t0 = time.monotonic()
-    obs["pdfsig_nocert"] = run_pdfsig(path, _W["nssdir"], check_certs=False)
-    obs["pdfsig"] = run_pdfsig(path, _W["nssdir"], check_certs=True)
+    if not _W["online"]:
+        obs["pdfsig_nocert"] = run_pdfsig(path, _W["nssdir"], check_certs=False)
+        obs["pdfsig"] = run_pdfsig(path, _W["nssdir"], check_certs=True)
     t1 = time.monotonic()
     try:
         obs["pyhanko"] = asyncio.run(_pyhanko_document(path))
@@ -730,6 +750,13 @@ def assert_pyhanko(chk, entry, obs):
             want("intact, valid, revoked, not trusted, indic REVOKED_NO_POE",
                  lambda s: s["intact"] and s["valid"] and s["revoked"] and not s["trusted"]
                  and s["trust_problem_indic"] == "REVOKED_NO_POE")
+        elif sub == "REVOKED":
+            # revoked before the signature's proof of existence (a signature timestamp made
+            # after the revocation): pyHanko reads the timestamp but has no POE concept here,
+            # so it says REVOKED_NO_POE.
+            want("intact, valid, revoked, not trusted, indic REVOKED[_NO_POE]",
+                 lambda s: s["intact"] and s["valid"] and s["revoked"] and not s["trusted"]
+                 and s["trust_problem_indic"] in ("REVOKED", "REVOKED_NO_POE"))
         elif sub == "OUT_OF_BOUNDS_NO_POE":
             want("intact, valid, not trusted, indic OUT_OF_BOUNDS_NO_POE",
                  lambda s: s["intact"] and s["valid"] and not s["trusted"]
@@ -757,10 +784,25 @@ def assert_pyhanko(chk, entry, obs):
             chk.note(field, f"outcome not asserted: no rule for indication={ind} sub_indication={sub} (pyHanko: {got})")
 
 
-def judge(entry, obs):
-    """Both tools' checks for one manifest entry."""
+# The assertions that carry a document's verdict (see assert_pyhanko / assert_pdfsig).
+VERDICT_CHECKS = ("outcome", "signature validation")
+
+
+def judged(chk, entry):
+    """Whether `chk` asserted the document's verdict: an ERROR or refused document's
+    document-level assertion, or an outcome assertion on every manifest signature."""
+    if any(a["sig"] is None and ("ERROR document" in a["check"] or "refused" in a["check"])
+           for a in chk.assertions):
+        return True
+    sigs = [mget(s, SIG_KEYS, "field") for s in doc_sigs(entry)]
+    with_verdict = {a["sig"] for a in chk.assertions if a["check"] in VERDICT_CHECKS}
+    return bool(sigs) and all(f in with_verdict for f in sigs)
+
+
+def judge(entry, obs, tools=("pdfsig", "pyhanko")):
+    """The checks of `tools` (both by default) for one manifest entry."""
     name = mget(entry, DOC_KEYS, "name")
-    checks = [Check(name, "pdfsig"), Check(name, "pyhanko")]
+    checks = [Check(name, tool) for tool in tools]
     for chk in checks:
         # Preconditions: the file is the one the manifest describes, and the manifest
         # entry has what is needed to judge it.
@@ -928,13 +970,30 @@ def main():
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     ap.add_argument("--port", type=int, default=18080, help="loopback port serving DIR/pki (default 18080)")
     ap.add_argument("--json-out", help="write every observation and assertion to this JSON file")
+    ap.add_argument("--online", action="store_true",
+                    help="pyHanko only, fetching the chain and revocation data from the certificates' URLs "
+                         "(a leaf/none corpus, its server running), at the corpus' validation time")
     args = ap.parse_args()
     corpus = os.path.abspath(args.corpus)
     started = time.monotonic()
 
-    for tool in ("pdfsig", "certutil", "crlutil"):
-        if shutil.which(tool) is None:
-            sys.exit(f"peer-check: {tool} not found (apt-get install poppler-utils libnss3-tools)")
+    online = None
+    if args.online:
+        import datetime
+
+        try:
+            with open(os.path.join(corpus, "params.json"), encoding="utf-8") as fh:
+                params = json.load(fh)
+            moment = datetime.datetime.fromisoformat(params["validation_time"].replace("Z", "+00:00"))
+        except (OSError, KeyError, ValueError) as e:
+            sys.exit(f"peer-check: --online needs {corpus}/params.json with a validation_time: {e}")
+        online = {"moment": moment, "base_url": params.get("base_url")}
+        tools = ("pyhanko",)
+    else:
+        tools = ("pdfsig", "pyhanko")
+        for tool in ("pdfsig", "certutil", "crlutil"):
+            if shutil.which(tool) is None:
+                sys.exit(f"peer-check: {tool} not found (apt-get install poppler-utils libnss3-tools)")
     manifest_path = os.path.join(corpus, "manifest.jsonl")
     entries = []
     with open(manifest_path, encoding="utf-8") as fh:
@@ -954,15 +1013,24 @@ def main():
 
     versions = tool_versions()
     setup_notes = []
-    nssdir = make_nss_db(corpus, setup_notes)
+    if online:
+        nssdir = None
+        setup_notes.append(f"online: pyHanko fetches from {online['base_url']} (the caller's server), "
+                           f"trust roots pki/roots only, no intermediates given, revocation mode 'require', "
+                           f"moment {online['moment'].isoformat()}")
+    else:
+        nssdir = make_nss_db(corpus, setup_notes)
     ctx = multiprocessing.get_context("spawn")
     observations = {}
     try:
-        with ctx.Pool(args.jobs, initializer=worker_init, initargs=(corpus, nssdir)) as pool:
-            try:
-                server = start_server(corpus, args.port)
-            except OSError as e:
-                sys.exit(f"peer-check: cannot serve {corpus}/pki on 127.0.0.1:{args.port}: {e}")
+        with ctx.Pool(args.jobs, initializer=worker_init, initargs=(corpus, nssdir, online)) as pool:
+            if online:
+                server = None
+            else:
+                try:
+                    server = start_server(corpus, args.port)
+                except OSError as e:
+                    sys.exit(f"peer-check: cannot serve {corpus}/pki on 127.0.0.1:{args.port}: {e}")
             try:
                 for i, obs in enumerate(pool.imap_unordered(observe, names), 1):
                     observations[obs["name"]] = obs
@@ -970,14 +1038,16 @@ def main():
                         print(f"  ... {i}/{len(names)} documents observed ({time.monotonic() - started:.0f} s)",
                               file=sys.stderr, flush=True)
             finally:
-                server.shutdown()
-                server.server_close()
+                if server is not None:
+                    server.shutdown()
+                    server.server_close()
     finally:
-        shutil.rmtree(nssdir, ignore_errors=True)
+        if nssdir is not None:
+            shutil.rmtree(nssdir, ignore_errors=True)
 
     checks = []
     for entry in entries:
-        checks += judge(entry, observations[mget(entry, DOC_KEYS, "name")])
+        checks += judge(entry, observations[mget(entry, DOC_KEYS, "name")], tools)
     elapsed = time.monotonic() - started
     passed = sum(c.passed for c in checks)
     failed = len(checks) - passed
@@ -989,14 +1059,15 @@ def main():
           f"(pyhanko-certvalidator {versions['pyhanko-certvalidator']})")
     for n in setup_notes:
         print(f"setup: {n}")
-    print(f"HTTP on 127.0.0.1:{args.port}: " + (", ".join(f"{k} x{v}" for k, v in sorted(PkiHandler.counts.items()))
-                                             or "no requests"))
+    if not online:
+        print(f"HTTP on 127.0.0.1:{args.port}: " + (", ".join(f"{k} x{v}" for k, v in sorted(PkiHandler.counts.items()))
+                                                 or "no requests"))
     print(f"documents: {len(entries)} ({collections.Counter(mget(e, DOC_KEYS, 'status') for e in entries)}), "
           f"signatures in manifest: {nsigs}; elapsed {elapsed:.1f} s with {args.jobs} job(s)")
     if unlisted:
         print(f"WARNING: {len(unlisted)} file(s) in docs/ are not in the manifest and were not checked: "
               f"{unlisted[:10]}{' ...' if len(unlisted) > 10 else ''}")
-    for tool in ("pdfsig", "pyhanko"):
+    for tool in tools:
         tc = [c for c in checks if c.tool == tool]
         sigs_checked = len({(c.doc, a["sig"]) for c in tc for a in c.assertions if a["sig"] is not None})
         n_ass = sum(len(c.assertions) for c in tc)
@@ -1013,11 +1084,11 @@ def main():
     for case in sorted(by_case):
         es = by_case[case]
         line = f"  {case}:"
-        for tool in ("pdfsig", "pyhanko"):
+        for tool in tools:
             tc = [c for c in checks if c.tool == tool and c.doc in {mget(e, DOC_KEYS, 'name') for e in es}]
             line += f"  {tool} {sum(c.passed for c in tc)}/{len(tc)}"
         print(line)
-        for tool in ("pdfsig", "pyhanko"):
+        for tool in tools:
             words = collections.Counter()
             for e in es:
                 obs = observations[mget(e, DOC_KEYS, "name")]
@@ -1088,6 +1159,10 @@ def main():
                 "failed": failed,
             }, fh, indent=1, default=str)
 
+    for tool in tools:
+        tc = [c for c in checks if c.tool == tool]
+        print(f"peer-check judged: {sum(judged(c, e) for c, e in zip(tc, entries))} of {len(tc)} documents"
+              + (f" ({tool})" if len(tools) > 1 else ""))
     print(f"\npeer-check: {passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 
