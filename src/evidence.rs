@@ -7,7 +7,9 @@
 //! - `items.jsonl` — one line per item the first time it is written:
 //!   `{"sha256": HEX, "kind": "certificate"|"crl"|"ocsp", "url": URL|null}` (null: given to the
 //!   run, not fetched);
-//! - `documents.jsonl` — one line per document: `{"document": NAME, "uses": [HEX, …]}`.
+//! - `documents.jsonl` — one line per document: `{"document": NAME, "uses": [HEX, …]}`;
+//! - `fetches.jsonl` — with `--online`, every URL fetched, read from the cache directory,
+//!   refused or failed in the run: `{"url", "kind", "outcome", "error", "bytes", "sha256"}`.
 //!
 //! A rerun with `--certs DIR/certs --crl DIR/crls --ocsp DIR/ocsp` and no network sees the same
 //! material, and so gives the same verdicts. Files are written to a temporary name and renamed,
@@ -160,6 +162,43 @@ impl Evidence {
         }
         let r = self.append(&self.documents, &DocumentLine { document, uses });
         self.count(r);
+    }
+
+    /// Writes the run's fetch log (`fetches.jsonl`, appended to).
+    pub fn file_fetches(&self, records: &[crate::fetch::FetchRecord]) -> io::Result<()> {
+        use crate::fetch::Outcome;
+        #[derive(Serialize)]
+        struct FetchLine<'a> {
+            url: &'a str,
+            kind: crate::fetch::Kind,
+            outcome: &'static str,
+            error: Option<String>,
+            bytes: u64,
+            sha256: Option<String>,
+        }
+        let f = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("fetches.jsonl"))?;
+        let mut out = BufWriter::new(f);
+        for r in records {
+            let (outcome, error) = match &r.outcome {
+                Outcome::Fetched => ("fetched", None),
+                Outcome::Stored => ("cache_directory", None),
+                Outcome::Failed(e) => ("failed", Some(e.to_string())),
+            };
+            let line = FetchLine {
+                url: &r.url,
+                kind: r.kind,
+                outcome,
+                error,
+                bytes: r.bytes,
+                sha256: r.sha256.as_ref().map(|h| hex(h)),
+            };
+            serde_json::to_writer(&mut out, &line).map_err(io::Error::other)?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()
     }
 
     /// Writes the index files out.

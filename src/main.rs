@@ -338,6 +338,9 @@ fn online(args: &OnlineArgs) -> Result<Option<Online>, String> {
     let store = match &args.cache {
         Some(dir) => {
             let store = Store::open(dir).map_err(|e| format!("--cache {}: {e}", dir.display()))?;
+            if let Some(what) = store.recovered() {
+                eprintln!("sigaudit: --cache {}: {what}", dir.display());
+            }
             Some(Arc::new(store))
         }
         None => None,
@@ -482,6 +485,11 @@ fn verify(args: &VerifyArgs) -> ExitCode {
         if let Err(e) = std::fs::write(path, json + "\n") {
             return fail(&format!("{}: {e}", path.display()));
         }
+    }
+    if let Err(e) = verifier.file_fetch_log() {
+        return fail(&format!(
+            "writing the fetch log into the evidence directory: {e}"
+        ));
     }
     if let Some((n, Some(first))) = verifier.evidence_failures() {
         return fail(&format!("{n} evidence writes failed; the first: {first}"));

@@ -313,6 +313,11 @@ fn the_evidence_rerun_offline_equals_the_online_run() {
         index.lines().count() >= manifest.len() / 2,
         "documents indexed"
     );
+    let fetches = std::fs::read_to_string(ev.join("fetches.jsonl")).unwrap();
+    assert!(
+        fetches.contains("\"outcome\":\"fetched\"") && fetches.contains("/crls/"),
+        "the fetch log names the URLs fetched:\n{fetches}"
+    );
     let (offline, _) = verify(
         &dir,
         "offline.jsonl",
@@ -466,5 +471,24 @@ fn two_processes_share_one_cache_directory() {
     let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
     assert!(stats["crls"].as_u64().unwrap() >= 1, "{stats}");
     assert_eq!(stats["corrupt"].as_u64(), Some(0), "{stats}");
+    // In 2040 the CRLs (next update 2036) are past their nextUpdate: prune drops them, keeps
+    // certificates.
+    let pruned = sigaudit(&[
+        "cache",
+        "prune",
+        cache.to_str().unwrap(),
+        "--at",
+        "2040-01-01T00:00:00Z",
+    ]);
+    assert!(
+        pruned.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pruned.stderr)
+    );
+    let after = sigaudit(&["cache", "stats", cache.to_str().unwrap()]);
+    let after: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();
+    let pruned = String::from_utf8_lossy(&pruned.stdout);
+    assert_eq!(after["crls"].as_u64(), Some(0), "{after} after {pruned}");
+    assert_eq!(after["certificates"], stats["certificates"], "{after}");
     let _ = std::fs::remove_dir_all(&dir);
 }

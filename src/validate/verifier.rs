@@ -115,6 +115,16 @@ impl Verifier {
         self.ctx.online.as_ref().map(|o| o.fetcher.stats())
     }
 
+    /// Files the run's fetch log in the evidence directory (`fetches.jsonl`: every URL
+    /// fetched, read from the cache directory, refused or failed), when the verifier both
+    /// fetches and keeps evidence; call once, at the end of a run.
+    pub fn file_fetch_log(&self) -> std::io::Result<()> {
+        match (&self.ctx.online, &self.ctx.evidence) {
+            (Some(online), Some(ev)) => ev.file_fetches(&online.fetcher.log()),
+            _ => Ok(()),
+        }
+    }
+
     /// The evidence directory's failed writes: how many, and the first error (`None` when
     /// no evidence is kept).
     pub fn evidence_failures(&self) -> Option<(u64, Option<String>)> {
