@@ -84,12 +84,24 @@ fn cms_once(data: &[u8], nested: bool) {
     }
 }
 
-/// `Crl::parse` and `OcspResponse::parse` on the same bytes.
+/// `Crl::parse` and `OcspResponse::parse` on the same bytes, and what `--online` does with a
+/// fetched body: the light CRL and OCSP time readers (which must agree with the full parses)
+/// and the certificate extraction of caIssuers bodies (DER, PEM, certs-only PKCS #7).
 pub fn crl_ocsp(data: &[u8]) {
+    let times = crate::revocation::crl_times(data);
     if let Ok(crl) = Crl::parse(data) {
         assert!(
             crl.revoked.len() <= data.len(),
             "no more serials than bytes"
+        );
+        assert_eq!(times, Some((crl.this_update, crl.next_update)), "crl_times");
+    }
+    let _ = crate::revocation::ocsp_times(data);
+    if let Ok(certs) = crate::fetch::certificates_from(data) {
+        let total: usize = certs.iter().map(Vec::len).sum();
+        assert!(
+            total <= data.len() * 2,
+            "no more certificate bytes than input"
         );
     }
     if let Ok(r) = OcspResponse::parse(data) {
