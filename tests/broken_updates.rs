@@ -10,6 +10,9 @@
 //! - a copy rewritten after signing (`/AcroForm` gone, the widget on its page, the
 //!   `/ByteRange` past the end): the signature is found and fails, never "no signature";
 //! - a signature dictionary in an object stream that nothing reaches: flagged.
+//!
+//! Without `../shared`: a visible SKIP, and a failure under CI (`"CI"` set) — see
+//! `common::shared_or_skip`.
 
 mod common;
 

@@ -5,6 +5,9 @@
 //! Every difference is listed below with its reason; a new difference, or a listed one that
 //! disappears, fails the test. Where `../shared` is absent (a user's clone) the tests print a
 //! visible skip.
+//!
+//! Without `../shared`: a visible SKIP, and a failure under CI (`"CI"` set) — see
+//! `common::shared_or_skip`.
 
 mod common;
 use common::real_dir;

@@ -5,6 +5,9 @@
 //! `ILLEGAL_MODIFICATIONS` against forbidden). Each difference is listed with its reason; a
 //! new one, or a listed one that disappears, fails the test. Skips visibly without
 //! `../shared`.
+//!
+//! Without `../shared`: a visible SKIP, and a failure under CI (`"CI"` set) — see
+//! `common::shared_or_skip`.
 
 mod common;
 use common::{real_dir, verify_real_corpus as verify_all};

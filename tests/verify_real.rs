@@ -4,6 +4,9 @@
 //! disagree, or neither judges, or sigaudit knowingly differs from the one that does) is listed
 //! in [`RECORDED`] with sigaudit's integrity verdict and a one-line reason, and the test fails
 //! if a verdict changes or an entry goes stale. Skips visibly without `../shared`.
+//!
+//! Without `../shared`: a visible SKIP, and a failure under CI (`"CI"` set) — see
+//! `common::shared_or_skip`.
 
 mod common;
 use common::{real_dir, verify_real_corpus as verify_corpus};
