@@ -320,6 +320,8 @@ pub struct DssData<'a> {
     pub certs: Vec<std::borrow::Cow<'a, [u8]>>,
     /// `/CRLs` streams, decoded.
     pub crls: Vec<std::borrow::Cow<'a, [u8]>>,
+    /// The object of each entry of `crls`, in the same order.
+    pub crl_objects: Vec<ObjectId>,
     /// `/OCSPs` streams, decoded.
     pub ocsps: Vec<std::borrow::Cow<'a, [u8]>>,
     /// Why each stream that is missing above could not be had.
@@ -335,6 +337,18 @@ pub fn dss_data<'a>(data: &'a [u8], dss: &Dss) -> DssData<'a> {
 
 /// [`dss_data`], with the decoded bytes drawn from the document's memory `allowance` too.
 pub fn dss_data_with<'a>(data: &'a [u8], dss: &Dss, allowance: &Allowance<'_>) -> DssData<'a> {
+    dss_data_sparing(data, dss, allowance, &mut |_| false)
+}
+
+/// [`dss_data_with`], leaving out the `/CRLs` streams `spare` takes: the caller recognises
+/// them (by their raw bytes) as CRLs it already holds decoded, so they need not be inflated
+/// again — a national archive repeats the same CA CRLs in thousands of documents.
+pub fn dss_data_sparing<'a>(
+    data: &'a [u8],
+    dss: &Dss,
+    allowance: &Allowance<'_>,
+    spare: &mut dyn FnMut(&StreamLocation) -> bool,
+) -> DssData<'a> {
     let mut out = DssData::default();
     let mut left = limits::MAX_DSS_DECODED;
     for (streams, slot) in [
@@ -342,7 +356,11 @@ pub fn dss_data_with<'a>(data: &'a [u8], dss: &Dss, allowance: &Allowance<'_>) -
         (&dss.crls, &mut out.crls),
         (&dss.ocsps, &mut out.ocsps),
     ] {
+        let is_crls = std::ptr::eq(streams, &dss.crls);
         for s in streams {
+            if is_crls && spare(s) {
+                continue;
+            }
             let room = usize::try_from(allowance.remaining()).unwrap_or(usize::MAX);
             let limit = left.min(limits::MAX_DECODED_STREAM).min(room);
             match stream_data_within(data, s, limit) {
@@ -358,6 +376,9 @@ pub fn dss_data_with<'a>(data: &'a [u8], dss: &Dss, allowance: &Allowance<'_>) -
                         allowance.charge(v.len() as u64);
                     }
                     slot.push(b);
+                    if is_crls {
+                        out.crl_objects.push(s.object);
+                    }
                 }
                 Err(e) => {
                     if limit == room && matches!(e, PdfError::DecodeBudget { .. }) {

@@ -393,6 +393,13 @@ impl<'a> Sources<'a> {
         self.add_crl_known(fingerprint(der), der, caches);
     }
 
+    /// Adds a CRL already parsed.
+    pub fn add_parsed(&mut self, crl: Arc<Crl>) {
+        if !self.crls.iter().any(|x| x.sha256 == crl.sha256) {
+            self.crls.push(crl)
+        }
+    }
+
     /// Adds a CRL whose SHA-256 the caller already knows (a fetched body, hashed once).
     pub fn add_crl_known(&mut self, fp: Fingerprint, der: &[u8], caches: &Caches) {
         match caches

@@ -113,11 +113,13 @@ pub struct CachesStats {
     pub crl_signatures: CacheStats,
     /// OCSP results.
     pub ocsp: CacheStats,
+    /// DSS CRL streams recognised by their raw bytes (not inflated again).
+    pub dss_streams: CacheStats,
 }
 
 impl CachesStats {
     /// Each cache's counters with its name.
-    pub fn named(&self) -> [(&'static str, CacheStats); 6] {
+    pub fn named(&self) -> [(&'static str, CacheStats); 7] {
         [
             ("certificates", self.certificates),
             ("signatures", self.signatures),
@@ -125,6 +127,7 @@ impl CachesStats {
             ("crls", self.crls),
             ("crl_signatures", self.crl_signatures),
             ("ocsp", self.ocsp),
+            ("dss_streams", self.dss_streams),
         ]
     }
 }
@@ -162,6 +165,7 @@ impl Caches {
             crls: self.revocation.crls.stats(),
             crl_signatures: self.revocation.crl_signatures.stats(),
             ocsp: self.revocation.ocsp.stats(),
+            dss_streams: self.revocation.dss_streams.stats(),
         }
     }
 

@@ -2,7 +2,7 @@
 //! the validation of each signature, and of the document as what its signatures and later
 //! revisions make of it).
 
-use std::borrow::Cow;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -16,10 +16,11 @@ use crate::asn1::hex;
 use crate::digest::{self, RangeCheck, Request};
 use crate::forensics::{self, ChangeFinding, Modifications, RevisionDiff};
 use crate::memory::Allowance;
-use crate::pdf::{self, Document, Signature};
+use crate::pdf::{self, Document, ObjectId, Signature};
 use crate::pki::cert::Cert;
+use crate::pki::cert::Fingerprint;
 use crate::report::{DocumentReport, Integrity, Permissions, SignatureReport, SignerReport};
-use crate::revocation::Sources;
+use crate::revocation::{Crl, Sources};
 use crate::verdict::{DocumentStatus, Indication};
 
 /// Verifies one document: reads it, analyses its revisions, judges every signature, composes
@@ -57,17 +58,22 @@ pub(super) fn verify(
     // over all of the document's DSS streams (`limits::MAX_DSS_DECODED`); a refused stream is
     // validation material the document does not get, which the revocation and path checks
     // then report as missing.
+    let mut known = KnownStreams::default();
     let dss = doc
         .dss
         .as_ref()
-        .map(|d| pdf::dss_data_with(data, d, allowance))
+        .map(|d| {
+            pdf::dss_data_sparing(data, d, allowance, &mut |s| {
+                known.spare(data, s, caches, allowance)
+            })
+        })
         .unwrap_or_default();
     let dss_certs: Vec<Cert> = dss
         .certs
         .iter()
         .filter_map(|b| caches.certificate(b))
         .collect();
-    let base_sources = base_sources(&dss.crls, &dss.ocsps, ctx, caches);
+    let base_sources = base_sources(&dss, &known, ctx, caches);
     let shared = Shared {
         data,
         ctx,
@@ -117,25 +123,81 @@ fn read(
     Ok((reading.into_document(), changes))
 }
 
-/// The document's DSS revocation data and the run's, parsed once per document.
+/// The document's DSS revocation data and the run's, parsed once per document; the DSS CRL
+/// streams decoded here are remembered by their raw bytes for the documents after.
 fn base_sources<'a>(
-    crls: &'a [Cow<'a, [u8]>],
-    ocsps: &'a [Cow<'a, [u8]>],
+    dss: &'a pdf::DssData<'a>,
+    known: &KnownStreams,
     ctx: &'a Context,
     caches: &Caches,
 ) -> Sources<'a> {
     let mut sources = Sources::default();
-    for c in crls {
-        sources.add_crl(c, &caches.revocation);
+    for (der, object) in dss.crls.iter().zip(&dss.crl_objects) {
+        let fp = crate::pki::cert::fingerprint(der);
+        sources.add_crl_known(fp, der, &caches.revocation);
+        if let Some((_, key)) = known.missed.iter().find(|(o, _)| o == object) {
+            let decoded = (fp, der.len() as u64);
+            caches.revocation.dss_streams.insert(*key, decoded);
+        }
+    }
+    for crl in &known.spared {
+        sources.add_parsed(Arc::clone(crl));
     }
     sources.crls.extend(ctx.crls.iter().cloned());
-    for o in ocsps {
+    for o in &dss.ocsps {
         sources.add_ocsp(o);
     }
     for o in &ctx.ocsps {
         sources.add_ocsp(o);
     }
     sources
+}
+
+/// DSS CRL streams recognised by their raw bytes (SHA-256 of the filters and the stream's
+/// bytes as stored, which decode deterministically), so that the same CA CRL embedded in
+/// thousands of documents is inflated and hashed once per run, not once per document.
+#[derive(Default)]
+struct KnownStreams {
+    /// CRLs of streams seen before, taken from the caches.
+    spared: Vec<Arc<Crl>>,
+    /// Streams not seen before: their objects and raw keys, remembered once decoded.
+    missed: Vec<(ObjectId, Fingerprint)>,
+}
+
+impl KnownStreams {
+    /// Whether stream `s` is a CRL stream seen before (then its CRL is kept in `spared`, and
+    /// the decompression-bomb rule is applied to its recorded decoded size as if decoded).
+    fn spare(
+        &mut self,
+        data: &[u8],
+        s: &pdf::StreamLocation,
+        caches: &Caches,
+        allowance: &Allowance<'_>,
+    ) -> bool {
+        let Some(raw) = data.get(s.data.start..s.data.end) else {
+            return false;
+        };
+        let mut keyed = ring::digest::Context::new(&ring::digest::SHA256);
+        keyed.update(s.filters.join("/").as_bytes());
+        keyed.update(&[0]);
+        keyed.update(raw);
+        let mut key = [0u8; 32];
+        key.copy_from_slice(keyed.finish().as_ref());
+        match caches.revocation.known_stream(&key) {
+            Some((crl, decoded)) => {
+                if !s.filters.is_empty() {
+                    let name = || format!("object {}", s.object.num);
+                    allowance.check_bomb(name, raw.len() as u64, decoded);
+                }
+                self.spared.push(crl);
+                true
+            }
+            None => {
+                self.missed.push((s.object, key));
+                false
+            }
+        }
+    }
 }
 
 /// Every signature's outcome, in the document's order. Phase 1 parses each CMS to learn how
