@@ -45,6 +45,17 @@ pub fn hex(b: &[u8]) -> String {
     s
 }
 
+/// The contents octets of a DER INTEGER holding the unsigned `magnitude` (X.690, 8.3):
+/// minimal, with a zero octet in front when the top bit is set, `00` for zero.
+pub fn positive_integer(magnitude: &[u8]) -> Vec<u8> {
+    let m = strip_leading_zeros(magnitude);
+    match m.first() {
+        None => vec![0],
+        Some(&b) if b & 0x80 != 0 => [&[0u8][..], m].concat(),
+        Some(_) => m.to_vec(),
+    }
+}
+
 /// A DER element with a definite length (X.690, 8.1.3).
 pub fn der(tag: u8, content: &[u8]) -> Vec<u8> {
     let mut out = vec![tag];

@@ -5,10 +5,10 @@
 
 use ring::signature::{self as sig, UnparsedPublicKey, VerificationAlgorithm};
 
-use crate::asn1::{tag, Tlv};
+use crate::asn1::{der as asn1_der, positive_integer, tag, Tlv};
 
 use super::hash::DigestAlgorithm;
-use super::key::{tlv, PublicKey};
+use super::key::PublicKey;
 use super::{oid, VerifyError};
 
 /// How the signature value is encoded.
@@ -142,15 +142,10 @@ fn der_scalars(signature: &[u8], width: usize) -> Option<(Vec<u8>, bool)> {
         }
         out.extend(std::iter::repeat_n(0u8, width - m.len()));
         out.extend_from_slice(m);
-        let mut int = Vec::with_capacity(m.len() + 1);
-        if m.first().is_none_or(|b| b & 0x80 != 0) {
-            int.push(0);
-        }
-        int.extend_from_slice(m);
-        der.extend(tlv(0x02, &int));
+        der.extend(asn1_der(tag::INTEGER as u8, &positive_integer(m)));
     }
     // What the same r and s are in DER: anything else (BER lengths, redundant or missing
     // sign octets) was read leniently.
-    let not_der = tlv(0x30, &der) != signature;
+    let not_der = asn1_der(0x30, &der) != signature;
     Some((out, not_der))
 }

@@ -2,7 +2,7 @@
 //! are, with what was not DER said out loud.
 
 use crate::asn1::AlgorithmIdentifier;
-use crate::asn1::{tag, Tlv};
+use crate::asn1::{der, positive_integer, tag, Tlv};
 
 use super::oid;
 
@@ -166,31 +166,8 @@ pub(super) fn strip(b: &[u8]) -> &[u8] {
 
 /// `RSAPublicKey` in DER from unsigned magnitudes.
 fn rsa_public_key_der(n: &[u8], e: &[u8]) -> Vec<u8> {
-    let int = |m: &[u8]| {
-        let mut v = Vec::with_capacity(m.len() + 1);
-        if m.first().is_none_or(|b| b & 0x80 != 0) {
-            v.push(0);
-        }
-        v.extend_from_slice(m);
-        tlv(tag::INTEGER as u8, &v)
-    };
+    let int = |m: &[u8]| der(tag::INTEGER as u8, &positive_integer(m));
     let mut body = int(n);
     body.extend(int(e));
-    tlv(0x30, &body)
-}
-
-/// A DER TLV with a definite length.
-pub(super) fn tlv(t: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![t];
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|&&b| b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-    out.extend_from_slice(content);
-    out
+    der(0x30, &body)
 }

@@ -7,8 +7,9 @@
 use ring::signature::{self as sig, UnparsedPublicKey, VerificationAlgorithm};
 
 use super::hash::{DigestAlgorithm, Hasher};
-use super::key::{tlv, PublicKey, RsaNumbers};
+use super::key::{PublicKey, RsaNumbers};
 use super::VerifyError;
+use crate::asn1::der as tlv;
 
 /// RSASSA-PSS parameters (RFC 8017, A.2.3; RFC 4055, 3.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,9 +6,10 @@ use std::hash::Hash;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use super::error::FetchError;
+use super::Body;
 
 /// What a fetch gives.
-pub(super) type Outcome = Result<Arc<[u8]>, FetchError>;
+pub(super) type Outcome = Result<Body, FetchError>;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panicking worker leaves the data consistent (every critical section is one update).

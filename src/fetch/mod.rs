@@ -187,12 +187,36 @@ struct Key(StoreKey);
 /// hostile archive must not grow without bound; a forgotten failure is only tried again.
 const NEGATIVE_ENTRIES: u64 = 100_000;
 
+/// A fetched body with its SHA-256, computed once where the body lands (fetched or read from
+/// the store), so that no caller hashes a large CRL again per signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Body {
+    /// The bytes.
+    pub bytes: Arc<[u8]>,
+    /// Their SHA-256.
+    pub sha256: Fingerprint,
+}
+
+impl Body {
+    fn new(bytes: Arc<[u8]>) -> Body {
+        let sha256 = fingerprint(&bytes);
+        Body { bytes, sha256 }
+    }
+}
+
+impl std::ops::Deref for Body {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
 /// Fetches issuers, CRLs and OCSP responses. `Send + Sync`: one per run, shared by workers.
 pub struct Fetcher {
     config: FetchConfig,
     client: Client,
     store: Option<Arc<Store>>,
-    memory: Bounded<Key, Arc<[u8]>>,
+    memory: Bounded<Key, Body>,
     negative: Bounded<Key, FetchError>,
     flights: Flights<Key>,
     failures: AtomicU64,
@@ -208,7 +232,7 @@ pub struct Fetcher {
 impl Fetcher {
     /// A fetcher with `config`, consulting and filling `store` when given.
     pub fn new(config: FetchConfig, store: Option<Arc<Store>>) -> Self {
-        let weigh = |k: &Key, v: &Arc<[u8]>| weigh_key(k) + v.len() as u64;
+        let weigh = |k: &Key, v: &Body| weigh_key(k) + v.len() as u64 + 32;
         Fetcher {
             client: Client::new(&config),
             memory: Bounded::new(config.memory_bytes, 64 << 10, weigh),
@@ -240,7 +264,7 @@ impl Fetcher {
         url: &str,
         kind: Kind,
         accept: &dyn Fn(&[u8]) -> bool,
-    ) -> Result<Arc<[u8]>, FetchError> {
+    ) -> Result<Body, FetchError> {
         let key = Key(StoreKey::Url {
             kind,
             url: url.to_owned(),
@@ -258,7 +282,7 @@ impl Fetcher {
         url: &str,
         request: &OcspRequest,
         accept: &dyn Fn(&[u8]) -> bool,
-    ) -> Result<Arc<[u8]>, FetchError> {
+    ) -> Result<Body, FetchError> {
         let key = Key(StoreKey::Ocsp {
             url: url.to_owned(),
             cert_id: request.cert_id().to_vec(),
@@ -284,7 +308,7 @@ impl Fetcher {
         key: Key,
         accept: &dyn Fn(&[u8]) -> bool,
         request: impl FnOnce() -> Result<Vec<u8>, FetchError>,
-    ) -> Result<Arc<[u8]>, FetchError> {
+    ) -> Result<Body, FetchError> {
         // A body already in memory was fetched in this run or taken from the store with
         // `accept`: fetching it again now would bring the same bytes (a CRL that does not
         // suit the validation time is not made suitable by asking again), so memory is
@@ -304,7 +328,7 @@ impl Fetcher {
             });
         }
         let (outcome, joined) = self.flights.run(key.clone(), key.0.url(), || {
-            let outcome = request().map(Arc::<[u8]>::from);
+            let outcome = request().map(|b| Body::new(Arc::from(b)));
             self.landed(&key, &outcome);
             outcome
         });
@@ -314,8 +338,9 @@ impl Fetcher {
         outcome
     }
 
-    fn stored(&self, key: &Key, accept: &dyn Fn(&[u8]) -> bool) -> Option<Arc<[u8]>> {
+    fn stored(&self, key: &Key, accept: &dyn Fn(&[u8]) -> bool) -> Option<Body> {
         let body = self.store.as_ref()?.get(&key.0).filter(|b| accept(b))?;
+        let body = Body::new(body);
         self.store_hits.fetch_add(1, Ordering::Relaxed);
         self.memory.insert(key.clone(), body.clone());
         self.record(key, Outcome::Stored, Some(&body));
@@ -324,7 +349,7 @@ impl Fetcher {
 
     /// Remembers a request's outcome: the body in memory and the store, a failure in the
     /// negative cache; logs it.
-    fn landed(&self, key: &Key, outcome: &Result<Arc<[u8]>, FetchError>) {
+    fn landed(&self, key: &Key, outcome: &Result<Body, FetchError>) {
         match outcome {
             Ok(body) => {
                 self.memory.insert(key.clone(), body.clone());
@@ -345,7 +370,7 @@ impl Fetcher {
         }
     }
 
-    fn record(&self, key: &Key, outcome: Outcome, body: Option<&[u8]>) {
+    fn record(&self, key: &Key, outcome: Outcome, body: Option<&Body>) {
         let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
         if log.len() >= LOG_LIMIT {
             self.log_dropped.fetch_add(1, Ordering::Relaxed);
@@ -356,7 +381,7 @@ impl Fetcher {
             kind: key.0.kind(),
             outcome,
             bytes: body.map_or(0, |b| b.len() as u64),
-            sha256: body.map(fingerprint),
+            sha256: body.map(|b| b.sha256),
         });
     }
 

@@ -12,7 +12,7 @@
 
 use base64ct::{Base64, Encoding};
 
-use crate::asn1::{der, oid_der, strip_leading_zeros, tag, Oid};
+use crate::asn1::{der, oid_der, positive_integer, tag, Oid};
 
 /// id-sha1 (the CertID hash every responder understands).
 const SHA1: Oid = Oid::new_unwrap("1.3.14.3.2.26");
@@ -98,16 +98,6 @@ impl OcspRequest {
             .replace('=', "%3D");
         let sep = if url.ends_with('/') { "" } else { "/" };
         format!("{url}{sep}{encoded}")
-    }
-}
-
-/// DER INTEGER contents of the positive number whose magnitude octets are `magnitude`.
-fn positive_integer(magnitude: &[u8]) -> Vec<u8> {
-    let m = strip_leading_zeros(magnitude);
-    match m.first() {
-        None => vec![0],
-        Some(&b) if b & 0x80 != 0 => [&[0u8][..], m].concat(),
-        Some(_) => m.to_vec(),
     }
 }
 

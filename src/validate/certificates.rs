@@ -151,11 +151,11 @@ pub(super) fn keep(sh: &Shared<'_>, o: &mut Outcome, fetched: &Fetched) {
     for c in fetched.path.iter().chain(&fetched.certs) {
         filed(EvidenceKind::Certificate, &c.sha256, &c.der);
     }
-    for (b, sha256) in &fetched.crls {
-        filed(EvidenceKind::Crl, sha256, b);
+    for b in &fetched.crls {
+        filed(EvidenceKind::Crl, &b.sha256, b);
     }
     for b in &fetched.ocsps {
-        filed(EvidenceKind::Ocsp, &crate::pki::cert::fingerprint(b), b);
+        filed(EvidenceKind::Ocsp, &b.sha256, b);
     }
 }
 

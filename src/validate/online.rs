@@ -19,8 +19,7 @@
 use std::sync::Arc;
 
 use super::{Shared, ValidationTime};
-use crate::cache::Bounded;
-use crate::fetch::{certificates_from, FetchError, Fetcher, Kind, OcspRequest};
+use crate::fetch::{certificates_from, Body, FetchError, Fetcher, Kind, OcspRequest};
 use crate::pki::cert::{fingerprint, Cert, Fingerprint};
 use crate::pki::MAX_PATH_LEN;
 use crate::revocation::{self, Sources, Status};
@@ -47,29 +46,6 @@ pub(crate) struct Fetching {
     pub(crate) nonce: bool,
     /// Largest age accepted for a CRL or response without nextUpdate (seconds).
     pub(crate) max_age: i64,
-    /// The SHA-256 of each CRL body as last fetched, by URL: a national CRL is hundreds of
-    /// kilobytes, and every signature of every document asks for it (hashing it each time
-    /// cost three quarters of the run's time). Holds the bodies the fetcher holds, so it costs
-    /// no memory of its own until the fetcher evicts one; bounded all the same.
-    pub(crate) hashed: Bounded<String, (Arc<[u8]>, Fingerprint)>,
-}
-
-/// Bytes of CRL bodies [`Fetching::hashed`] may keep alive beyond the fetcher's own memory.
-pub(crate) const HASHED_BYTES: u64 = 256 << 20;
-
-impl Fetching {
-    /// The SHA-256 of `body`, fetched from `url`: computed once per body.
-    fn fingerprint(&self, url: &str, body: &Arc<[u8]>) -> Fingerprint {
-        if let Some((known, sha256)) = self.hashed.get(&url.to_string()) {
-            if Arc::ptr_eq(&known, body) {
-                return sha256;
-            }
-        }
-        let sha256 = fingerprint(body);
-        self.hashed
-            .insert(url.to_string(), (Arc::clone(body), sha256));
-        sha256
-    }
 }
 
 /// What was fetched for one signature: the material (kept alive while the signature is
@@ -78,10 +54,10 @@ impl Fetching {
 pub(super) struct Fetched {
     /// Certificates fetched from caIssuers URLs.
     pub(super) certs: Vec<Cert>,
-    /// CRL bodies with their SHA-256.
-    pub(super) crls: Vec<(Arc<[u8]>, Fingerprint)>,
+    /// CRL bodies (each with its SHA-256, computed once by the fetcher).
+    pub(super) crls: Vec<Body>,
     /// OCSP response bodies.
-    pub(super) ocsps: Vec<Arc<[u8]>>,
+    pub(super) ocsps: Vec<Body>,
     /// `(kind, url, sha256 of the body)` of everything used.
     pub(super) used: Vec<(Kind, String, Fingerprint)>,
     /// Failures, each naming its URL.
@@ -166,7 +142,7 @@ fn fetch_issuer(sh: &Shared<'_>, online: &Fetching, cur: &Cert, f: &mut Fetched)
         let Some(issuer) = certs.iter().find(|c| cur.could_be_issued_by(c)).cloned() else {
             continue;
         };
-        f.note(Kind::Certificate, url, fingerprint(&body));
+        f.note(Kind::Certificate, url, body.sha256);
         f.certs.extend(certs);
         return Some(issuer);
     }
@@ -200,8 +176,8 @@ pub(super) fn revocation_status(
             continue;
         }
         let mut sources = base.clone();
-        for (c, sha256) in &f.crls {
-            sources.add_crl_known(*sha256, c, &sh.caches.revocation);
+        for c in &f.crls {
+            sources.add_crl_known(c.sha256, c, &sh.caches.revocation);
         }
         for o in &f.ocsps {
             sources.add_ocsp(o);
@@ -241,9 +217,8 @@ fn fetch_crls(online: &Fetching, cert: &Cert, at: i64, f: &mut Fetched) -> bool 
             move |b: &[u8]| revocation::crl_times(b).is_some_and(|t| current(t, at, max_age));
         match online.fetcher.get(url, Kind::Crl, &fresh) {
             Ok(body) => {
-                let sha256 = online.fingerprint(url, &body);
-                f.note(Kind::Crl, url, sha256);
-                f.crls.push((body, sha256));
+                f.note(Kind::Crl, url, body.sha256);
+                f.crls.push(body);
                 any = true;
                 // One distribution point that answers is enough: the others are mirrors.
                 break;
@@ -275,7 +250,7 @@ fn fetch_ocsp(online: &Fetching, cert: &Cert, issuer: &Cert, at: i64, f: &mut Fe
             move |b: &[u8]| revocation::ocsp_times(b).is_some_and(|t| current(t, at, max_age));
         match online.fetcher.ocsp(url, &request, &fresh) {
             Ok(body) => {
-                f.note(Kind::Ocsp, url, fingerprint(&body));
+                f.note(Kind::Ocsp, url, body.sha256);
                 f.ocsps.push(body);
                 return true;
             }

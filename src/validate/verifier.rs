@@ -246,13 +246,6 @@ impl Online {
                 prefer: Prefer::default(),
                 nonce,
                 max_age: DEFAULT_MAX_AGE,
-                hashed: crate::cache::Bounded::new(
-                    super::online::HASHED_BYTES,
-                    64 << 10,
-                    |url: &String, v: &(Arc<[u8]>, [u8; 32])| {
-                        (url.len() + v.0.len() + 32) as u64 + crate::cache::SLOT
-                    },
-                ),
             },
         }
     }
