@@ -140,3 +140,11 @@ pub const SLOT: u64 = 48;
 pub fn flat<K, V>(_: &K, _: &V) -> u64 {
     (std::mem::size_of::<K>() + std::mem::size_of::<V>()) as u64 + SLOT
 }
+
+/// A `HashMap` hashed with foldhash: the per-document maps of the reader and the change
+/// analysis (object numbers, offsets, identities), where std's SipHash cost more than the
+/// lookups. The state is seeded at random per map, so a crafted file cannot aim collisions.
+pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
+/// A `HashSet` hashed with foldhash (see [`FastMap`]).
+pub type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;

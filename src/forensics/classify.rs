@@ -4,9 +4,9 @@ use super::families::{
     acroform, catalog, der_stream, dss_array, field_or_annotation, page, pages, signing_widget,
 };
 use super::{Change, ChangeClass, FindingKind};
+use crate::cache::FastSet as HashSet;
 use crate::pdf::objects::{Entry, Resolver};
 use crate::pdf::{Dictionary, Object, ObjectId, Origin, Value};
-use std::collections::HashSet;
 
 /// Keys of a page (§7.7.3.3 Table 31) whose change alters what is displayed, besides
 /// `/Contents`, `/Resources` and `/Annots`, which are looked at in detail.

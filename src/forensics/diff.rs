@@ -4,12 +4,14 @@
 use super::{Change, ChangeClass, FindingKind};
 use crate::pdf::objects::{scan_objects, Entry, Lexer, Resolver};
 use crate::pdf::Revision;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use crate::cache::{FastMap as HashMap, FastSet as HashSet};
 
 /// Revision `i`'s own cross-reference entries (its sections merged, newest winning), and
 /// whether it is a scanned pseudo-revision, which has no table to compare with.
 pub(super) fn revision_entries(r: &Resolver<'_>, i: usize) -> (HashMap<u32, Entry>, bool) {
-    let mut entries: HashMap<u32, Entry> = HashMap::new();
+    let mut entries: HashMap<u32, Entry> = HashMap::default();
     let mut scanned = false;
     for s in r.sections.iter().rev().filter(|s| s.revision == i) {
         scanned |= s.kind == crate::pdf::SectionKind::Scan;

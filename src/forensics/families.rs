@@ -1,7 +1,7 @@
 //! The object families whose changes are looked at in detail: the catalog, the form, the page
 //! tree and pages, fields and annotations, XObjects.
 
-use std::collections::HashSet;
+use crate::cache::FastSet as HashSet;
 
 use super::classify::{
     array_refs, change, existed, field_name, field_type, forbidden, is_field, list_change, refs,
@@ -478,7 +478,7 @@ pub(super) fn classify_xobject<'a>(
         // An appearance that something else in the signed revision also uses (pyHanko's
         // "sneaky" form updates): overwriting it changes more than the field.
         let mut check = vec![num];
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         while let Some(x) = check.pop() {
             if !seen.insert(x) || seen.len() > 8 {
                 break;

@@ -26,7 +26,7 @@ mod diff;
 mod evaluate;
 mod families;
 
-use std::collections::{HashMap, HashSet};
+use crate::cache::{FastMap as HashMap, FastSet as HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -211,13 +211,13 @@ fn changes(r: &mut Resolver<'_>, revisions: &[Revision]) -> Vec<RevisionDiff> {
     // The cross-reference view as of the previous revision, kept up to date revision by
     // revision: an update's entries are compared with it in one probe each, not by walking
     // every newer section (quadratic in the number of revisions).
-    let mut view: HashMap<u32, Entry> = HashMap::new();
+    let mut view: HashMap<u32, Entry> = HashMap::default();
     if !revisions.is_empty() {
         view = revision_entries(r, 0).0;
     }
     for i in 1..revisions.len() {
         let mut changes = Vec::new();
-        let mut settled: HashSet<u32> = HashSet::new();
+        let mut settled: HashSet<u32> = HashSet::default();
         let (entries, scanned) = revision_entries(r, i);
         if !scanned {
             differential(r, revisions, i, &entries, &view, &mut changes, &mut settled);

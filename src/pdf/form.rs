@@ -1,7 +1,7 @@
 //! From the trailer to the signature dictionaries (§12.7 interactive forms, §12.8 digital
 //! signatures), for the final revision and, to report superseded signatures, each earlier one.
 
-use std::collections::{HashMap, HashSet};
+use crate::cache::{FastMap as HashMap, FastSet as HashSet};
 
 use super::error::{Finding, PdfError};
 use super::limits::{MAX_CERT_STRINGS, MAX_FIELDS, MAX_FIELD_DEPTH, MAX_ORPHAN_FINDINGS};
@@ -240,7 +240,7 @@ fn readable_root<'a>(
 
 fn revisions(r: &mut Resolver<'_>) -> Vec<Revision> {
     let n = r.revision_count();
-    let mut in_use: HashMap<u32, bool> = HashMap::new();
+    let mut in_use: HashMap<u32, bool> = HashMap::default();
     let mut out = Vec::with_capacity(n);
     let len = r.data.len();
     let mut missing = Vec::new();
@@ -249,7 +249,7 @@ fn revisions(r: &mut Resolver<'_>) -> Vec<Revision> {
         let secs: Vec<usize> = (0..r.sections.len())
             .filter(|&i| r.sections[i].revision == rev)
             .collect();
-        let mut merged: HashMap<u32, Entry> = HashMap::new();
+        let mut merged: HashMap<u32, Entry> = HashMap::default();
         for &i in secs.iter().rev() {
             for (&num, &e) in &r.sections[i].entries {
                 merged.insert(num, e);
@@ -394,7 +394,7 @@ impl<'r, 'a> Walk<'r, 'a> {
             r,
             rev,
             revisions,
-            visited: HashSet::new(),
+            visited: HashSet::default(),
             count: 0,
             signatures: Vec::new(),
             unsigned: Vec::new(),
@@ -502,7 +502,7 @@ impl<'r, 'a> Walk<'r, 'a> {
             return Ok(());
         };
         let mut stack = vec![pages.clone()];
-        let mut seen_nodes: HashSet<ObjectId> = HashSet::new();
+        let mut seen_nodes: HashSet<ObjectId> = HashSet::default();
         while let Some(node) = stack.pop() {
             self.count += 1;
             if self.count > MAX_FIELDS {
@@ -661,16 +661,18 @@ impl<'r, 'a> Walk<'r, 'a> {
             (false, Some(refs)) => self.references(refs, sig_holder)?,
             _ => Vec::new(),
         };
-        let lock = match field_dict.get(b"Lock") {
-            Some(l) => self.lock(l, field_holder)?,
-            None => None,
+        let lock = match (self.light, field_dict.get(b"Lock")) {
+            (false, Some(l)) => self.lock(l, field_holder)?,
+            _ => None,
         };
         let mut strings = [None, None, None, None, None];
-        for (slot, key) in
-            strings
-                .iter_mut()
-                .zip([&b"M"[..], b"Name", b"Reason", b"Location", b"ContactInfo"])
-        {
+        // An earlier revision's walk only locates signatures: their texts are not read.
+        let keys: &[&[u8]] = if self.light {
+            &[]
+        } else {
+            &[b"M", b"Name", b"Reason", b"Location", b"ContactInfo"]
+        };
+        for (slot, &key) in strings.iter_mut().zip(keys) {
             if let Some(o) = d.get(key) {
                 let (o, ind) = self.r.resolve(o, self.rev)?;
                 *slot = text(self.r, Some(&o), holder(&ind, sig_holder));

@@ -15,15 +15,66 @@ pub struct Caches {
     pub crl_signatures: Bounded<(Fingerprint, Fingerprint), bool>,
     /// OCSP results by (response, certificate, issuer) fingerprints.
     pub ocsp: Bounded<(Fingerprint, Fingerprint, Fingerprint), Option<OcspStatus>>,
-    /// DSS CRL streams already decoded: SHA-256 of (filters, raw stream bytes) → SHA-256 of
-    /// the decoded CRL and its decoded length. A known stream is not inflated again; its CRL
-    /// is taken from `crls` (and inflated as usual when `crls` has evicted it).
-    pub dss_streams: Bounded<Fingerprint, (Fingerprint, u64)>,
+    /// DSS CRL streams already decoded, by [`StreamKey`]: the stream as stored (compared
+    /// byte for byte before it is taken as known), the SHA-256 of the decoded CRL and its
+    /// decoded length. A known stream is not inflated or hashed again; its CRL is taken from
+    /// `crls` (and decoded as usual when `crls` has evicted it).
+    pub dss_streams: Bounded<StreamKey, Arc<KnownStream>>,
 }
 
-/// Bytes of the DSS stream memo: 32 + 40 bytes an entry and a slot, so some 9,000 distinct
-/// CRL streams — every CA CRL an archive's documents embed, many times over.
-const DSS_STREAMS: u64 = 1 << 20;
+/// Bytes of the DSS stream memo, which keeps each stream's raw bytes: a CA CRL of 10,000
+/// entries is some 250 KB, so 16 MiB keeps some 60 distinct CRL streams — the few CAs whose
+/// CRLs an archive's documents embed, many times over, with room for their successive issues.
+const DSS_STREAMS: u64 = 16 << 20;
+
+/// Where a DSS stream is looked up: its filters, raw length and a fast non-cryptographic
+/// hash of its raw bytes. The key only selects a candidate: a stream is known only when its
+/// bytes equal the candidate's ([`KnownStream::is`]), so a collision costs a decode, never a
+/// wrong CRL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct StreamKey {
+    /// foldhash of the filters joined by `/`, a zero byte and the raw stream bytes.
+    pub hash: u64,
+    /// Raw stream length.
+    pub len: u64,
+}
+
+impl StreamKey {
+    /// The key of a stream stored with `filters` as `raw`.
+    pub fn of(filters: &str, raw: &[u8]) -> StreamKey {
+        use std::hash::{BuildHasher, Hasher};
+        // A fixed seed: the key is compared within one process only, and a collision is
+        // harmless (see above).
+        let mut h = foldhash::fast::FixedState::with_seed(0x5167_a0d1).build_hasher();
+        h.write(filters.as_bytes());
+        h.write_u8(0);
+        h.write(raw);
+        StreamKey {
+            hash: h.finish(),
+            len: raw.len() as u64,
+        }
+    }
+}
+
+/// A DSS stream decoded before.
+#[derive(Debug)]
+pub struct KnownStream {
+    /// The filters it was stored with, joined by `/`.
+    pub filters: String,
+    /// The stream's bytes as stored.
+    pub raw: Box<[u8]>,
+    /// SHA-256 of the decoded CRL.
+    pub crl: Fingerprint,
+    /// The decoded length.
+    pub decoded: u64,
+}
+
+impl KnownStream {
+    /// Whether a stream stored with `filters` as `raw` is this one, byte for byte.
+    pub fn is(&self, filters: &str, raw: &[u8]) -> bool {
+        self.filters == filters && *self.raw == *raw
+    }
+}
 
 impl Caches {
     /// Empty caches of at most these many estimated bytes each.
@@ -34,14 +85,27 @@ impl Caches {
             }),
             crl_signatures: Bounded::new(crl_signatures, 128, flat),
             ocsp: Bounded::new(ocsp, 160, flat),
-            dss_streams: Bounded::new(DSS_STREAMS, 120, flat),
+            dss_streams: Bounded::new(DSS_STREAMS, 128 << 10, |_, k| {
+                SLOT + 120 + k.raw.len() as u64 + k.filters.len() as u64
+            }),
         }
     }
 
-    /// The parsed CRL a DSS stream with raw key `key` decoded to before, with its decoded
-    /// length, if both are still cached.
-    pub fn known_stream(&self, key: &Fingerprint) -> Option<(Arc<Crl>, u64)> {
-        let (fp, len) = self.dss_streams.get(key)?;
-        self.crls.get(&fp).flatten().map(|c| (c, len))
+    /// The parsed CRL a DSS stream stored with `filters` as `raw` (key `key`) decoded to
+    /// before, with its decoded length, if both are still cached and the bytes are equal.
+    pub fn known_stream(
+        &self,
+        key: &StreamKey,
+        filters: &str,
+        raw: &[u8],
+    ) -> Option<(Arc<Crl>, u64)> {
+        let known = self.dss_streams.get(key)?;
+        if !known.is(filters, raw) {
+            return None;
+        }
+        self.crls
+            .get(&known.crl)
+            .flatten()
+            .map(|c| (c, known.decoded))
     }
 }

@@ -7,7 +7,7 @@
 
 mod caches;
 
-pub use caches::Caches;
+pub use caches::{Caches, KnownStream, StreamKey};
 
 use std::collections::HashMap;
 use std::fmt;

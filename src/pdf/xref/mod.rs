@@ -12,7 +12,7 @@
 //! resolver looks an object up as of a given revision, newest section first, and reads it
 //! where the entry says: in the file or inside an object stream (§7.5.7).
 
-use std::collections::{HashMap, HashSet};
+use crate::cache::{FastMap as HashMap, FastSet as HashSet};
 use std::rc::Rc;
 
 use memchr::memmem;
@@ -143,8 +143,8 @@ impl<'a> Resolver<'a> {
             sections: Vec::new(),
             findings: Vec::new(),
             recovered: false,
-            objstms: HashMap::new(),
-            parsed: HashMap::new(),
+            objstms: HashMap::default(),
+            parsed: HashMap::default(),
             merged: None,
             decoded_total: 0,
             scan: None,
@@ -222,7 +222,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn read_chain(&mut self, start: usize) -> Result<(), ChainError> {
-        let mut visited = HashSet::new();
+        let mut visited = HashSet::default();
         let mut next = Some(start);
         while let Some(off) = next.take() {
             if !visited.insert(off) {
@@ -305,7 +305,7 @@ impl<'a> Resolver<'a> {
         }
         let mut lx = Lexer::new(data, off, 0);
         if lx.eat_keyword(b"xref") {
-            let mut entries = HashMap::new();
+            let mut entries = HashMap::default();
             loop {
                 if lx.eat_keyword(b"trailer") {
                     break;
@@ -443,7 +443,7 @@ impl<'a> Resolver<'a> {
         }
         self.charge_entries(rows as usize)?;
         let field = |bytes: &[u8]| bytes.iter().fold(0u64, |acc, &b| acc << 8 | u64::from(b));
-        let mut entries = HashMap::with_capacity(rows as usize);
+        let mut entries = HashMap::with_capacity_and_hasher(rows as usize, Default::default());
         let mut pos = 0;
         for c in index.chunks(2) {
             for i in 0..c[1] as u64 {
@@ -487,7 +487,7 @@ impl<'a> Resolver<'a> {
             }
             self.sections[i].revision = rev;
         }
-        let mut merged = HashMap::new();
+        let mut merged = HashMap::default();
         for s in self.sections.iter().rev() {
             merged.extend(s.entries.iter().map(|(&k, &v)| (k, v)));
         }
@@ -704,7 +704,9 @@ impl<'a> Resolver<'a> {
     }
 
     /// Follow references from `obj` until a direct object; missing objects read as null.
-    /// Returns the object and, when it came from an indirect object, that object.
+    /// Returns the object and, when it came from an indirect object, that object's identity,
+    /// origin and stream: its `object` field is not filled in (null), the value being the
+    /// first element, so that a resolution copies the object once, not twice.
     pub(crate) fn resolve(
         &mut self,
         obj: &Object<'a>,
@@ -717,8 +719,12 @@ impl<'a> Resolver<'a> {
                 return Ok((cur, last));
             };
             match self.get(id, rev, 0)? {
-                Some(ind) => {
-                    cur = ind.object.clone();
+                Some(mut ind) => {
+                    let null = Object {
+                        span: ind.object.span,
+                        value: Value::Null,
+                    };
+                    cur = std::mem::replace(&mut ind.object, null);
                     last = Some(ind);
                 }
                 None => {

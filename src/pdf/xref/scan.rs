@@ -1,7 +1,7 @@
 //! The fallback scan (§7.5.4 is unusable or the chain broken): objects and revisions found
 //! by their `n g obj` headers and `%%EOF` markers, within budgets.
 
-use std::collections::HashMap;
+use crate::cache::FastMap as HashMap;
 use std::rc::Rc;
 
 use memchr::memmem;
@@ -68,7 +68,7 @@ impl<'a> Resolver<'a> {
             let from = objects.partition_point(|o| o.2 < start);
             let to = objects.partition_point(|o| o.2 < eof);
             let segment = &objects[from..to.max(from)];
-            let mut entries = HashMap::new();
+            let mut entries = HashMap::default();
             for &(num, gen, off) in segment {
                 entries.insert(num, Entry::InFile { offset: off, gen });
             }
