@@ -1,7 +1,8 @@
 //! The machine's own primitive rates, the inputs of the lower bound that `profiling/compare.py`
 //! holds sigaudit to: SHA-256 throughput and RSA-2048 / ECDSA P-256 signature verifications per
 //! second, on one core and on all of them at once, all through ring (sigaudit's own
-//! cryptography).
+//! cryptography); RSA-3072 and RSA-4096 too (the personal CA's and the root's keys, and some
+//! signers'), which the per-profile bound prices.
 //!
 //! ```sh
 //! cargo run --release --example primitives            # prints one JSON object
@@ -48,34 +49,41 @@ fn rate(
     rates[rates.len() / 2]
 }
 
+/// A closure verifying one PKCS#1 v1.5 SHA-256 signature of `message` by a committed signer
+/// key of `bits` bits (the CAs' keys are of the same sizes: root RSA-4096, personal CA
+/// RSA-3072, organisation CA RSA-2048).
+fn rsa_verifier(keys: &KeyStore, bits: u32, message: &'static [u8]) -> impl Fn() + Sync {
+    let pair = keys
+        .signers
+        .iter()
+        .find_map(|k| match k {
+            PrivateKey::Rsa { pair, bits: b, .. } if *b == bits => Some(pair),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("an RSA-{bits} signer key"));
+    let mut sig = vec![0u8; pair.public().modulus_len()];
+    pair.sign(
+        &signature::RSA_PKCS1_SHA256,
+        &ring::rand::SystemRandom::new(),
+        message,
+        &mut sig,
+    )
+    .expect("RSA signature");
+    let public = pair.public().as_ref().to_vec();
+    move || {
+        UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, &public)
+            .verify(message, &sig)
+            .unwrap_or_else(|_| panic!("RSA-{bits} verifies"));
+    }
+}
+
 fn main() {
     let keys = KeyStore::load().expect("the committed test keys");
     let message = b"the signed attributes of a CMS SignerInfo, about this long, give or take";
 
-    let rsa = keys
-        .signers
-        .iter()
-        .find_map(|k| match k {
-            PrivateKey::Rsa {
-                pair, bits: 2048, ..
-            } => Some(pair),
-            _ => None,
-        })
-        .expect("an RSA-2048 signer key");
-    let mut rsa_sig = vec![0u8; rsa.public().modulus_len()];
-    rsa.sign(
-        &signature::RSA_PKCS1_SHA256,
-        &ring::rand::SystemRandom::new(),
-        message,
-        &mut rsa_sig,
-    )
-    .expect("RSA signature");
-    let rsa_pub = rsa.public().as_ref().to_vec();
-    let rsa_verify = || {
-        UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, &rsa_pub)
-            .verify(message, &rsa_sig)
-            .expect("RSA-2048 verifies");
-    };
+    let rsa2048 = rsa_verifier(&keys, 2048, message);
+    let rsa3072 = rsa_verifier(&keys, 3072, message);
+    let rsa4096 = rsa_verifier(&keys, 4096, message);
 
     let p256 = keys
         .signers
@@ -108,8 +116,12 @@ fn main() {
         "cores": cores,
         "sha256_mb_per_s": rate(CHUNK as f64 / 1e6, budget, 5, &sha, 1),
         "sha256_mb_per_s_all_cores": rate(CHUNK as f64 / 1e6, budget, 5, &sha, cores),
-        "rsa2048_verify_per_s": rate(1.0, budget, 5, &rsa_verify, 1),
-        "rsa2048_verify_per_s_all_cores": rate(1.0, budget, 5, &rsa_verify, cores),
+        "rsa2048_verify_per_s": rate(1.0, budget, 5, &rsa2048, 1),
+        "rsa2048_verify_per_s_all_cores": rate(1.0, budget, 5, &rsa2048, cores),
+        "rsa3072_verify_per_s": rate(1.0, budget, 5, &rsa3072, 1),
+        "rsa3072_verify_per_s_all_cores": rate(1.0, budget, 5, &rsa3072, cores),
+        "rsa4096_verify_per_s": rate(1.0, budget, 5, &rsa4096, 1),
+        "rsa4096_verify_per_s_all_cores": rate(1.0, budget, 5, &rsa4096, cores),
         "p256_verify_per_s": rate(1.0, budget, 5, &ec_verify, 1),
         "p256_verify_per_s_all_cores": rate(1.0, budget, 5, &ec_verify, cores),
     });

@@ -18,6 +18,9 @@ runs of the ways alternate so that the machine's drift touches them alike):
 Each run's statuses must equal the manifest's (checked before any speed is quoted). Requests are
 counted from the server's log; distinct URLs are the distinct paths requested. Writes
 OUT/online.json and OUT/online.md and prints the markdown.
+
+profiling/compare.py's `online` class imports the corpus arguments, the server and the ways'
+options from here (corpus_args, serve, stop, requests_since, material).
 """
 
 from __future__ import annotations
@@ -27,7 +30,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,17 +43,21 @@ AT = "2026-07-01T00:00:00Z"
 PORT = 18473
 
 
+def corpus_args(docs: int, seed: int = 7, port: int = PORT) -> list[str]:
+    """The generator's arguments (after `--out DIR`) of an online corpus: national documents
+    without attachments, `--revocation none --chain leaf`, URLs on loopback port `port`
+    (profiling/compare.py's `online` class uses them too)."""
+    return ["--docs", str(docs), "--seed", str(seed), "--profile", "national", "--attachments", "0",
+            "--revocation", "none", "--chain", "leaf", "--base-url", f"http://127.0.0.1:{port}/"]
+
+
 def generate(out: str, docs: int) -> dict[str, str]:
     stamp = os.path.join(out, "online-params.json")
     want = {"docs": docs, "port": PORT, "modes": "none/leaf"}
     if not (os.path.exists(stamp) and json.load(open(stamp)) == want):
         if os.path.exists(stamp):
             os.remove(stamp)
-        subprocess.run(
-            [GENERATOR, "--out", out, "--docs", str(docs), "--seed", "7", "--profile", "national",
-             "--attachments", "0", "--revocation", "none", "--chain", "leaf",
-             "--base-url", f"http://127.0.0.1:{PORT}/"],
-            check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([GENERATOR, "--out", out] + corpus_args(docs), check=True, stdout=subprocess.DEVNULL)
         json.dump(want, open(stamp, "w"))
     manifest = {}
     for line in open(os.path.join(out, "manifest.jsonl")):
@@ -60,15 +66,25 @@ def generate(out: str, docs: int) -> dict[str, str]:
     return manifest
 
 
-def serve(out: str, latency: int, log: str) -> subprocess.Popen:
+def serve(out: str, latency: int, log: str, generator: str = GENERATOR, port: int = PORT) -> subprocess.Popen:
+    """`sigaudit-corpus serve` on the corpus `out` (its pki/www and OCSP), every answer
+    `latency` ms late, one line per request appended to `log` (emptied first); returns once
+    it listens. Stop it with `stop`."""
     if os.path.exists(log):
         os.remove(log)
     proc = subprocess.Popen(
-        [GENERATOR, "serve", out, "--listen", f"127.0.0.1:{PORT}", "--latency", str(latency),
+        [generator, "serve", out, "--listen", f"127.0.0.1:{port}", "--latency", str(latency),
          "--log", log, "--for", "3600"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     proc.stdout.readline()  # "listening on …"
     return proc
+
+
+def stop(server: subprocess.Popen) -> None:
+    """Stops a server started by `serve`."""
+    server.terminate()
+    server.wait(timeout=30)
+    server.stdout.close()
 
 
 def log_lines(log: str) -> list[str]:
@@ -78,31 +94,38 @@ def log_lines(log: str) -> list[str]:
         return []
 
 
+def requests_since(log: str, before: int) -> dict[str, int]:
+    """The requests the server logged after its first `before` lines: how many, and how
+    many distinct paths."""
+    lines = log_lines(log)[before:]
+    return {"requests": len(lines), "distinct": len({r.split()[1] for r in lines if len(r.split()) > 1})}
+
+
+def material(out: str, way: str, cache: str | None) -> list[str]:
+    """sigaudit's options besides the trust anchors for a way of verifying corpus `out`:
+    `given` (its CRLs and intermediates), `online-crl` / `warm` (fetch from loopback into
+    `cache`), `online-ocsp` (the same, OCSP first)."""
+    if way == "given":
+        return ["--certs", os.path.join(out, "pki", "intermediates"), "--crl", os.path.join(out, "pki", "crls")]
+    args = ["--online", "--fetch-allow", "127.0.0.1", "--cache", cache]
+    return args + (["--prefer", "ocsp"] if way == "online-ocsp" else [])
+
+
 def run_once(out: str, way: str, cache: str, log: str) -> dict:
     report = os.path.join(out, f"report-{way}.jsonl")
     summary = os.path.join(out, f"summary-{way}.json")
     cmd = [SIGAUDIT, "verify", os.path.join(out, "docs"), "--trust", os.path.join(out, "pki", "roots"),
-           "--at", AT, "--report", report, "--summary", summary]
-    if way == "given":
-        cmd += ["--certs", os.path.join(out, "pki", "intermediates"),
-                "--crl", os.path.join(out, "pki", "crls")]
-    else:
-        cmd += ["--online", "--fetch-allow", "127.0.0.1", "--cache", cache]
-        if way == "online-ocsp":
-            cmd += ["--prefer", "ocsp"]
+           "--at", AT, "--report", report, "--summary", summary] + material(out, way, cache)
     before = len(log_lines(log))
     started = time.monotonic()
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     seconds = time.monotonic() - started
-    requests = log_lines(log)[before:]
     statuses = {}
     for line in open(report):
         d = json.loads(line)
         statuses[os.path.basename(d["name"])] = d["status"]
     s = json.load(open(summary))
-    return {"seconds": seconds, "docs_per_s": s["documents"] / seconds,
-            "requests": len(requests),
-            "distinct": len({r.split()[1] for r in requests if len(r.split()) > 1}),
+    return {"seconds": seconds, "docs_per_s": s["documents"] / seconds, **requests_since(log, before),
             "statuses": statuses, "fetch": s.get("fetch")}
 
 
@@ -136,7 +159,7 @@ def main() -> None:
                 print(f"run {i + 1} {way}: {r['docs_per_s']:.0f} documents/s, "
                       f"{r['requests']} requests", file=sys.stderr)
     finally:
-        server.terminate()
+        stop(server)
     table(args, results)
 
 

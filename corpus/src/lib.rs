@@ -267,7 +267,8 @@ pub fn write_pki(pki: &pki::Pki, dir: &Path) -> Result<()> {
     mirror::write(pki, &base.join("www"))
 }
 
-fn sha256_hex(data: &[u8]) -> String {
+/// SHA-256 of `data`, lower-case hex.
+pub(crate) fn sha256_hex(data: &[u8]) -> String {
     ring::digest::digest(&ring::digest::SHA256, data)
         .as_ref()
         .iter()

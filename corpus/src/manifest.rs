@@ -36,6 +36,56 @@ pub struct Document {
     /// a document timestamp.
     #[serde(default)]
     pub ltv: bool,
+    /// What the document security store of an LTV document holds (for pricing what a verifier
+    /// must at least read of it); absent when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dss: Option<Dss>,
+}
+
+/// A certificate and the CAs above it: what a verifier checks to build its path (priced by
+/// the lower bound of `profiling/compare.py`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertPath {
+    /// SHA-256 (hex) of the certificate's DER.
+    pub certificate: String,
+    /// The CAs above it, from its issuer up to the self-signed root: each one's file stem
+    /// (`pki/*/{ca}.pem`) and the kind of its key, the key that signed the certificate below
+    /// it (the root's also signs itself).
+    pub issuers: Vec<Issuer>,
+}
+
+/// A CA of a [`CertPath`], or the signer of a DSS item.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Issuer {
+    /// The CA's file stem (`root`, `ca-personal`, …; `tsa` for the time-stamping authority).
+    pub ca: String,
+    /// Its key's kind, e.g. `RSA-4096`.
+    pub key: String,
+}
+
+/// The document security store (`/DSS`) of an LTV document: each stream's identity, its size
+/// as stored in the file (compressed) and who signed it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dss {
+    /// `/Certs`.
+    pub certs: Vec<DssItem>,
+    /// `/CRLs`.
+    pub crls: Vec<DssItem>,
+    /// `/OCSPs`.
+    pub ocsps: Vec<DssItem>,
+}
+
+/// One stream of the DSS.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DssItem {
+    /// SHA-256 (hex) of the decoded DER (the same certificate, CRL or OCSP response recurs
+    /// across documents byte for byte).
+    pub sha256: String,
+    /// The stream's length in the file (its raw, compressed bytes).
+    pub raw_bytes: u64,
+    /// Who signed it: the CA (or, for an OCSP response, the issuing CA answering for its
+    /// certificate) and its key's kind.
+    pub signed_by: Issuer,
 }
 
 /// Expected verdict of one signature.
@@ -68,6 +118,14 @@ pub struct Signature {
     /// its imprint matches; `null` when there is none (and for document timestamps).
     #[serde(default)]
     pub timestamp: Option<String>,
+    /// The signer's certificate and its CAs (the TSA's for a document timestamp); absent in
+    /// the `algorithms` profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<CertPath>,
+    /// The kind of the key that signed the signature timestamp token (the TSA's) and the
+    /// TSA's certificate path; absent when `timestamp` is `null`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp_signer: Option<TokenSigner>,
     /// What the change analysis must find about this signature, as the sorted, distinct `kind`s
     /// of its findings: `incremental_saving`, `unreachable_update`, `shadow_hide`,
     /// `shadow_replace`, `shadow_hide_and_replace`, `signature_wrapping`, `universal_forgery`,
@@ -91,6 +149,15 @@ pub struct Signature {
     /// signature algorithm's profile forbids). Absent when none is expected.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+}
+
+/// The signer of a signature timestamp token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenSigner {
+    /// Its key's kind, e.g. `ECDSA-P256`.
+    pub key: String,
+    /// Its certificate and CAs.
+    pub path: CertPath,
 }
 
 /// The integrity a signature's own bytes must get (sigaudit's report `integrity`).

@@ -141,12 +141,19 @@ impl Writer {
     /// Writes a stream object; `dict` holds the entries besides `/Length` (and `/Filter` when
     /// `compress`).
     pub fn stream(&mut self, num: u32, dict: &str, data: &[u8], compress: bool) {
+        self.stream_stored(num, dict, data, compress);
+    }
+
+    /// [`Writer::stream`], returning the length of the stream's data as stored in the file.
+    pub fn stream_stored(&mut self, num: u32, dict: &str, data: &[u8], compress: bool) -> usize {
         if compress {
             let z = flate(data);
             let dict = format!("{dict} /Filter /FlateDecode");
             self.stream_with(num, &dict, z.len(), |out| out.copy_from_slice(&z));
+            z.len()
         } else {
             self.stream_with(num, dict, data.len(), |out| out.copy_from_slice(data));
+            data.len()
         }
     }
 

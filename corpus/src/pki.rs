@@ -31,6 +31,7 @@ use x509_cert::time::Validity;
 use x509_cert::{Certificate, TbsCertificate, Version};
 
 use crate::keys::{KeyKind, KeyStore, PrivateKey, SIGNER_COUNT};
+use crate::manifest;
 use crate::time::{date, x509_time, Unix};
 
 /// Default base URL of CRL distribution points and OCSP responders: loopback, so tools that fetch
@@ -50,6 +51,50 @@ pub enum CaId {
     RogueRoot = 3,
     /// Issued by the rogue root; issues the "unknown root" signers.
     RogueCa = 4,
+}
+
+impl CaId {
+    /// The CA whose key signed this CA's certificate (a root signs its own).
+    pub fn parent(self) -> CaId {
+        match self {
+            CaId::Root | CaId::Personal | CaId::Organisation => CaId::Root,
+            CaId::RogueRoot | CaId::RogueCa => CaId::RogueRoot,
+        }
+    }
+
+    /// The CA's file stem and key kind, as the manifest names them.
+    pub fn issuer(self) -> manifest::Issuer {
+        let (stem, kind) = crate::keys::CA_KEYS[self as usize];
+        manifest::Issuer {
+            ca: stem.to_string(),
+            key: kind.to_string(),
+        }
+    }
+}
+
+/// The manifest's record of the certificate `der` issued by CA `issuer`: its hash and the CAs
+/// up to the root.
+pub fn cert_path(der: &[u8], issuer: CaId) -> manifest::CertPath {
+    let mut issuers = vec![issuer.issuer()];
+    let mut ca = issuer;
+    while ca.parent() != ca {
+        ca = ca.parent();
+        issuers.push(ca.issuer());
+    }
+    manifest::CertPath {
+        certificate: crate::sha256_hex(der),
+        issuers,
+    }
+}
+
+impl Tsa {
+    /// The manifest's record of who signs the TSA's tokens.
+    pub fn token_signer(&self) -> manifest::TokenSigner {
+        manifest::TokenSigner {
+            key: self.key.kind().to_string(),
+            path: cert_path(&self.der, CaId::Root),
+        }
+    }
 }
 
 /// What a signer certificate is good for in a corpus.

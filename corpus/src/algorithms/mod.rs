@@ -576,12 +576,15 @@ fn manifest_line(
             sub_indication: e.sub_indication,
             modifications: Modifications::None,
             timestamp: None,
+            path: None,
+            timestamp_signer: None,
             findings: Vec::new(),
             algorithm: Some(case.scheme.name()),
             integrity: Some(e.integrity),
             warnings: warnings.into_iter().collect(),
         }],
         ltv: false,
+        dss: None,
     }
 }
 

@@ -97,6 +97,7 @@ pub fn build_unreadable(plan: &Plan) -> Built {
             revisions: 0,
             signatures: Vec::new(),
             ltv: false,
+            dss: None,
         },
         bytes,
     }

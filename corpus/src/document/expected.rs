@@ -7,7 +7,7 @@ use super::signing::Signed;
 use super::{doc_name, Draft, Outcome};
 use crate::keys::KeyKind;
 use crate::manifest;
-use crate::pki::Tsa;
+use crate::pki::{cert_path, Tsa};
 use crate::time::{rfc3339, VALIDATION_TIME};
 use crate::verdict::{DocumentStatus, Indication, Modifications, SubIndication};
 
@@ -28,7 +28,7 @@ pub(super) fn document(
         if outcome.truncated && n + 2 > whole_revisions {
             break;
         }
-        signatures.push(signature(n, s, signed, &outcome, file_len as u64));
+        signatures.push(signature(n, s, signed, &outcome, file_len as u64, tsa));
     }
     if let Some(ts) = doc_ts.filter(|_| !outcome.truncated) {
         signatures.push(doc_timestamp(ts, tsa, file_len as u64));
@@ -53,6 +53,7 @@ pub(super) fn document(
         revisions: whole_revisions as u32,
         signatures,
         ltv: doc_ts.is_some(),
+        dss: doc_ts.map(|ts| ts.dss.clone()),
     }
 }
 
@@ -66,6 +67,7 @@ fn signature(
     signed: &Signed,
     outcome: &Outcome,
     file_len: u64,
+    tsa: &Tsa,
 ) -> manifest::Signature {
     let br = signed.byte_ranges[n];
     let mut expected = s.expected;
@@ -107,6 +109,8 @@ fn signature(
         sub_indication: expected.1,
         modifications,
         timestamp: signed.timestamps[n].map(rfc3339),
+        path: Some(cert_path(&s.signer.der, s.signer.issuer)),
+        timestamp_signer: signed.timestamps[n].map(|_| tsa.token_signer()),
         findings,
         algorithm: None,
         integrity: None,
@@ -133,6 +137,8 @@ fn doc_timestamp(ts: &DocTimestamp, tsa: &Tsa, file_len: u64) -> manifest::Signa
         sub_indication: ts.tampered.then_some(SubIndication::HashFailure),
         modifications: Modifications::None,
         timestamp: None,
+        path: Some(tsa.token_signer().path),
+        timestamp_signer: None,
         findings: Vec::new(),
         algorithm: None,
         integrity: None,

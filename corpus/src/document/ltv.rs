@@ -20,6 +20,7 @@ use super::signing::{byte_range_placeholder, Reserved};
 use super::text::refs;
 use super::{Context, Draft, Stamps};
 use crate::cases::Case;
+use crate::manifest;
 use crate::pdf::{literal, Writer};
 use crate::pki::{CaId, Signer};
 use crate::time::{date, Unix};
@@ -36,6 +37,8 @@ pub(super) struct DocTimestamp {
     pub revision: u32,
     /// Its imprint does not match its byte range ([`Case::TamperedDocumentTimestamp`]).
     pub tampered: bool,
+    /// What the DSS before it holds, for the manifest.
+    pub dss: manifest::Dss,
 }
 
 /// Appends the LTV updates. `running` is the SHA-256 context over the whole file so far; it
@@ -48,7 +51,7 @@ pub(super) fn add(
     running: &mut Hasher,
 ) -> Result<DocTimestamp> {
     let start = d.w.buf.len();
-    let dss = write_dss(ctx, &mut d.w, sigs)?;
+    let (dss, dss_record) = write_dss(ctx, &mut d.w, sigs)?;
     let catalog = d
         .ids
         .catalog_dict(&format!("{} /DSS {dss} 0 R", d.form.catalog_extra));
@@ -80,6 +83,7 @@ pub(super) fn add(
         byte_range,
         revision: d.w.revision_ends.len() as u32,
         tampered,
+        dss: dss_record,
     })
 }
 
@@ -92,8 +96,13 @@ fn end_revision(d: &mut Draft<'_>, rng: &mut ChaCha8Rng) {
 
 /// The DSS and its streams: the distinct signer certificates (in order of first use), their
 /// CAs from the issuing ones up to the root, and the TSA's; the root's and issuing CAs' CRLs;
-/// one OCSP response per signer certificate. Returns its object number.
-fn write_dss(ctx: &Context<'_>, w: &mut Writer, sigs: &[SigSpec<'_>]) -> Result<u32> {
+/// one OCSP response per signer certificate. Returns its object number and the manifest's
+/// record of it.
+fn write_dss(
+    ctx: &Context<'_>,
+    w: &mut Writer,
+    sigs: &[SigSpec<'_>],
+) -> Result<(u32, manifest::Dss)> {
     let pki = ctx.pki;
     let mut signers: Vec<&Signer> = Vec::new();
     for s in sigs {
@@ -107,36 +116,56 @@ fn write_dss(ctx: &Context<'_>, w: &mut Writer, sigs: &[SigSpec<'_>]) -> Result<
             cas.push(s.issuer);
         }
     }
-    let mut certs: Vec<Vec<u8>> = signers.iter().map(|s| s.der.clone()).collect();
-    certs.extend(cas.iter().rev().map(|&c| pki.ca(c).der.clone()));
-    certs.push(pki.tsa.der.clone());
-    let crls: Vec<Vec<u8>> = cas.iter().map(|&c| pki.ca(c).crl.clone()).collect();
+    // (DER, who signed it) of every stream.
+    let mut certs: Vec<(Vec<u8>, CaId)> =
+        signers.iter().map(|s| (s.der.clone(), s.issuer)).collect();
+    certs.extend(
+        cas.iter()
+            .rev()
+            .map(|&c| (pki.ca(c).der.clone(), c.parent())),
+    );
+    certs.push((pki.tsa.der.clone(), CaId::Root));
+    let crls: Vec<(Vec<u8>, CaId)> = cas.iter().map(|&c| (pki.ca(c).crl.clone(), c)).collect();
     let ocsps = signers
         .iter()
-        .map(|s| crate::ocsp::response(pki, ctx.keys, s))
+        .map(|s| Ok((crate::ocsp::response(pki, ctx.keys, s)?, s.issuer)))
         .collect::<Result<Vec<_>>>()?;
-    let certs = streams(w, certs);
-    let crls = streams(w, crls);
-    let ocsps = streams(w, ocsps);
+    let (certs, cert_items) = streams(w, certs);
+    let (crls, crl_items) = streams(w, crls);
+    let (ocsps, ocsp_items) = streams(w, ocsps);
     let dss = w.alloc();
     w.object(
         dss,
         format!("<< /Type /DSS /Certs [{certs}] /CRLs [{crls}] /OCSPs [{ocsps}] >>").as_bytes(),
     );
-    Ok(dss)
+    Ok((
+        dss,
+        manifest::Dss {
+            certs: cert_items,
+            crls: crl_items,
+            ocsps: ocsp_items,
+        },
+    ))
 }
 
-/// One compressed stream per item; returns their references.
-fn streams(w: &mut Writer, items: Vec<Vec<u8>>) -> String {
+/// One compressed stream per item; returns their references and the manifest's record of
+/// them.
+fn streams(w: &mut Writer, items: Vec<(Vec<u8>, CaId)>) -> (String, Vec<manifest::DssItem>) {
+    let mut records = Vec::with_capacity(items.len());
     let ids: Vec<u32> = items
         .iter()
-        .map(|der| {
+        .map(|(der, by)| {
             let id = w.alloc();
-            w.stream(id, "", der, true);
+            let stored = w.stream_stored(id, "", der, true);
+            records.push(manifest::DssItem {
+                sha256: crate::sha256_hex(der),
+                raw_bytes: stored as u64,
+                signed_by: by.issuer(),
+            });
             id
         })
         .collect();
-    refs(&ids)
+    (refs(&ids), records)
 }
 
 /// The document timestamp's dictionary, with `reserve` bytes for the token, in a new invisible
