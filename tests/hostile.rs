@@ -389,6 +389,61 @@ fn object_stream_redefined_in_an_update() {
     assert_eq!(doc.findings, vec![superseded]);
 }
 
+/// An update that redefines only the signature dictionary (object 5) and leaves its field
+/// (object 4) where it was: revision 1's walk must still read its own signature dictionary
+/// and report it superseded. (An earlier revision's walk passes over a field only when the
+/// field and its `/V` are both at the offsets the final walk read them from.)
+#[test]
+fn signature_dictionary_redefined_under_an_unchanged_field() {
+    let (mut w, _) = unsealed(&base_objects(), "");
+    w.seal();
+    let old = contents_span(&w.buf);
+    let range = vec![
+        0,
+        old.start as i64,
+        old.end as i64,
+        (w.buf.len() - old.end) as i64,
+    ];
+    w.obj(
+        5,
+        "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached \
+         /ByteRange [0 10 20 30] /Contents <3000> >>",
+    );
+    w.table(&[5], "");
+    let doc = read_ok(&w.buf);
+    assert_eq!(doc.revisions.len(), 2);
+    assert_eq!(doc.signatures.len(), 1);
+    assert_eq!(doc.signatures[0].byte_range, Some(vec![0, 10, 20, 30]));
+    let superseded = Finding::SupersededSignature {
+        field: "Signature1".into(),
+        revision: 1,
+        byte_range: Some(range),
+    };
+    assert_eq!(doc.findings, vec![superseded]);
+
+    // Sibling: the same update rewriting object 5 byte for byte at a new offset is the same
+    // signature dictionary in the final form, and revision 1's (at the old offset) is reported
+    // as well: the skip looks at offsets, never at content.
+    let (mut w, _) = unsealed(&base_objects(), "");
+    w.seal();
+    let body = String::from_utf8_lossy(&w.buf).into_owned();
+    let start = body.find("5 0 obj").unwrap() + "5 0 obj".len();
+    let end = start + body[start..].find("endobj").unwrap();
+    let dict = body[start..end].trim().to_string();
+    w.obj(5, &dict);
+    w.table(&[5], "");
+    let doc = read_ok(&w.buf);
+    assert_eq!(doc.signatures.len(), 1);
+    assert!(
+        matches!(
+            &doc.findings[..],
+            [Finding::SupersededSignature { revision: 1, .. }]
+        ),
+        "findings: {:#?}",
+        doc.findings
+    );
+}
+
 #[test]
 fn byte_range_out_of_bounds() {
     let base = baseline();

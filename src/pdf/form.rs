@@ -8,8 +8,8 @@ use super::limits::{MAX_CERT_STRINGS, MAX_FIELDS, MAX_FIELD_DEPTH, MAX_ORPHAN_FI
 use super::object::{Dictionary, Object, ObjectId, Origin, Value};
 use super::xref::{Entry, Resolver, Unreadable};
 use super::{
-    Contents, Document, Dss, Lock, Reading, Revision, SigReference, Signature, SignatureType,
-    StreamLocation, VriEntry, ENCRYPTED_TEXT,
+    Contents, Document, Lock, Reading, Revision, SigReference, Signature, SignatureType,
+    ENCRYPTED_TEXT,
 };
 use crate::memory::{pages, Allowance};
 
@@ -48,6 +48,7 @@ pub(super) fn read_document<'a>(
     let Walk {
         mut signatures,
         unsigned,
+        same,
         ..
     } = walk;
 
@@ -70,7 +71,7 @@ pub(super) fn read_document<'a>(
     }
 
     // A broken DSS costs the long-term validation material, not the signatures.
-    let dss = match root.get(b"DSS").map(|o| dss(&mut r, o, view)) {
+    let dss = match root.get(b"DSS").map(|o| super::dss::read(&mut r, o, view)) {
         Some(Ok(d)) => d,
         Some(Err(e)) => {
             r.findings.push(Finding::BadDss {
@@ -119,6 +120,7 @@ pub(super) fn read_document<'a>(
         let mut w = Walk::new(&mut r, rev, &revisions);
         w.count = earlier_fields;
         w.light = true;
+        w.known = Some(&same);
         let walked = w.form(&root);
         earlier_fields = w.count;
         if walked.is_err() {
@@ -386,7 +388,20 @@ struct Walk<'r, 'a> {
     unsigned: Vec<String>,
     /// Only locate signatures (field, span, byte range): for earlier revisions' walks.
     light: bool,
+    /// Signature fields the final revision's walk read (see [`SameLeaves`]); an earlier
+    /// revision's walk passes over those whose bytes it would read again.
+    same: SameLeaves,
+    /// In an earlier revision's walk, the final walk's [`SameLeaves`].
+    known: Option<&'r SameLeaves>,
 }
+
+/// Signature fields of the final revision's form that a walk of an earlier revision would read
+/// to no effect when their bytes are the same: terminal fields (no `/Kids`) with their own
+/// `/T` and `/FT /Sig`, whose `/V` was read without error, by object → (the field's offset,
+/// and `/V`'s object and offset when `/V` is indirect). An earlier revision whose entries give
+/// the same offsets (read through [`Resolver::in_file_at`]) reads the same field and the same
+/// signature dictionary: a signature the final walk found, so neither superseded nor new.
+type SameLeaves = HashMap<ObjectId, (usize, Option<(ObjectId, usize)>)>;
 
 impl<'r, 'a> Walk<'r, 'a> {
     fn new(r: &'r mut Resolver<'a>, rev: usize, revisions: &'r [Revision]) -> Self {
@@ -399,7 +414,42 @@ impl<'r, 'a> Walk<'r, 'a> {
             signatures: Vec::new(),
             unsigned: Vec::new(),
             light: false,
+            same: HashMap::default(),
+            known: None,
         }
+    }
+
+    /// In an earlier revision's walk: whether field `id` and its signature dictionary are at
+    /// the offsets the final walk read them from (see [`SameLeaves`]).
+    fn same_as_final(&self, id: ObjectId) -> bool {
+        let Some(&(offset, v)) = self.known.and_then(|k| k.get(&id)) else {
+            return false;
+        };
+        self.r.in_file_at(id, self.rev) == Some(offset)
+            && v.is_none_or(|(vid, voff)| self.r.in_file_at(vid, self.rev) == Some(voff))
+    }
+
+    /// In the final walk: remembers terminal signature field `id` (see [`SameLeaves`]) whose
+    /// `/V` (`v`) was read without error.
+    fn remember(&mut self, id: Option<ObjectId>, dict: &Dictionary<'a>, v: &Object<'a>) {
+        let Some(id) = id.filter(|_| !self.light) else {
+            return;
+        };
+        let own = dict.name(b"FT") == Some(b"Sig") && dict.get(b"T").is_some();
+        if !own || dict.get(b"Kids").is_some() {
+            return;
+        }
+        let Some(offset) = self.r.in_file_at(id, self.rev) else {
+            return;
+        };
+        let v = match v.as_reference() {
+            Some(vid) => match self.r.in_file_at(vid, self.rev) {
+                Some(voff) => Some((vid, voff)),
+                None => return,
+            },
+            None => None,
+        };
+        self.same.insert(id, (offset, v));
     }
 
     fn resolve_dict(&mut self, o: &Object<'a>) -> Result<Option<Dictionary<'a>>, PdfError> {
@@ -448,6 +498,9 @@ impl<'r, 'a> Walk<'r, 'a> {
                     });
                     continue;
                 }
+                if self.same_as_final(id) {
+                    continue;
+                }
             }
             let (resolved, ind) = self.r.resolve(&node, self.rev)?;
             let Value::Dictionary(dict) = resolved.value else {
@@ -466,11 +519,12 @@ impl<'r, 'a> Walk<'r, 'a> {
                 match dict.get(b"V") {
                     Some(v) if !matches!(v.value, Value::Null) => {
                         let v = v.clone();
-                        if let Err(e) = self.signature(&full, id, &dict, &v, holder) {
-                            self.r.findings.push(Finding::BadSignatureField {
+                        match self.signature(&full, id, &dict, &v, holder) {
+                            Ok(()) => self.remember(id, &dict, &v),
+                            Err(e) => self.r.findings.push(Finding::BadSignatureField {
                                 field: full.clone(),
                                 reason: e.to_string(),
-                            });
+                            }),
                         }
                     }
                     _ => self.unsigned.push(full.clone()),
@@ -866,84 +920,6 @@ fn der_len(b: &[u8]) -> Option<usize> {
     }
     let (t, _) = crate::asn1::Tlv::parse(b).ok()?;
     Some(t.raw.len())
-}
-
-/// Locate the DSS streams (ETSI EN 319 142-1 §5.4.2.2) without decoding them.
-fn dss<'a>(r: &mut Resolver<'a>, o: &Object<'a>, rev: usize) -> Result<Option<Dss>, PdfError> {
-    let (d, _) = r.resolve(o, rev)?;
-    let Value::Dictionary(d) = d.value else {
-        return Ok(None);
-    };
-    let mut out = Dss::default();
-    let mut budget = MAX_FIELDS;
-    for (key, slot) in [
-        (&b"Certs"[..], &mut out.certs),
-        (b"CRLs", &mut out.crls),
-        (b"OCSPs", &mut out.ocsps),
-    ] {
-        let Some(arr) = d.get(key) else { continue };
-        let (arr, _) = r.resolve(arr, rev)?;
-        for item in arr.as_array().unwrap_or_default() {
-            let Some(id) = item.as_reference() else {
-                continue;
-            };
-            budget = budget.checked_sub(1).ok_or(PdfError::TooManyFields)?;
-            if let Some(ind) = r.get(id, rev, 0)? {
-                let filters = match ind.object.as_dict().and_then(|d| d.get(b"Filter")) {
-                    Some(Object {
-                        value: Value::Name(n),
-                        ..
-                    }) => vec![String::from_utf8_lossy(n).into_owned()],
-                    Some(Object {
-                        value: Value::Array(a),
-                        ..
-                    }) => a
-                        .iter()
-                        .filter_map(Object::as_name)
-                        .map(|n| String::from_utf8_lossy(n).into_owned())
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                if let Some(data) = ind.stream {
-                    slot.push(StreamLocation {
-                        object: id,
-                        data,
-                        filters,
-                    });
-                }
-            }
-        }
-    }
-    if let Some(vri) = d.get(b"VRI") {
-        let (vri, _) = r.resolve(vri, rev)?;
-        if let Some(vri) = vri.as_dict() {
-            for (key, v) in &vri.entries {
-                budget = budget.checked_sub(1).ok_or(PdfError::TooManyFields)?;
-                let (v, _) = r.resolve(v, rev)?;
-                let Some(v) = v.as_dict() else { continue };
-                let mut refs = |k: &[u8]| -> Result<Vec<ObjectId>, PdfError> {
-                    Ok(match v.get(k) {
-                        Some(a) => r
-                            .resolve(a, rev)?
-                            .0
-                            .as_array()
-                            .unwrap_or_default()
-                            .iter()
-                            .filter_map(Object::as_reference)
-                            .collect(),
-                        None => Vec::new(),
-                    })
-                };
-                out.vri.push(VriEntry {
-                    key: String::from_utf8_lossy(key).into_owned(),
-                    certs: refs(b"Cert")?,
-                    crls: refs(b"CRL")?,
-                    ocsps: refs(b"OCSP")?,
-                });
-            }
-        }
-    }
-    Ok(Some(out))
 }
 
 #[cfg(test)]

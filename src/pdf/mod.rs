@@ -17,6 +17,7 @@
 //! ```
 
 mod crypt;
+mod dss;
 mod error;
 mod form;
 mod lexer;

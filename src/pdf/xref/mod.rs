@@ -625,6 +625,21 @@ impl<'a> Resolver<'a> {
             .find_map(|s| s.entries.get(&num).copied())
     }
 
+    /// The offset of object `id` as of revision `rev` when its entry points into the file at
+    /// an object header of that number: where [`Resolver::get`] reads it without looking
+    /// elsewhere (and without a finding). Two revisions with the same answer read the same
+    /// bytes.
+    pub(crate) fn in_file_at(&self, id: ObjectId, rev: usize) -> Option<usize> {
+        match self.entry(id.num, rev)? {
+            Entry::InFile { offset, .. } if offset < self.data.len() => {
+                let mut lx = Lexer::new(self.data, offset, 0);
+                let here = lx.read_object_header().is_some_and(|h| h.num == id.num);
+                here.then_some(offset)
+            }
+            _ => None,
+        }
+    }
+
     /// The object `id` as of revision `rev`; `None` for a free or absent object (a
     /// reference to which is a reference to null, §7.3.10).
     pub(crate) fn get(
