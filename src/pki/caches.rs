@@ -5,30 +5,22 @@ use std::sync::Arc;
 
 use super::cert::{Cert, Certificate, Fingerprint};
 use super::PathOutcome;
-use crate::cache::{flat, Bounded, SLOT};
-
-/// Where a certificate's DER is looked up: a fast hash of it (foldhash, seeded at random per
-/// run) and its length. The key only finds a candidate: a cached entry is used only when its
-/// DER equals the one asked for, byte for byte, so a collision costs a parse, never the wrong
-/// certificate. Every certificate of every CMS is looked up (some 25 a national document),
-/// and a SHA-256 of each cost more than the rest of the lookup.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct DerKey {
-    hash: u64,
-    len: usize,
-}
+use crate::cache::{flat, Bounded, BytesKey, Keyer, SLOT};
 
 /// A cached DER: its certificate, or (`Err`) the bytes of a DER that does not parse.
 pub type ParsedDer = Result<Cert, Arc<[u8]>>;
 
 /// Certificates, signature checks and paths shared by every document of a run.
 pub struct Caches {
-    /// Certificates by [`DerKey`] of their DER.
-    pub certificates: Bounded<DerKey, ParsedDer>,
+    /// Certificates by the [`BytesKey`] of their DER: an entry is used only when its DER
+    /// equals the one asked for, byte for byte (a collision costs a parse, never the wrong
+    /// certificate). Every certificate of every CMS and DSS is looked up (some 17 lookups a
+    /// national document), and a SHA-256 of each cost more than the rest of the lookup.
+    pub certificates: Bounded<BytesKey, ParsedDer>,
     /// Issuer→subject signature checks by (subject, issuer) fingerprints.
     pub signatures: Bounded<(Fingerprint, Fingerprint), bool>,
-    /// The seed of [`DerKey`]'s hash.
-    seed: foldhash::fast::RandomState,
+    /// The seed of `certificates`' keys.
+    keyer: Keyer,
     /// Whole path results by (leaf, trust store (anchors and run intermediates), validity
     /// epoch of the time, CA certificates the document offers).
     pub paths: Bounded<(Fingerprint, Fingerprint, i64, Fingerprint), Arc<PathOutcome>>,
@@ -45,7 +37,7 @@ impl Caches {
                         Err(der) => der.len() as u64,
                     }
             }),
-            seed: foldhash::fast::RandomState::default(),
+            keyer: Keyer::default(),
             signatures: Bounded::new(signatures, 128, flat),
             paths: Bounded::new(paths, 256, |k, p| {
                 flat(k, p)
@@ -58,12 +50,8 @@ impl Caches {
     }
 
     /// Where `der` is looked up.
-    fn key(&self, der: &[u8]) -> DerKey {
-        use std::hash::BuildHasher;
-        DerKey {
-            hash: self.seed.hash_one(der),
-            len: der.len(),
-        }
+    fn key(&self, der: &[u8]) -> BytesKey {
+        self.keyer.key(&[der])
     }
 
     /// A certificate from its DER, parsed once per run (while it stays cached).

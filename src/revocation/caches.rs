@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::{Crl, OcspStatus};
-use crate::cache::{flat, Bounded, SLOT};
+use crate::cache::{flat, Bounded, BytesKey, Keyer, SLOT};
 use crate::pki::cert::Fingerprint;
 
 /// CRLs and OCSP results shared by every document of a run.
@@ -15,46 +15,20 @@ pub struct Caches {
     pub crl_signatures: Bounded<(Fingerprint, Fingerprint), bool>,
     /// OCSP results by (response, certificate, issuer) fingerprints.
     pub ocsp: Bounded<(Fingerprint, Fingerprint, Fingerprint), Option<OcspStatus>>,
-    /// DSS CRL streams already decoded, by [`StreamKey`]: the stream as stored (compared
-    /// byte for byte before it is taken as known), the SHA-256 of the decoded CRL and its
-    /// decoded length. A known stream is not inflated or hashed again; its CRL is taken from
-    /// `crls` (and decoded as usual when `crls` has evicted it).
-    pub dss_streams: Bounded<StreamKey, Arc<KnownStream>>,
+    /// DSS CRL streams already decoded, by the [`BytesKey`] of their filters and stored bytes
+    /// ([`Caches::stream_key`]): the stream as stored (compared byte for byte before it is
+    /// taken as known), the SHA-256 of the decoded CRL and its decoded length. A known stream
+    /// is not inflated or hashed again; its CRL is taken from `crls` (and decoded as usual
+    /// when `crls` has evicted it).
+    pub dss_streams: Bounded<BytesKey, Arc<KnownStream>>,
+    /// The seed of `dss_streams`' keys.
+    keyer: Keyer,
 }
 
-/// Bytes of the DSS stream memo, which keeps each stream's raw bytes: a CA CRL of 10,000
-/// entries is some 250 KB, so 16 MiB keeps some 60 distinct CRL streams — the few CAs whose
+/// Bytes of the DSS stream memo, which keeps each stream's raw bytes: the generator's
+/// personal CA CRL, 6,014 entries, is 254 KB, so 16 MiB keeps some 60 distinct CRL streams — the few CAs whose
 /// CRLs an archive's documents embed, many times over, with room for their successive issues.
 const DSS_STREAMS: u64 = 16 << 20;
-
-/// Where a DSS stream is looked up: its filters, raw length and a fast non-cryptographic
-/// hash of its raw bytes. The key only selects a candidate: a stream is known only when its
-/// bytes equal the candidate's ([`KnownStream::is`]), so a collision costs a decode, never a
-/// wrong CRL.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct StreamKey {
-    /// foldhash of the filters joined by `/`, a zero byte and the raw stream bytes.
-    pub hash: u64,
-    /// Raw stream length.
-    pub len: u64,
-}
-
-impl StreamKey {
-    /// The key of a stream stored with `filters` as `raw`.
-    pub fn of(filters: &str, raw: &[u8]) -> StreamKey {
-        use std::hash::{BuildHasher, Hasher};
-        // A fixed seed: the key is compared within one process only, and a collision is
-        // harmless (see above).
-        let mut h = foldhash::fast::FixedState::with_seed(0x5167_a0d1).build_hasher();
-        h.write(filters.as_bytes());
-        h.write_u8(0);
-        h.write(raw);
-        StreamKey {
-            hash: h.finish(),
-            len: raw.len() as u64,
-        }
-    }
-}
 
 /// A DSS stream decoded before.
 #[derive(Debug)]
@@ -88,14 +62,20 @@ impl Caches {
             dss_streams: Bounded::new(DSS_STREAMS, 128 << 10, |_, k| {
                 SLOT + 120 + k.raw.len() as u64 + k.filters.len() as u64
             }),
+            keyer: Keyer::default(),
         }
+    }
+
+    /// The key of a DSS stream stored with `filters` (joined by `/`) as `raw`.
+    pub fn stream_key(&self, filters: &str, raw: &[u8]) -> BytesKey {
+        self.keyer.key(&[filters.as_bytes(), raw])
     }
 
     /// The parsed CRL a DSS stream stored with `filters` as `raw` (key `key`) decoded to
     /// before, with its decoded length, if both are still cached and the bytes are equal.
     pub fn known_stream(
         &self,
-        key: &StreamKey,
+        key: &BytesKey,
         filters: &str,
         raw: &[u8],
     ) -> Option<(Arc<Crl>, u64)> {
@@ -120,7 +100,7 @@ mod tests {
     fn a_stream_is_known_only_by_its_very_bytes() {
         let caches = Caches::new(1 << 20, 1 << 10, 1 << 10);
         let raw = b"x\x9c stored bytes of a CRL stream".to_vec();
-        let key = StreamKey::of("FlateDecode", &raw);
+        let key = caches.stream_key("FlateDecode", &raw);
         let known = KnownStream {
             filters: "FlateDecode".into(),
             raw: raw.clone().into(),
@@ -143,7 +123,7 @@ mod tests {
         // Same bytes under other filters decode to something else.
         assert!(caches.known_stream(&key, "", &raw).is_none());
         // Its own key differs in any case.
-        assert_ne!(StreamKey::of("FlateDecode", &other), key);
-        assert_ne!(StreamKey::of("", &raw), key);
+        assert_ne!(caches.stream_key("FlateDecode", &other), key);
+        assert_ne!(caches.stream_key("", &raw), key);
     }
 }

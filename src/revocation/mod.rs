@@ -7,7 +7,7 @@
 
 mod caches;
 
-pub use caches::{Caches, KnownStream, StreamKey};
+pub use caches::{Caches, KnownStream};
 
 use std::collections::HashMap;
 use std::fmt;

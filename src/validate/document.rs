@@ -13,13 +13,14 @@ use super::signature::{self, Parsed};
 use super::time::covered_by;
 use super::{Caches, Context, Outcome, Shared};
 use crate::asn1::hex;
+use crate::cache::BytesKey;
 use crate::digest::{self, RangeCheck, Request};
 use crate::forensics::{self, ChangeFinding, Modifications, RevisionDiff};
 use crate::memory::Allowance;
 use crate::pdf::{self, Document, ObjectId, Signature};
 use crate::pki::cert::Cert;
 use crate::report::{DocumentReport, Integrity, Permissions, SignatureReport, SignerReport};
-use crate::revocation::{Crl, KnownStream, Sources, StreamKey};
+use crate::revocation::{Crl, KnownStream, Sources};
 use crate::verdict::{DocumentStatus, Indication};
 
 /// Verifies one document: reads it, analyses its revisions, judges every signature, composes
@@ -168,7 +169,7 @@ struct KnownStreams<'d> {
     spared: Vec<Arc<Crl>>,
     /// Streams not seen before: their objects, keys, filters and raw bytes, remembered once
     /// decoded.
-    missed: Vec<(ObjectId, StreamKey, String, &'d [u8])>,
+    missed: Vec<(ObjectId, BytesKey, String, &'d [u8])>,
 }
 
 impl<'d> KnownStreams<'d> {
@@ -185,7 +186,7 @@ impl<'d> KnownStreams<'d> {
             return false;
         };
         let filters = s.filters.join("/");
-        let key = StreamKey::of(&filters, raw);
+        let key = caches.revocation.stream_key(&filters, raw);
         match caches.revocation.known_stream(&key, &filters, raw) {
             Some((crl, decoded)) => {
                 if !s.filters.is_empty() {
