@@ -10,6 +10,8 @@
 //! Needs python3 with the `cryptography` package (a dependency of pyHanko, which `.ci/run`
 //! installs) and `openssl`; without them a visible skip, except under CI.
 
+mod common;
+
 use std::process::Command;
 
 use sigaudit::internals::asn1::Tlv;
@@ -35,18 +37,11 @@ fn oracle() -> Option<Vec<serde_json::Value>> {
                 .map(|l| serde_json::from_str(l).unwrap())
                 .collect(),
         ),
-        other => {
-            let why = match other {
-                Ok(o) => String::from_utf8_lossy(&o.stderr).into_owned(),
-                Err(e) => e.to_string(),
-            };
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "the algorithm oracle does not run under CI: {why}"
-            );
-            eprintln!("SKIP: python3 with cryptography and openssl are needed: {why}");
-            None
-        }
+        Ok(o) => common::cannot_run(
+            "the algorithm oracle (python3 with cryptography, openssl)",
+            &String::from_utf8_lossy(&o.stderr),
+        ),
+        Err(e) => common::cannot_run("the algorithm oracle (python3)", &e.to_string()),
     }
 }
 

@@ -16,6 +16,17 @@ pub fn real_dir() -> Option<PathBuf> {
     )
 }
 
+/// `None` after a visible skip when a test's oracle or tool (`what`) cannot run here, for
+/// `why`; under CI (`CI` set), where every test's tools are installed, a failure instead.
+pub fn cannot_run<T>(what: &str, why: &str) -> Option<T> {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{what} cannot run under CI: {why}"
+    );
+    eprintln!("SKIP: {what} cannot run here: {why}");
+    None
+}
+
 /// `dir` when `present`; otherwise a failure under CI, a visible skip elsewhere.
 pub fn shared_or_skip(dir: &Path, present: bool) -> Option<PathBuf> {
     if present {
