@@ -30,6 +30,8 @@ pub mod memory;
 pub mod pdf;
 #[path = "pki/mod.rs"]
 pub mod pki;
+#[path = "policy/mod.rs"]
+pub mod policy;
 #[path = "report.rs"]
 pub mod report;
 #[path = "revocation/mod.rs"]

@@ -54,7 +54,7 @@ pub mod load;
 // here.
 use internals::{
     asn1, cache, cms, crypto, digest, evidence, fetch, forensics, input, inspect, memory, pdf, pki,
-    report, revocation, store, validate, verdict,
+    policy, report, revocation, store, validate, verdict,
 };
 
 pub use cache::CacheStats;
@@ -67,6 +67,11 @@ pub use forensics::{ChangeFinding, FindingKind, Modifications};
 pub use input::Access;
 pub use inspect::{inspect, Inspection};
 pub use memory::{parse_size, BombRule, MemoryStats, TempStats};
+/// Validation policies as data (`--policy`): rules at FAIL, WARN, INFORM or IGNORE, the
+/// built-in `etsi` and the Vietnamese government pack.
+pub use policy::{
+    organisation_id, Finding as PolicyFinding, Level, Parameters, Policy, PolicyError, Role, Rule,
+};
 pub use report::{
     DocumentReport, Integrity, Permissions, RevocationReport, SignatureReport, SignerReport,
     TimestampReport,
@@ -75,8 +80,8 @@ pub use report::{
 /// once, and its counters.
 pub use store::{Store, StoreStats};
 pub use validate::{
-    still_current, BadLimit, BuildError, CacheLimits, CachesStats, Material, Online, Policy,
-    Prefer, TimeError, ValidationTime, Verifier, VerifierBuilder,
+    still_current, BadLimit, BuildError, CacheLimits, CachesStats, Material, Online, Prefer,
+    TimeError, ValidationTime, Verifier, VerifierBuilder,
 };
 pub use verdict::{DocumentStatus, Indication, SubIndication};
 

@@ -11,8 +11,8 @@ use clap::{Parser, Subcommand};
 use sigaudit::engine::{self, Options};
 use sigaudit::load::TrustMaterial;
 use sigaudit::{
-    AllowRule, CacheLimits, Evidence, FetchConfig, JsonLines, Online, Policy, Prefer, Sink, Store,
-    TextLines, ValidationTime, Verifier,
+    AllowRule, CacheLimits, Evidence, FetchConfig, JsonLines, Level, Online, Policy, Prefer, Rule,
+    Sink, Store, TextLines, ValidationTime, Verifier,
 };
 
 /// Every document allocates many small, short-lived objects on every worker; mimalloc's
@@ -54,6 +54,28 @@ enum Command {
         #[command(subcommand)]
         action: CacheAction,
     },
+    /// Show or check validation policies (`verify --policy NAME|FILE`).
+    Policy {
+        #[command(subcommand)]
+        action: PolicyAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyAction {
+    /// Print a policy resolved (what it extends merged in): every rule with its level and
+    /// parameters, its anchors by SHA-256 and subject.
+    Show {
+        /// A built-in policy's name or a policy file.
+        name: String,
+    },
+    /// Check a policy file: exit code 0 when it is valid, 1 with the error otherwise.
+    Check {
+        /// The policy file.
+        file: PathBuf,
+    },
+    /// List the built-in policies.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -80,9 +102,19 @@ struct VerifyArgs {
     /// a list of paths on standard input, one per line.
     #[arg(required = true)]
     inputs: Vec<String>,
-    /// Trust anchors: PEM or DER certificate files, or directories of them.
-    #[arg(long, required = true)]
+    /// Trust anchors: PEM or DER certificate files, or directories of them (required unless
+    /// the policy brings its own, as `vn-gov-published` and `vn-gov-issued` do).
+    #[arg(long)]
     trust: Vec<PathBuf>,
+    /// The validation policy: a built-in (`etsi`, the default; `vn-gov-published`,
+    /// `vn-gov-issued`) or a policy file (TOML). See `sigaudit policy show NAME`.
+    #[arg(long, default_value = "etsi", value_name = "NAME|FILE")]
+    policy: String,
+    /// Each directory (or archive folder) is one dossier: a main document and its
+    /// appendices, judged together by the policy's `dossier.*` rules. Lines are written in
+    /// input order.
+    #[arg(long)]
+    dossier: bool,
     /// Intermediate certificates (files or directories).
     #[arg(long)]
     certs: Vec<PathBuf>,
@@ -95,16 +127,17 @@ struct VerifyArgs {
     /// Validation time (RFC 3339); default: when the run starts.
     #[arg(long)]
     at: Option<String>,
-    /// Accept signer certificates without revocation data (reported as `unknown`) instead of
-    /// INDETERMINATE/TRY_LATER.
+    /// Accept signer certificates without revocation data (reported as `unknown`, and as an
+    /// INFORM finding of `revocation.available`) instead of INDETERMINATE/TRY_LATER.
     #[arg(long)]
     accept_missing_revocation: bool,
     /// SHA-1 is acceptable for signatures proven (by a timestamp) to exist before this
     /// instant (RFC 3339; default 2016-01-01T00:00:00Z).
     #[arg(long)]
     sha1_until: Option<String>,
-    /// RSA keys under 2048 bits are acceptable for signatures proven to exist before this
-    /// instant (RFC 3339; default 2014-01-01T00:00:00Z).
+    /// Keys under the policy's sizes (RSA 2048 bits) are acceptable for signatures proven to
+    /// exist before this instant (RFC 3339; default: the policy's, 2014-01-01T00:00:00Z for
+    /// etsi).
     #[arg(long)]
     small_rsa_until: Option<String>,
     /// Worker threads (default: all cores).
@@ -227,6 +260,42 @@ fn main() -> ExitCode {
         Command::Inspect { files, pretty } => inspect(&files, pretty),
         Command::Verify(args) => verify(&args),
         Command::Cache { action } => cache(&action),
+        Command::Policy { action } => policy(&action),
+    }
+}
+
+fn policy(action: &PolicyAction) -> ExitCode {
+    let named = match action {
+        PolicyAction::List => {
+            for name in Policy::BUILTIN {
+                let p = Policy::builtin(name).expect("built in");
+                println!("{name:<18} {}", p.description);
+            }
+            return ExitCode::SUCCESS;
+        }
+        PolicyAction::Show { name } => Policy::named(name),
+        PolicyAction::Check { file } => Policy::from_file(file),
+    };
+    match (named, action) {
+        (Ok(p), PolicyAction::Show { .. }) => {
+            print!("{}", p.to_toml());
+            ExitCode::SUCCESS
+        }
+        (Ok(p), _) => {
+            println!(
+                "{}: valid (policy {})",
+                match action {
+                    PolicyAction::Check { file } => file.display().to_string(),
+                    _ => String::new(),
+                },
+                p.name
+            );
+            ExitCode::SUCCESS
+        }
+        (Err(e), _) => {
+            eprintln!("sigaudit: {e}");
+            ExitCode::from(1)
+        }
     }
 }
 
@@ -271,16 +340,20 @@ fn time_and_policy(args: &VerifyArgs) -> Result<(ValidationTime, Policy), String
         // The run's start is the default validation time: read once here, passed as data.
         None => ValidationTime::now(),
     };
-    let mut policy = Policy {
-        require_revocation: !args.accept_missing_revocation,
-        ..Policy::default()
-    };
+    let mut policy = Policy::named(&args.policy).map_err(|e| format!("--policy: {e}"))?;
+    if args.accept_missing_revocation && policy.level(Rule::RevocationAvailable) == Level::Fail {
+        policy.set_level(Rule::RevocationAvailable, Level::Inform);
+    }
     for (flag, value, slot) in [
-        ("--sha1-until", &args.sha1_until, &mut policy.sha1_until),
+        (
+            "--sha1-until",
+            &args.sha1_until,
+            &mut policy.params.sha1_until,
+        ),
         (
             "--small-rsa-until",
             &args.small_rsa_until,
-            &mut policy.small_rsa_until,
+            &mut policy.params.key_size_until,
         ),
     ] {
         if let Some(v) = value {
@@ -304,6 +377,12 @@ fn verifier(args: &VerifyArgs) -> Result<Verifier, String> {
     let material = TrustMaterial::read(&args.trust, &args.certs, &args.crl, &args.ocsp)?;
     if material.anchors.is_empty() && !args.trust.is_empty() {
         return Err("no trust anchor found in the --trust paths".into());
+    }
+    if args.trust.is_empty() && policy.anchors().is_empty() {
+        return Err(format!(
+            "no trust anchor: give --trust, or a policy that brings its own (policy {} does not)",
+            policy.name
+        ));
     }
     let mut builder = material
         .builder()
@@ -371,7 +450,8 @@ fn options(args: &VerifyArgs) -> Result<Options, String> {
         },
         jobs: args.jobs.unwrap_or(0),
         in_flight: args.in_flight.unwrap_or(0),
-        ordered: args.ordered,
+        ordered: args.ordered || args.dossier,
+        dossier: args.dossier,
         access: if args.no_mmap {
             sigaudit::Access::Read
         } else {

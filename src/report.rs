@@ -13,6 +13,7 @@
 use serde::Serialize;
 
 use crate::forensics::{ChangeFinding, Modifications};
+use crate::policy::{Finding, Role};
 use crate::verdict::{DocumentStatus, Indication, SubIndication};
 
 /// One document's line: its status, and a verdict per signature.
@@ -47,6 +48,31 @@ pub struct DocumentReport {
     /// (with the attack class they match), parser differentials, signature wrapping.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<ChangeFinding>,
+    /// The validation policy the document was judged under, and what its rules found.
+    pub policy: PolicyReport,
+    /// The dossier the document belongs to (`--dossier`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dossier: Option<DossierReport>,
+}
+
+/// The policy a document was judged under and what its rules found (signature rules and
+/// document rules, FAIL, WARN and INFORM alike).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PolicyReport {
+    /// The policy's name.
+    pub name: String,
+    /// What its rules found.
+    pub findings: Vec<Finding>,
+}
+
+/// A document's place in its dossier: the directory (or archive folder) holding a main
+/// document and its appendices.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DossierReport {
+    /// The dossier: its directory or folder.
+    pub name: String,
+    /// `main` or `appendix`.
+    pub role: &'static str,
 }
 
 impl DocumentReport {
@@ -60,6 +86,8 @@ impl DocumentReport {
             reason: None,
             signatures: Vec::new(),
             findings: Vec::new(),
+            policy: PolicyReport::default(),
+            dossier: None,
         }
     }
 }
@@ -93,6 +121,9 @@ pub struct SignerReport {
     pub sha256: String,
     /// Key, e.g. `RSA-2048`.
     pub key: String,
+    /// The subject's UID attributes (a Vietnamese certificate's `CCCD:…`, `MST:…`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ids: Vec<String>,
 }
 
 /// A signature timestamp (or, for a document timestamp, its own token).
@@ -145,6 +176,9 @@ pub struct SignatureReport {
     pub reason: Option<String>,
     /// The signer certificate, if identified.
     pub signer: Option<SignerReport>,
+    /// Whose signature it is, from the signer certificate: `personal`, `organisation` or
+    /// `unknown` (none when no signer was identified).
+    pub role: Option<Role>,
     /// The signing time the signer claims (`/M` or the signing-time attribute; not trusted).
     pub signing_time: Option<String>,
     /// The signature timestamp, if any.

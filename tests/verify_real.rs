@@ -297,10 +297,9 @@ fn engine_run(
     let verifier = Verifier::builder()
         .trust_anchors(anchors.into_iter().map(|f| f.bytes))
         .validation_time(ValidationTime::parse_rfc3339("2026-11-22T00:00:00Z").expect("time"))
-        .policy(Policy {
-            require_revocation: false,
-            ..Policy::default()
-        })
+        .policy(
+            Policy::default().with(sigaudit::Rule::RevocationAvailable, sigaudit::Level::Inform),
+        )
         .build()
         .expect("trust loads");
     let options = Options {

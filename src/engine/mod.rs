@@ -10,6 +10,7 @@
 //! entry), and the writer holds at most the lines that completed ahead of an earlier one when
 //! the report is ordered.
 
+mod dossier;
 mod resume;
 mod sink;
 mod summary;
@@ -22,6 +23,8 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 use serde::Serialize;
+
+use dossier::Dossiers;
 
 use crate::input::{self, Access, Item, Load};
 use crate::memory::{Allowance, BombRule, MemoryBudget, TempSpace};
@@ -73,6 +76,9 @@ pub struct Options {
     pub in_flight: usize,
     /// Write lines in input order (default: completion order).
     pub ordered: bool,
+    /// Judge each directory (or archive folder) as one dossier (the policy's `dossier.*`
+    /// rules); lines are then written in input order.
+    pub dossier: bool,
     /// Documents to skip: `(input, name)` already reported (`--resume`).
     pub skip: HashSet<(String, String)>,
     /// How documents' bytes are had (mapped, or read for file systems that cannot map).
@@ -99,6 +105,7 @@ impl Default for Options {
             jobs: 0,
             in_flight: 0,
             ordered: false,
+            dossier: false,
             skip: HashSet::new(),
             access: Access::Map,
             memory_budget: MEMORY_BUDGET,
@@ -125,6 +132,7 @@ fn verify_loaded(
         Ok(blob) => (verifier.verify_with(&item.name, &blob, allowance), true),
         Err(e) => {
             let mut r = DocumentReport::unreadable(&item.name, e.to_string());
+            r.policy.name = verifier.policy().name.clone();
             r.findings.extend(bomb_findings(allowance));
             (r, false)
         }
@@ -174,6 +182,7 @@ fn verify_with_pool(item: &Item, load: &Load, budget: &MemoryBudget, verifier: &
             ),
         );
         line.report.bytes = bytes;
+        line.report.policy.name = verifier.policy().name.clone();
         line.report.findings.extend(bomb_findings(&allowance));
     }
     line
@@ -378,22 +387,24 @@ impl Run<'_> {
         let mut pending: BTreeMap<u64, Line> = BTreeMap::new();
         let mut next = 0u64;
         let mut result = Ok(());
+        let mut dossiers = self.options.dossier.then(Dossiers::default);
+        let policy = self.verifier.policy();
         while let Ok((seq, line)) = line_rx.recv() {
             if result.is_err() {
                 continue; // drain, so that no worker blocks
             }
             let mut step = Ok(());
-            if self.options.ordered {
+            if self.options.ordered || self.options.dossier {
                 pending.insert(seq, line);
                 while let Some(l) = pending.remove(&next) {
-                    step = add(&l, &mut summary, sink);
+                    step = emit(&mut dossiers, policy, l, &mut summary, sink);
                     if step.is_err() {
                         break;
                     }
                     next += 1;
                 }
             } else {
-                step = add(&line, &mut summary, sink);
+                step = emit(&mut dossiers, policy, line, &mut summary, sink);
             }
             if step.is_ok() && line_rx.is_empty() {
                 step = sink.flush();
@@ -405,10 +416,33 @@ impl Run<'_> {
         }
         result?;
         for l in std::mem::take(&mut pending).into_values() {
-            add(&l, &mut summary, sink)?;
+            emit(&mut dossiers, policy, l, &mut summary, sink)?;
+        }
+        if let Some(d) = &mut dossiers {
+            for l in d.finish(policy) {
+                add(&l, &mut summary, sink)?;
+            }
         }
         sink.flush()?;
         Ok(summary)
+    }
+}
+
+/// Hands a line to the sink, or to the dossier being gathered (which hands over a whole
+/// dossier's lines, judged, once the next dossier starts).
+fn emit(
+    dossiers: &mut Option<Dossiers>,
+    policy: &crate::policy::Policy,
+    line: Line,
+    summary: &mut Summary,
+    sink: &mut dyn Sink,
+) -> io::Result<()> {
+    match dossiers {
+        Some(d) => d
+            .push(line, policy)
+            .iter()
+            .try_for_each(|l| add(l, summary, sink)),
+        None => add(&line, summary, sink),
     }
 }
 

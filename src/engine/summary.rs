@@ -36,6 +36,8 @@ pub struct Summary {
     pub signatures: u64,
     /// Signatures by indication (and sub-indication).
     pub signatures_by_verdict: BTreeMap<String, u64>,
+    /// The policy's findings, by rule and level (`"revocation.available WARN"`).
+    pub policy_findings: BTreeMap<String, u64>,
     /// Bytes of the documents verified.
     pub bytes: u64,
     /// Wall time, seconds.
@@ -75,6 +77,10 @@ impl Summary {
                 None => s.indication.to_string(),
             };
             *self.signatures_by_verdict.entry(key).or_default() += 1;
+        }
+        for f in &r.policy.findings {
+            let key = format!("{} {}", f.rule, f.level);
+            *self.policy_findings.entry(key).or_default() += 1;
         }
         self.bytes += r.bytes;
         self.slowest.push(Slow {
@@ -142,6 +148,14 @@ impl Summary {
             .map(|(k, v)| format!("{k} {v}"))
             .collect();
         out += &format!("signatures: {}\n", sigs.join(", "));
+        if !self.policy_findings.is_empty() {
+            let found: Vec<String> = self
+                .policy_findings
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect();
+            out += &format!("policy findings: {}\n", found.join(", "));
+        }
         let rates: Vec<String> = self
             .cache_hit_rates
             .iter()

@@ -164,8 +164,9 @@ fn enumerate_path(input: &str, path: &Path, emit: &mut dyn FnMut(Item) -> bool) 
     }
 }
 
-/// Depth-first, entries sorted by name; symbolic links are not followed (reported instead:
-/// following them could loop or leave the tree).
+/// Depth-first: a directory's files sorted by name, then its subdirectories sorted by name, so
+/// that the files of one directory are listed together (a dossier, `--dossier`); symbolic
+/// links are not followed (reported instead: following them could loop or leave the tree).
 fn walk(input: &str, dir: &Path, emit: &mut dyn FnMut(Item) -> bool) -> bool {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
@@ -177,9 +178,12 @@ fn walk(input: &str, dir: &Path, emit: &mut dyn FnMut(Item) -> bool) -> bool {
             ))
         }
     };
-    let mut paths: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    let mut paths: Vec<(bool, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .map(|e| (e.file_type().is_ok_and(|t| t.is_dir()), e.path()))
+        .collect();
     paths.sort();
-    for p in paths {
+    for (_, p) in paths {
         let name = p.display().to_string();
         let meta = match std::fs::symlink_metadata(&p) {
             Ok(m) => m,

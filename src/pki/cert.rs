@@ -124,6 +124,11 @@ pub struct Certificate {
     pub eku: Option<ExtendedKeyUsage>,
     /// Where the certificate says its issuer, its CRLs and its OCSP responder are published.
     pub urls: Urls,
+    /// The subject's UID attributes (OID 0.9.2342.19200300.100.1.1), as written: Vietnamese
+    /// certificates name their holder's identifier there (`CCCD:…`, `MST:…`).
+    pub subject_uids: Vec<String>,
+    /// The certificate policies' identifiers (RFC 5280, 4.2.1.4), dotted.
+    pub policies: Vec<String>,
 }
 
 /// The URLs a certificate names for fetching what validation may need (RFC 5280, 4.2.2.1
@@ -194,6 +199,18 @@ impl Urls {
     }
 }
 
+/// The subject's UID attributes (RFC 4519, 2.39: `uid`, OID 0.9.2342.19200300.100.1.1), at
+/// most a few (a subject naming more is not a holder's identity).
+fn subject_uids(x: &X509Certificate<'_>) -> Vec<String> {
+    const UID: &[u8] = &[0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x01];
+    x.subject()
+        .iter_attributes()
+        .filter(|a| a.attr_type().as_bytes() == UID)
+        .filter_map(|a| a.as_str().ok().map(str::to_string))
+        .take(MAX_URLS)
+        .collect()
+}
+
 /// URLs kept per kind and certificate: real certificates name one or two (an HTTP and an LDAP
 /// distribution point); more is a document making the fetcher work for it.
 pub const MAX_URLS: usize = 4;
@@ -230,9 +247,13 @@ impl Certificate {
             });
         let mut ski = None;
         let mut aki = None;
+        let mut policies = Vec::new();
         for ext in x.extensions() {
             use x509_parser::extensions::ParsedExtension;
             match ext.parsed_extension() {
+                ParsedExtension::CertificatePolicies(p) => {
+                    policies.extend(p.iter().take(MAX_URLS).map(|i| i.policy_id.to_id_string()))
+                }
                 ParsedExtension::SubjectKeyIdentifier(k) => ski = Some(k.0.to_vec()),
                 ParsedExtension::AuthorityKeyIdentifier(a) => {
                     aki = a.key_identifier.as_ref().map(|k| k.0.to_vec())
@@ -258,6 +279,8 @@ impl Certificate {
             key_usage: ku,
             eku,
             urls: Urls::of(&x),
+            subject_uids: subject_uids(&x),
+            policies,
         })
     }
 
@@ -275,6 +298,11 @@ impl Certificate {
             self.signed.signature.len(),
             self.ski.as_ref().map_or(0, Vec::len),
             self.aki.as_ref().map_or(0, Vec::len),
+            self.subject_uids
+                .iter()
+                .chain(&self.policies)
+                .map(|s| s.len() + 24)
+                .sum(),
         ];
         // Each allocation costs its bytes plus about 16 of allocator bookkeeping.
         let heap: usize = owned.iter().map(|n| n + 16).sum::<usize>() + self.urls.heap_bytes();

@@ -9,6 +9,7 @@ use crate::cms::{oid, SignedData, SignerInfo};
 use crate::evidence::EvidenceKind;
 use crate::pki::cert::Cert;
 use crate::pki::{build_path, PathOutcome};
+use crate::policy::{Level, Rule};
 use crate::report::RevocationReport;
 use crate::revocation::{self, Sources, Status};
 
@@ -118,6 +119,7 @@ pub(super) fn certificate_checks(
         }
     };
     o.chain = chain.iter().map(|c| c.subject.clone()).collect();
+    o.path = chain.clone();
     fetched.path.extend(chain.iter().cloned());
     let checked = usage(signer, purpose)
         .and_then(|()| validity(&chain, sh.ctx.at, times))
@@ -259,7 +261,12 @@ fn revocation(
             }
             Status::Unknown { reason } if leaf => {
                 o.revocation = RevocationReport::Unknown;
-                if sh.ctx.policy.require_revocation {
+                let level = sh.ctx.policy.level(Rule::RevocationAvailable);
+                if level < Level::Fail {
+                    o.note(Rule::RevocationAvailable, level, || {
+                        format!("revocation status not determined: {reason}")
+                    });
+                } else {
                     // EN 319 102-1, 5.2.6: a certificate expired at the validation time whose
                     // status cannot be ascertained is OUT_OF_BOUNDS_NO_POE; fetching again
                     // later would not help (TRY_LATER would say it might).

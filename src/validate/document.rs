@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use super::findings::{
     damage_finding, encryption_findings, orphan_findings, signature_findings, trailing_update,
 };
+use super::issued;
 use super::signature::{self, Parsed};
 use super::time::covered_by;
 use super::{Caches, Context, Outcome, Shared};
@@ -19,7 +20,10 @@ use crate::forensics::{self, ChangeFinding, Modifications, RevisionDiff};
 use crate::memory::Allowance;
 use crate::pdf::{self, Document, ObjectId, Signature};
 use crate::pki::cert::Cert;
-use crate::report::{DocumentReport, Integrity, Permissions, SignatureReport, SignerReport};
+use crate::policy::{Finding, Role};
+use crate::report::{
+    DocumentReport, Integrity, Permissions, PolicyReport, SignatureReport, SignerReport,
+};
 use crate::revocation::{Crl, KnownStream, Sources};
 use crate::verdict::{DocumentStatus, Indication};
 
@@ -40,6 +44,11 @@ pub(super) fn verify(
         reason: None,
         signatures: Vec::new(),
         findings: Vec::new(),
+        policy: PolicyReport {
+            name: ctx.policy.name.clone(),
+            findings: Vec::new(),
+        },
+        dossier: None,
     };
     let (doc, changes) = match read(data, allowance) {
         Ok(d) => d,
@@ -83,13 +92,29 @@ pub(super) fn verify(
     };
     let outcomes = judge_signatures(&shared, &doc, &checks);
     file_evidence(ctx, name, &outcomes);
-    for ((sig, check), o) in doc.signatures.iter().zip(&checks).zip(outcomes) {
+    let mut signed_revisions = Vec::with_capacity(checks.len());
+    for ((sig, check), mut o) in doc.signatures.iter().zip(&checks).zip(outcomes) {
         let (modifications, findings) = changes_after(&doc, &changes, sig, check);
+        report
+            .policy
+            .findings
+            .extend(
+                std::mem::take(&mut o.policy)
+                    .into_iter()
+                    .map(|(rule, level, detail)| Finding {
+                        rule,
+                        level,
+                        signature: Some(sig.field.clone()),
+                        detail,
+                    }),
+            );
+        signed_revisions.push(check.ends_revision.unwrap_or(sig.revision));
         report
             .signatures
             .push(signature_report(sig, check, o, modifications, findings));
     }
-    compose(&mut report, &doc, data);
+    let issued = issued::findings(&ctx.policy, &report.signatures, &signed_revisions, &changes);
+    issued::apply(&mut report, issued, |report| compose(report, &doc, data));
     report
 }
 
@@ -342,7 +367,9 @@ fn signature_report(
             serial: c.serial_hex(),
             sha256: hex(&c.sha256),
             key: c.key.describe(),
+            ids: c.subject_uids.clone(),
         }),
+        role: o.signer.as_deref().map(Role::of),
         signing_time: o.claimed_time.or_else(|| sig.m.clone()),
         warnings: o.warnings,
         fetched: o.fetched,

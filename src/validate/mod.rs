@@ -9,6 +9,8 @@
 //! - `policy`: the constraints of the validation policy;
 //! - `reason`: why a check failed, mapped to a sub-indication and text in one place;
 //! - `findings`: what the reader met, as report findings;
+//! - `issued`: the policy's rules on a document's signatures taken together (an issued
+//!   document's signers and their order);
 //! - `verifier`: the public entry point, [`Verifier`].
 //!
 //! Per document: read the signatures (lazy reader), parse each CMS to learn its digest
@@ -22,6 +24,7 @@ mod caches;
 mod certificates;
 mod document;
 mod findings;
+mod issued;
 mod online;
 mod policy;
 mod reason;
@@ -31,11 +34,12 @@ mod verifier;
 
 use std::sync::Arc;
 
+use crate::policy::Policy;
 pub use caches::{BadLimit, CacheLimits, Caches, CachesStats};
 pub(crate) use findings::bomb_findings;
+pub(crate) use issued::fail_document;
 pub(crate) use online::Fetching;
 pub use online::{still_current, Prefer};
-pub use policy::Policy;
 pub(crate) use reason::Reason;
 pub use time::{TimeError, ValidationTime};
 pub use verifier::{BuildError, Material, Online, Verifier, VerifierBuilder};
@@ -43,6 +47,7 @@ pub use verifier::{BuildError, Material, Online, Verifier, VerifierBuilder};
 use crate::crypto::DigestAlgorithm;
 use crate::pki::cert::Cert;
 use crate::pki::TrustStore;
+use crate::policy::{Level, Rule};
 use crate::report::{Integrity, RevocationReport, TimestampReport};
 use crate::revocation::{Crl, Sources};
 
@@ -58,6 +63,8 @@ pub(crate) struct Context {
     pub(crate) at: i64,
     /// The policy.
     pub(crate) policy: Policy,
+    /// The SHA-256 of the policy's own trust anchors (`trust.anchor`).
+    pub(crate) policy_anchors: Vec<crate::pki::cert::Fingerprint>,
     /// Fetching what the document and the run's material do not settle (`--online`).
     pub(crate) online: Option<Fetching>,
     /// Where the material verdicts used is filed (`--evidence`).
@@ -95,6 +102,10 @@ struct Outcome {
     fetched: Vec<String>,
     /// Evidence items (SHA-256, hex) filed for this signature (`--evidence`).
     evidence: Vec<String>,
+    /// The certificate path, leaf first, when one was found.
+    path: Vec<Cert>,
+    /// What the policy's rules found, at the level each has (FAIL ones also in `verdict`).
+    policy: Vec<(Rule, Level, String)>,
 }
 
 impl Outcome {
@@ -112,7 +123,33 @@ impl Outcome {
             scheme_hash: None,
             fetched: Vec::new(),
             evidence: Vec::new(),
+            path: Vec::new(),
+            policy: Vec::new(),
         }
+    }
+
+    /// Records what rule `rule` found, at `level` (nothing at IGNORE).
+    fn note(&mut self, rule: Rule, level: Level, detail: impl FnOnce() -> String) {
+        if level != Level::Ignore {
+            self.policy.push((rule, level, detail()));
+        }
+    }
+
+    /// Records a broken rule at the level the policy gives it: at FAIL the signature fails
+    /// with [`Reason::Policy`] (unless an earlier check decided already).
+    fn broke(&mut self, policy: &Policy, rule: Rule, detail: impl FnOnce() -> String) {
+        let level = policy.level(rule);
+        if level == Level::Ignore {
+            return;
+        }
+        let detail = detail();
+        if level == Level::Fail {
+            self.fail(Reason::Policy {
+                rule,
+                detail: detail.clone(),
+            });
+        }
+        self.policy.push((rule, level, detail));
     }
 
     /// Records why the signature fails, unless an earlier check already did.

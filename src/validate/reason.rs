@@ -27,6 +27,7 @@ use crate::cms::CmsError;
 use crate::crypto::{self, VerifyError};
 use crate::digest::RangeProblem;
 use crate::pki::PkiError;
+use crate::policy::Rule;
 use crate::verdict::SubIndication;
 
 /// Why a signature (or document timestamp) failed a check.
@@ -118,6 +119,9 @@ pub(crate) enum Reason {
     /// RFC 5280, 3.3); the proof of existence before the expiry cannot be completed.
     ExpiredNoRevocationData { not_after: i64, reason: String },
     // --- Policy ---
+    /// A rule of the validation policy at FAIL (ETSI EN 319 102-1, 5.1.3 and 5.2.8: the
+    /// signature does not meet the constraints of the signature validation policy).
+    Policy { rule: Rule, detail: String },
     /// An algorithm or key size acceptable only for signatures proven to exist before
     /// `until`; `proven` is the proof of existence there is, if any.
     WeakAlgorithm {
@@ -153,8 +157,15 @@ pub(crate) enum EssFault {
 pub(crate) enum Weakness {
     /// A SHA-1 digest.
     Sha1,
-    /// An RSA key shorter than 2048 bits.
-    SmallRsa,
+    /// A key smaller than the policy's minimum for its kind.
+    SmallKey {
+        /// `RSA` or `EC`.
+        kind: &'static str,
+        /// The key's size, bits.
+        bits: u32,
+        /// The policy's minimum, bits.
+        min: u32,
+    },
 }
 
 impl Reason {
@@ -197,6 +208,11 @@ impl Reason {
             CaRevoked { .. } => S::RevokedCaNoPoe,
             NoRevocationData { .. } => S::TryLater,
             ExpiredNoRevocationData { .. } => S::OutOfBoundsNoPoe,
+            Policy {
+                rule: Rule::TrustAnchor,
+                ..
+            } => S::ChainConstraintsFailure,
+            Policy { .. } => S::SigConstraintsFailure,
             WeakAlgorithm {
                 proven: Some(_), ..
             } => S::CryptoConstraintsFailure,
@@ -355,6 +371,7 @@ impl fmt::Display for Reason {
                  revoked before then: {reason}",
                 rfc3339(*not_after)
             ),
+            Policy { rule, detail } => write!(f, "policy rule {rule}: {detail}"),
             WeakAlgorithm {
                 weakness,
                 until,
@@ -393,10 +410,12 @@ impl fmt::Display for EssFault {
 
 impl fmt::Display for Weakness {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Weakness::Sha1 => "SHA-1",
-            Weakness::SmallRsa => "an RSA key shorter than 2048 bits",
-        })
+        match self {
+            Weakness::Sha1 => f.write_str("SHA-1"),
+            Weakness::SmallKey { kind, bits, min } => {
+                write!(f, "a {bits}-bit {kind} key (the policy's minimum is {min})")
+            }
+        }
     }
 }
 

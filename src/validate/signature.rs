@@ -188,24 +188,24 @@ pub(super) fn validate(
         _ => Purpose::Signing,
     };
     certificate_checks(sh, &mut o, &signer, &offered, &sources, purpose, times);
-    if o.verdict.is_some() {
-        return o;
+    if o.verdict.is_none() {
+        // Algorithm constraints (graded by when the signature is proven to exist).
+        let legacy_digest = [
+            Some(algorithm),
+            DigestAlgorithm::from_oid(&si.digest_algorithm.oid),
+            o.scheme_hash,
+        ]
+        .contains(&Some(DigestAlgorithm::Sha1));
+        policy::constraints(
+            &mut o,
+            &sh.ctx.policy,
+            sh.ctx.at,
+            legacy_digest,
+            &signer,
+            poe,
+        );
     }
-    // Algorithm constraints (graded by when the signature is proven to exist).
-    let legacy_digest = [
-        Some(algorithm),
-        DigestAlgorithm::from_oid(&si.digest_algorithm.oid),
-        o.scheme_hash,
-    ]
-    .contains(&Some(DigestAlgorithm::Sha1));
-    policy::constraints(
-        &mut o,
-        &sh.ctx.policy,
-        sh.ctx.at,
-        legacy_digest,
-        &signer,
-        poe,
-    );
+    policy::signature_rules(sh, &mut o, &signer, Some(si), kind == Kind::DocTimestamp);
     o
 }
 
@@ -356,6 +356,7 @@ pub(super) fn raw_rsa(
             covered_poe,
         );
     }
+    policy::signature_rules(sh, &mut o, &signer, None, false);
     o
 }
 

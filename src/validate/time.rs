@@ -17,6 +17,7 @@ use super::{Outcome, Shared};
 use crate::cms::{self, oid};
 use crate::crypto::DigestAlgorithm;
 use crate::pki::{build_path, PathOutcome, PkiError};
+use crate::policy::{Level, Rule};
 use crate::report::TimestampReport;
 use crate::revocation::{self, Status};
 
@@ -265,7 +266,9 @@ fn check_token(
     }
     match status {
         Status::Revoked { at, .. } if at <= tst.gen_time => Err(TimestampFault::TsaRevoked(at)),
-        Status::Unknown { reason } if sh.ctx.policy.require_revocation => {
+        Status::Unknown { reason }
+            if sh.ctx.policy.level(Rule::RevocationAvailable) == Level::Fail =>
+        {
             Err(TimestampFault::NoRevocationData(reason))
         }
         _ => Ok(tst.gen_time),

@@ -90,6 +90,7 @@ impl Verifier {
         }));
         let mut report =
             verified.unwrap_or_else(|_| DocumentReport::unreadable(name, PANICKED.into()));
+        report.policy.name.clone_from(&self.ctx.policy.name);
         report.findings.extend(super::bomb_findings(allowance));
         report
     }
@@ -98,6 +99,11 @@ impl Verifier {
     /// a fuzzer looks for.
     pub(crate) fn verify_unguarded(&self, name: &str, data: &[u8]) -> DocumentReport {
         document::verify(name, data, &self.ctx, &self.caches, &UNLIMITED)
+    }
+
+    /// The validation policy.
+    pub fn policy(&self) -> &Policy {
+        &self.ctx.policy
     }
 
     /// The validation time.
@@ -359,8 +365,13 @@ impl VerifierBuilder {
             }
             Ok(out)
         };
-        let anchors = certs(Material::TrustAnchor, &self.anchors)?;
-        let intermediates = certs(Material::Intermediate, &self.intermediates)?;
+        // The policy's own anchors and sub-CAs join the given ones; the `trust.anchor` rule
+        // then asks which of them a path ended at.
+        let policy_anchors = certs(Material::TrustAnchor, self.policy.anchors())?;
+        let mut anchors = certs(Material::TrustAnchor, &self.anchors)?;
+        anchors.extend(policy_anchors.iter().cloned());
+        let mut intermediates = certs(Material::Intermediate, &self.intermediates)?;
+        intermediates.extend(certs(Material::Intermediate, self.policy.certificates())?);
         let mut crls = Vec::new();
         for (index, der) in decoded(Material::Crl, &self.crls, "X509 CRL")? {
             let mut one = Sources::default();
@@ -381,6 +392,7 @@ impl VerifierBuilder {
             ocsps,
             at: at.unix(),
             policy: self.policy,
+            policy_anchors: policy_anchors.iter().map(|c| c.sha256).collect(),
             online: self.online,
             evidence: self.evidence,
         };

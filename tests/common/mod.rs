@@ -133,10 +133,10 @@ pub fn verify_real_corpus(
         let verifier = sigaudit::Verifier::builder()
             .trust_anchors(anchors.into_iter().map(|f| f.bytes))
             .validation_time(at)
-            .policy(Policy {
-                require_revocation: false,
-                ..Policy::default()
-            })
+            .policy(
+                Policy::default()
+                    .with(sigaudit::Rule::RevocationAvailable, sigaudit::Level::Inform),
+            )
             .build()
             .expect("trust loads");
         let reports: Vec<DocumentReport> = files
