@@ -100,6 +100,8 @@ pub enum Case {
         /// The negative twin.
         twin: bool,
     },
+    /// A case of the `vn-policy` profile (see [`crate::vn::VnCase`]).
+    Vn(crate::vn::VnCase),
 }
 
 impl Case {
@@ -207,6 +209,7 @@ impl Case {
             Case::FieldLockViolation => "field_lock_violation",
             Case::CertifiedValid => "certified_valid",
             Case::Algorithm { case, twin } => crate::algorithms::CASES[case as usize].name(twin),
+            Case::Vn(case) => case.name(),
         }
     }
 
@@ -261,6 +264,13 @@ pub enum Profile {
     /// by its negative twin (one bit of the signature flipped): documents cycle through
     /// [`crate::algorithms::CYCLE`].
     Algorithms,
+    /// Vietnamese government issued documents (Circular 01/2019/TT-BNV: the competent person's
+    /// signature, then the organisation's seal and its signatures on the number, day, month and
+    /// year) under a Vietnamese-like test PKI of their own, cycling through
+    /// [`crate::vn::CASES`]: one document passing every rule of the `vn-gov-issued` policy, one
+    /// breaking each rule, and a dossier of three files; the manifest adds the policy's
+    /// expected findings.
+    VnPolicy,
 }
 
 impl Profile {
@@ -293,6 +303,7 @@ impl CasePicker {
             Profile::Mixed => (0.40, &Case::LABELLED),
             Profile::Benchmark => (0.05, Case::BENCHMARK_NEGATIVE),
             Profile::Algorithms => (1.0, &crate::algorithms::CYCLE),
+            Profile::VnPolicy => (1.0, &crate::vn::CYCLE),
         };
         CasePicker {
             negative_share,

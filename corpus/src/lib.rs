@@ -16,6 +16,8 @@
 //! DIR/pki/www/                   the HTTP mirror of every CRL and caIssuers URL (see mirror)
 //! DIR/manifest.jsonl             one line per document: the verdict a correct verifier gives
 //! DIR/params.json                the modes and base URL the corpus was made with (Params)
+//! DIR/docs/dossier-NNNN/*.pdf     `vn-policy` only: dossiers (a main document, two appendices)
+//! DIR/pki/vn-*.pem, vn-policy.toml  `vn-policy` only: its own PKI and policy file (see vn)
 //! ```
 //!
 //! # Corpora without revocation data, and their server
@@ -56,6 +58,7 @@ pub mod serve;
 pub mod time;
 pub mod tsp;
 pub mod verdict;
+pub mod vn;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -368,6 +371,19 @@ pub fn generate_with(
         Profile::Algorithms => Some(algorithms::Signers::build(&keys, &pki, &config.base_url)?),
         _ => None,
     };
+    // The `vn-policy` profile's own PKI, beside the corpus' (which every corpus writes).
+    let vn_pki = match config.profile {
+        Profile::VnPolicy => {
+            let vn_pki = vn::pki::VnPki::build(&keys, &config.base_url)?;
+            vn::write_pki(&vn_pki, out)?;
+            Some(vn_pki)
+        }
+        _ => None,
+    };
+    let extra = Extra {
+        algorithm_signers: algorithm_signers.as_ref(),
+        vn_pki: vn_pki.as_ref(),
+    };
 
     let plans = plan_with(config, modes);
     let mut manifest =
@@ -382,12 +398,14 @@ pub fn generate_with(
         false => None,
     };
     let mut summary = Summary::default();
+    let mut names = Vec::with_capacity(plans.len());
     for chunk in plans.chunks(CHUNK) {
         let built = chunk
             .par_iter()
-            .map(|p| build_document(&ctx, algorithm_signers.as_ref(), p, modes, config))
+            .map(|p| build_document(&ctx, &extra, p, modes, config))
             .collect::<Result<Vec<_>>>()?;
-        for (line, bytes) in built {
+        for (line, bytes) in built.into_iter().flatten() {
+            names.push(line.name.clone());
             if let (Some(tar), Some(bytes)) = (streamed.as_mut(), bytes) {
                 append_tar(tar, &line.name, bytes.len() as u64, &bytes[..])?;
             }
@@ -409,7 +427,7 @@ pub fn generate_with(
         tar.into_inner()?.flush()?;
         fs::remove_dir(out.join("docs"))?;
     } else if config.tar {
-        write_tar(out, &plans)?;
+        write_tar(out, &names)?;
     }
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
@@ -433,45 +451,64 @@ fn clear(out: &Path) -> Result<()> {
     Ok(())
 }
 
+/// What some profiles build once per corpus.
+struct Extra<'a> {
+    /// The `algorithms` profile's signers.
+    algorithm_signers: Option<&'a algorithms::Signers>,
+    /// The `vn-policy` profile's PKI.
+    vn_pki: Option<&'a vn::pki::VnPki>,
+}
+
 /// Builds document `p` and its manifest line (with its size and hash); writes it under
-/// `docs/`, or returns its bytes with `tar_only`.
+/// `docs/`, or returns its bytes with `tar_only`. A `vn-policy` dossier is three files (in a
+/// sub-directory of `docs/`), every other plan one.
 fn build_document(
     ctx: &document::Context<'_>,
-    algorithm_signers: Option<&algorithms::Signers>,
+    extra: &Extra<'_>,
     p: &Plan,
     modes: &Modes,
     config: &Config,
-) -> Result<(manifest::Document, Option<Vec<u8>>)> {
-    let Built {
+) -> Result<Vec<(manifest::Document, Option<Vec<u8>>)>> {
+    let built = if p.case.is_unreadable() {
+        vec![document::build_unreadable(p)]
+    } else if let Some(signers) = extra.algorithm_signers {
+        vec![algorithms::build_with(ctx, signers, p, modes)
+            .with_context(|| format!("document {}", p.index))?]
+    } else if let Some(vn_pki) = extra.vn_pki {
+        vn::build(vn_pki, p, modes).with_context(|| format!("document {}", p.index))?
+    } else {
+        vec![document::build_with(ctx, p, modes).with_context(|| format!("document {}", p.index))?]
+    };
+    let mut out = Vec::with_capacity(built.len());
+    for Built {
         bytes,
         mut manifest,
-    } = if p.case.is_unreadable() {
-        document::build_unreadable(p)
-    } else if let Some(signers) = algorithm_signers {
-        algorithms::build_with(ctx, signers, p, modes)
-            .with_context(|| format!("document {}", p.index))?
-    } else {
-        document::build_with(ctx, p, modes).with_context(|| format!("document {}", p.index))?
-    };
-    manifest.bytes = bytes.len() as u64;
-    manifest.sha256 = sha256_hex(&bytes);
-    if config.tar_only {
-        return Ok((manifest, Some(bytes)));
+    } in built
+    {
+        manifest.bytes = bytes.len() as u64;
+        manifest.sha256 = sha256_hex(&bytes);
+        if config.tar_only {
+            out.push((manifest, Some(bytes)));
+            continue;
+        }
+        let path = config.out.join(&manifest.name);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        fs::write(&path, &bytes).with_context(|| format!("writing {}", manifest.name))?;
+        out.push((manifest, None));
     }
-    fs::write(config.out.join(&manifest.name), &bytes)
-        .with_context(|| format!("writing {}", manifest.name))?;
-    Ok((manifest, None))
+    Ok(out)
 }
 
 /// Writes `archive.tar` with the documents in corpus order and fixed metadata (mode 0644,
 /// mtime 0, uid/gid 0), so it is as deterministic as the documents.
-fn write_tar(out: &Path, plans: &[Plan]) -> Result<()> {
+fn write_tar(out: &Path, names: &[String]) -> Result<()> {
     let file = BufWriter::with_capacity(1 << 20, fs::File::create(out.join("archive.tar"))?);
     let mut tar = tar::Builder::new(file);
-    for p in plans {
-        let name = document::doc_name(p.index);
-        let f = fs::File::open(out.join(&name))?;
-        append_tar(&mut tar, &name, f.metadata()?.len(), f)?;
+    for name in names {
+        let f = fs::File::open(out.join(name))?;
+        append_tar(&mut tar, name, f.metadata()?.len(), f)?;
     }
     tar.into_inner()?.flush()?;
     Ok(())

@@ -40,6 +40,21 @@ pub struct Document {
     /// must at least read of it); absent when there is none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dss: Option<Dss>,
+    /// The rule ids the document fails under the `vn-gov-issued` policy, sorted (`[]` when it
+    /// passes every rule). Written by the `vn-policy` profile only; absent elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_fail: Option<Vec<String>>,
+    /// The rule ids the `vn-gov-issued` policy must report at INFORM, sorted. Written by the
+    /// `vn-policy` profile only; absent elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_inform: Option<Vec<String>>,
+    /// The dossier (the sub-directory of `docs/`, e.g. `dossier-0001`) the document belongs
+    /// to; absent for a document on its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dossier: Option<String>,
+    /// The document's place in its dossier: `main` or `appendix`; absent outside a dossier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dossier_role: Option<String>,
 }
 
 /// A certificate and the CAs above it: what a verifier checks to build its path (priced by
@@ -149,6 +164,10 @@ pub struct Signature {
     /// signature algorithm's profile forbids). Absent when none is expected.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Whose certificate signed: `personal` (a person's, UID `CCCD:`/`CMND:`/`PID:`) or
+    /// `organisation` (UID `MST:`). Written by the `vn-policy` profile only; absent elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
 }
 
 /// The signer of a signature timestamp token.

@@ -582,9 +582,14 @@ fn manifest_line(
             algorithm: Some(case.scheme.name()),
             integrity: Some(e.integrity),
             warnings: warnings.into_iter().collect(),
+            role: None,
         }],
         ltv: false,
         dss: None,
+        policy_fail: None,
+        policy_inform: None,
+        dossier: None,
+        dossier_role: None,
     }
 }
 

@@ -98,6 +98,10 @@ pub fn build_unreadable(plan: &Plan) -> Built {
             signatures: Vec::new(),
             ltv: false,
             dss: None,
+            policy_fail: None,
+            policy_inform: None,
+            dossier: None,
+            dossier_role: None,
         },
         bytes,
     }

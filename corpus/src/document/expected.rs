@@ -54,6 +54,10 @@ pub(super) fn document(
         signatures,
         ltv: doc_ts.is_some(),
         dss: doc_ts.map(|ts| ts.dss.clone()),
+        policy_fail: None,
+        policy_inform: None,
+        dossier: None,
+        dossier_role: None,
     }
 }
 
@@ -115,6 +119,7 @@ fn signature(
         algorithm: None,
         integrity: None,
         warnings: Vec::new(),
+        role: None,
     }
 }
 
@@ -143,6 +148,7 @@ fn doc_timestamp(ts: &DocTimestamp, tsa: &Tsa, file_len: u64) -> manifest::Signa
         algorithm: None,
         integrity: None,
         warnings: Vec::new(),
+        role: None,
     }
 }
 
