@@ -14,7 +14,7 @@ issue's budget is at most 3 % fewer documents per second under the pack.
 import argparse
 import json
 import os
-import re
+import resource
 import statistics
 import subprocess
 
@@ -40,12 +40,15 @@ def run(out: str, policy: str) -> dict:
            "--trust", os.path.join(pki, "roots"), "--certs", os.path.join(pki, "intermediates"),
            "--crl", os.path.join(pki, "crls"), "--at", "2026-07-01T00:00:00Z",
            "--report", os.devnull, "--summary", os.path.join(out, "summary.json")]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     p = subprocess.run(cmd, stderr=subprocess.PIPE, text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if p.returncode not in (0, 1):
         raise SystemExit(f"sigaudit failed: {p.stderr}")
     with open(os.path.join(out, "summary.json")) as f:
         s = json.load(f)
-    return {"docs_per_s": s["documents_per_second"], "findings": s["policy_findings"],
+    return {"docs_per_s": s["documents_per_second"], "cpu_s": cpu, "findings": s["policy_findings"],
             "by_status": s["by_status"]}
 
 
@@ -64,16 +67,20 @@ def main() -> None:
                 '[rules."trust.anchor"]\nlevel = "FAIL"\n'
                 f'anchors = ["{os.path.join(corpus, "pki", "roots")}"]\n')
     rates = {"etsi": [], "pack": []}
+    cpu = {"etsi": [], "pack": []}
     last = {}
     for _ in range(args.runs):
         for name, policy in (("etsi", "etsi"), ("pack", pack)):
             r = run(corpus, policy)
             rates[name].append(r["docs_per_s"])
+            cpu[name].append(r["cpu_s"])
             last[name] = r
     med = {k: statistics.median(v) for k, v in rates.items()}
+    med_cpu = {k: statistics.median(v) for k, v in cpu.items()}
     result = {
         "docs": args.docs, "runs": args.runs, "rates": rates, "median": med,
         "pack_over_etsi": med["pack"] / med["etsi"],
+        "cpu": cpu, "median_cpu": med_cpu, "cpu_pack_over_etsi": med_cpu["pack"] / med_cpu["etsi"],
         "pack_findings": last["pack"]["findings"],
         "etsi_status": last["etsi"]["by_status"], "pack_status": last["pack"]["by_status"],
         "machine": {"cpus": os.cpu_count()},
@@ -84,6 +91,8 @@ def main() -> None:
     print(f"  etsi:          median {med['etsi']:.0f} documents/s  {rates['etsi']}")
     print(f"  vn-gov-issued: median {med['pack']:.0f} documents/s  {rates['pack']}")
     print(f"  ratio {result['pack_over_etsi']:.3f} (budget: at least 0.97)")
+    print(f"  CPU (user+sys) median: etsi {med_cpu['etsi']:.2f} s, vn-gov-issued {med_cpu['pack']:.2f} s,"
+          f" ratio {result['cpu_pack_over_etsi']:.3f}")
 
 
 if __name__ == "__main__":

@@ -388,6 +388,7 @@ fn verifier(args: &VerifyArgs) -> Result<Verifier, String> {
         .builder()
         .validation_time(at)
         .policy(policy)
+        .dossier(args.dossier)
         .cache_limits(limits);
     if let Some(online) = online(&args.online)? {
         builder = builder.online(online);
@@ -450,8 +451,7 @@ fn options(args: &VerifyArgs) -> Result<Options, String> {
         },
         jobs: args.jobs.unwrap_or(0),
         in_flight: args.in_flight.unwrap_or(0),
-        ordered: args.ordered || args.dossier,
-        dossier: args.dossier,
+        ordered: args.ordered,
         access: if args.no_mmap {
             sigaudit::Access::Read
         } else {

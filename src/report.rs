@@ -53,6 +53,10 @@ pub struct DocumentReport {
     /// The dossier the document belongs to (`--dossier`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dossier: Option<DossierReport>,
+    /// With dossiers, the `issued.*` findings, held until the dossier says whether this is
+    /// the main document (they apply to it alone: an appendix is not an issued document).
+    #[serde(skip)]
+    pub(crate) held: Vec<Finding>,
 }
 
 /// The policy a document was judged under and what its rules found (signature rules and
@@ -88,6 +92,7 @@ impl DocumentReport {
             findings: Vec::new(),
             policy: PolicyReport::default(),
             dossier: None,
+            held: Vec::new(),
         }
     }
 }

@@ -270,3 +270,126 @@ fn long_term_validation_documents_verify_from_their_own_dss() {
         .iter()
         .all(|s| s.sub_indication == Some(sigaudit::SubIndication::TryLater)));
 }
+
+/// `sigaudit verify --dossier --policy OUT/vn-policy.toml` over a `vn-policy` corpus: single
+/// documents given one by one, dossiers as their directories.
+fn vn_policy_run(dir: &Path, jobs: &str) -> Vec<serde_json::Value> {
+    let docs = dir.join("docs");
+    let mut inputs: Vec<_> = std::fs::read_dir(&docs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    inputs.sort();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sigaudit"))
+        .current_dir(dir)
+        .args([
+            "verify",
+            "--dossier",
+            "--policy",
+            "vn-policy.toml",
+            "--jobs",
+            jobs,
+        ])
+        .args([
+            "--trust",
+            "pki/roots",
+            "--trust",
+            "pki/untrusted/vn-foreign-root.pem",
+        ])
+        .args(["--at", common::GENERATED_AT])
+        .args(inputs.iter().map(|p| p.strip_prefix(dir).unwrap()))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v.as_object_mut().unwrap().remove("elapsed_us");
+            v
+        })
+        .collect()
+}
+
+fn rule_set(line: &serde_json::Value, level: &str) -> Vec<String> {
+    let mut rules: Vec<String> = line["policy"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["level"] == level)
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect();
+    rules.sort();
+    rules.dedup();
+    rules
+}
+
+/// The policy issue's bar for generated documents: under the Vietnamese pack (with the
+/// corpus' test root as its anchor), every `vn-policy` document fails exactly the rules its
+/// manifest names, its signatures have the manifest's roles, each dossier's documents know
+/// their place; a document passes exactly when it breaks no rule and its signatures verify.
+/// The lines are the same with one worker.
+#[test]
+fn vn_policy_documents_fail_exactly_the_rules_their_manifest_names() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two cycles: every case twice, dossiers with both kinds of bad appendix.
+    let manifest = corpus(dir.path(), 24, 3, Profile::VnPolicy);
+    let lines = vn_policy_run(dir.path(), "2");
+    assert_eq!(lines.len(), manifest.len());
+    let mut seen = BTreeSet::new();
+    for m in &manifest {
+        let l = lines
+            .iter()
+            .find(|l| l["name"] == m.name.as_str())
+            .unwrap_or_else(|| panic!("{} reported", m.name));
+        let fails = rule_set(l, "FAIL");
+        assert_eq!(
+            fails,
+            m.policy_fail.clone().unwrap_or_default(),
+            "{} ({}): {l}",
+            m.name,
+            m.case
+        );
+        assert_eq!(
+            rule_set(l, "INFORM"),
+            m.policy_inform.clone().unwrap_or_default(),
+            "{}",
+            m.name
+        );
+        let roles: Vec<Option<&str>> = l["signatures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["role"].as_str())
+            .collect();
+        let expected: Vec<Option<&str>> = m.signatures.iter().map(|s| s.role.as_deref()).collect();
+        assert_eq!(roles, expected, "{}", m.name);
+        // A document given as an input of its own is the main document of a dossier of one.
+        let place = m.dossier_role.as_deref().unwrap_or("main");
+        assert_eq!(l["dossier"]["role"].as_str(), Some(place), "{}", m.name);
+        let passes = fails.is_empty() && m.status.as_str() == "TOTAL_PASSED";
+        assert_eq!(l["status"] == "TOTAL_PASSED", passes, "{}: {l}", m.name);
+        seen.extend(fails);
+    }
+    // Every rule of an issued document, and the dossier's, was broken by some document.
+    for rule in sigaudit::Rule::ALL {
+        let id = rule.id();
+        if id.starts_with("issued.")
+            || id.starts_with("dossier.")
+            || id.starts_with("algorithms.digest")
+        {
+            assert!(seen.contains(id), "no generated document breaks {id}");
+        }
+    }
+    assert_eq!(
+        vn_policy_run(dir.path(), "1"),
+        lines,
+        "one worker, the same lines"
+    );
+}

@@ -12,7 +12,7 @@ use std::path::Path;
 use super::Line;
 use crate::policy::{organisation_id, Finding, Level, Policy, Role, Rule};
 use crate::report::{DocumentReport, DossierReport};
-use crate::validate::fail_document;
+use crate::validate::{apply_issued, fail_document};
 
 /// The lines of the dossier being read.
 #[derive(Default)]
@@ -101,7 +101,12 @@ fn judge(lines: &mut [Line], policy: &Policy) {
             name: name.clone(),
             role: if i == main { "main" } else { "appendix" },
         });
-        if i == main || level == Level::Ignore {
+        let held = std::mem::take(&mut report.held);
+        if i == main {
+            apply_issued(report, held);
+            continue;
+        }
+        if level == Level::Ignore {
             continue;
         }
         let Some(detail) = appendix_fault(report, main_org.as_deref()) else {

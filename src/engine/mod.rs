@@ -76,9 +76,6 @@ pub struct Options {
     pub in_flight: usize,
     /// Write lines in input order (default: completion order).
     pub ordered: bool,
-    /// Judge each directory (or archive folder) as one dossier (the policy's `dossier.*`
-    /// rules); lines are then written in input order.
-    pub dossier: bool,
     /// Documents to skip: `(input, name)` already reported (`--resume`).
     pub skip: HashSet<(String, String)>,
     /// How documents' bytes are had (mapped, or read for file systems that cannot map).
@@ -105,7 +102,6 @@ impl Default for Options {
             jobs: 0,
             in_flight: 0,
             ordered: false,
-            dossier: false,
             skip: HashSet::new(),
             access: Access::Map,
             memory_budget: MEMORY_BUDGET,
@@ -387,14 +383,14 @@ impl Run<'_> {
         let mut pending: BTreeMap<u64, Line> = BTreeMap::new();
         let mut next = 0u64;
         let mut result = Ok(());
-        let mut dossiers = self.options.dossier.then(Dossiers::default);
+        let mut dossiers = self.verifier.dossier().then(Dossiers::default);
         let policy = self.verifier.policy();
         while let Ok((seq, line)) = line_rx.recv() {
             if result.is_err() {
                 continue; // drain, so that no worker blocks
             }
             let mut step = Ok(());
-            if self.options.ordered || self.options.dossier {
+            if self.options.ordered || dossiers.is_some() {
                 pending.insert(seq, line);
                 while let Some(l) = pending.remove(&next) {
                     step = emit(&mut dossiers, policy, l, &mut summary, sink);

@@ -49,6 +49,7 @@ pub(super) fn verify(
             findings: Vec::new(),
         },
         dossier: None,
+        held: Vec::new(),
     };
     let (doc, changes) = match read(data, allowance) {
         Ok(d) => d,
@@ -113,8 +114,13 @@ pub(super) fn verify(
             .signatures
             .push(signature_report(sig, check, o, modifications, findings));
     }
+    compose(&mut report, &doc, data);
     let issued = issued::findings(&ctx.policy, &report.signatures, &signed_revisions, &changes);
-    issued::apply(&mut report, issued, |report| compose(report, &doc, data));
+    if ctx.dossier {
+        report.held = issued;
+    } else {
+        issued::apply(&mut report, issued);
+    }
     report
 }
 

@@ -135,27 +135,28 @@ fn after_last_organisation(
         })
 }
 
-/// Applies `findings` to the report: a FAIL naming a signature makes that signature
-/// INDETERMINATE/SIG_CONSTRAINTS_FAILURE (unless it failed already) before the document's
-/// verdict is composed (`compose`); a FAIL about the whole document then makes a passed
-/// document INDETERMINATE. Every finding is reported.
-pub(super) fn apply(
-    report: &mut DocumentReport,
-    findings: Vec<Finding>,
-    compose: impl FnOnce(&mut DocumentReport),
-) {
+/// Applies `findings` to a composed report: a FAIL naming a signature makes that signature
+/// INDETERMINATE/SIG_CONSTRAINTS_FAILURE (unless it failed already), a FAIL about the whole
+/// document makes it INDETERMINATE; a document that passed is then INDETERMINATE (its verdict
+/// the worst of its signatures', ETSI EN 319 102-1, 5.1.3). Every finding is reported.
+pub(crate) fn apply(report: &mut DocumentReport, findings: Vec<Finding>) {
     for f in findings.iter().filter(|f| f.level == Level::Fail) {
-        let Some(field) = &f.signature else { continue };
-        if let Some(s) = report.signatures.iter_mut().find(|s| &s.field == field) {
-            fail_signature(s, f);
+        match &f.signature {
+            Some(field) => {
+                let Some(s) = report.signatures.iter_mut().find(|s| &s.field == field) else {
+                    continue;
+                };
+                fail_signature(s, f);
+                if report.status == DocumentStatus::TotalPassed {
+                    report.status = DocumentStatus::Indeterminate;
+                    report.reason = Some(format!(
+                        "signature {field}: {}",
+                        s.sub_indication.map(|x| x.to_string()).unwrap_or_default()
+                    ));
+                }
+            }
+            None => fail_document(report, f),
         }
-    }
-    compose(report);
-    for f in findings
-        .iter()
-        .filter(|f| f.level == Level::Fail && f.signature.is_none())
-    {
-        fail_document(report, f);
     }
     report.policy.findings.extend(findings);
 }

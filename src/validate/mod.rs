@@ -37,7 +37,7 @@ use std::sync::Arc;
 use crate::policy::Policy;
 pub use caches::{BadLimit, CacheLimits, Caches, CachesStats};
 pub(crate) use findings::bomb_findings;
-pub(crate) use issued::fail_document;
+pub(crate) use issued::{apply as apply_issued, fail_document};
 pub(crate) use online::Fetching;
 pub use online::{still_current, Prefer};
 pub(crate) use reason::Reason;
@@ -63,6 +63,9 @@ pub(crate) struct Context {
     pub(crate) at: i64,
     /// The policy.
     pub(crate) policy: Policy,
+    /// Whether documents are judged in dossiers (`--dossier`): the `issued.*` findings are
+    /// then held in the report for the engine's dossier stage.
+    pub(crate) dossier: bool,
     /// The SHA-256 of the policy's own trust anchors (`trust.anchor`).
     pub(crate) policy_anchors: Vec<crate::pki::cert::Fingerprint>,
     /// Fetching what the document and the run's material do not settle (`--online`).
@@ -90,6 +93,8 @@ struct Outcome {
     timestamp: Option<TimestampReport>,
     /// The genTime of `timestamp` when it verified.
     timestamp_time: Option<i64>,
+    /// The message imprint's digest of the signature timestamp, when its TSTInfo read.
+    timestamp_imprint: Option<DigestAlgorithm>,
     revocation: RevocationReport,
     chain: Vec<String>,
     claimed_time: Option<String>,
@@ -116,6 +121,7 @@ impl Outcome {
             signer: None,
             timestamp: None,
             timestamp_time: None,
+            timestamp_imprint: None,
             revocation: RevocationReport::NotChecked,
             chain: Vec::new(),
             claimed_time: None,

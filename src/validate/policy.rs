@@ -6,7 +6,7 @@
 use super::reason::Weakness;
 use super::time::rfc3339;
 use super::{Outcome, Reason, Shared};
-use crate::cms::{self, oid, SignerInfo};
+use crate::cms::{oid, SignerInfo};
 use crate::crypto::{oid as alg, DigestAlgorithm};
 use crate::pki::cert::Cert;
 use crate::policy::{Level, Policy, Role, Rule};
@@ -96,7 +96,7 @@ pub(super) fn signature_rules(
         trust_anchor(sh, o);
     }
     if policy.checks(Rule::AlgorithmsSha1Legacy) {
-        sha1_present(policy, o, si);
+        sha1_present(policy, o);
     }
     if doc_timestamp {
         return;
@@ -148,18 +148,9 @@ const SHA1_SIGNATURES: [crate::asn1::Oid; 3] =
 
 /// `algorithms.sha1-legacy`: SHA-1 in the signature timestamp's imprint or in the
 /// signatures of the path's certificates (the anchor's own aside: nothing relies on it).
-fn sha1_present(policy: &Policy, o: &mut Outcome, si: Option<&SignerInfo<'_>>) {
+fn sha1_present(policy: &Policy, o: &mut Outcome) {
     let level = policy.level(Rule::AlgorithmsSha1Legacy);
-    let imprint = si
-        .and_then(|si| si.unsigned_values(oid::SIGNATURE_TIMESTAMP).next())
-        .and_then(|token| cms::parse(token.raw).ok())
-        .and_then(|c| {
-            c.content
-                .as_deref()
-                .and_then(|t| cms::parse_tst_info(t).ok())
-        })
-        .and_then(|tst| DigestAlgorithm::from_oid(&tst.imprint_algorithm));
-    if imprint == Some(DigestAlgorithm::Sha1) {
+    if o.timestamp_imprint == Some(DigestAlgorithm::Sha1) {
         o.note(Rule::AlgorithmsSha1Legacy, level, || {
             "the signature timestamp's message imprint is SHA-1".into()
         });

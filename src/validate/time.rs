@@ -179,6 +179,7 @@ pub(super) fn signature_timestamp(
     token: &[u8],
     signature_value: &[u8],
     fetched: &mut Fetched,
+    imprint: &mut Option<DigestAlgorithm>,
 ) -> (TimestampReport, Option<i64>) {
     let mut rep = TimestampReport {
         time: String::new(),
@@ -186,7 +187,7 @@ pub(super) fn signature_timestamp(
         reason: None,
         tsa: None,
     };
-    match check_token(sh, token, signature_value, &mut rep, fetched) {
+    match check_token(sh, token, signature_value, &mut rep, fetched, imprint) {
         Ok(t) => {
             rep.valid = true;
             (rep, Some(t))
@@ -207,11 +208,13 @@ fn check_token(
     signature_value: &[u8],
     rep: &mut TimestampReport,
     fetched: &mut Fetched,
+    imprint: &mut Option<DigestAlgorithm>,
 ) -> Result<i64, TimestampFault> {
     let cms = cms::parse(token).map_err(TimestampFault::Cms)?;
     let content = cms.content.as_deref().ok_or(TimestampFault::NoTstInfo)?;
     let tst = cms::parse_tst_info(content).map_err(TimestampFault::Cms)?;
     rep.time = rfc3339(tst.gen_time);
+    *imprint = DigestAlgorithm::from_oid(&tst.imprint_algorithm);
     let imprint_ok = DigestAlgorithm::from_oid(&tst.imprint_algorithm)
         .is_some_and(|a| a.digest(signature_value).as_ref() == tst.imprint);
     if !imprint_ok {
@@ -300,7 +303,13 @@ pub(super) fn proofs(
         o.timestamp_time = tst_time;
     } else if let Some(token) = si.unsigned_values(oid::SIGNATURE_TIMESTAMP).next() {
         let mut fetched = Fetched::default();
-        let (report, time) = signature_timestamp(sh, token.raw, &si.signature, &mut fetched);
+        let (report, time) = signature_timestamp(
+            sh,
+            token.raw,
+            &si.signature,
+            &mut fetched,
+            &mut o.timestamp_imprint,
+        );
         super::certificates::keep(sh, o, &fetched);
         o.timestamp = Some(report);
         o.timestamp_time = time;

@@ -101,6 +101,13 @@ impl Verifier {
         document::verify(name, data, &self.ctx, &self.caches, &UNLIMITED)
     }
 
+    /// Whether documents are judged in dossiers (each directory or archive folder one set,
+    /// [`VerifierBuilder::dossier`]): [`crate::engine::run`] then writes lines in input order
+    /// and applies the dossier rules.
+    pub fn dossier(&self) -> bool {
+        self.ctx.dossier
+    }
+
     /// The validation policy.
     pub fn policy(&self) -> &Policy {
         &self.ctx.policy
@@ -228,6 +235,7 @@ pub struct VerifierBuilder {
     pool: Option<Arc<rayon::ThreadPool>>,
     online: Option<super::Fetching>,
     evidence: Option<Arc<Evidence>>,
+    dossier: bool,
 }
 
 /// How a [`Verifier`] fetches what documents do not carry (`--online`).
@@ -347,6 +355,15 @@ impl VerifierBuilder {
         self
     }
 
+    /// Judges documents in dossiers (`--dossier`; [`crate::engine::run`] judges each directory or archive folder as one
+    /// set):
+    /// an issued document's rules (`issued.*`) then apply to a dossier's main document alone,
+    /// once the engine has seen the dossier; [`Verifier::verify`] leaves them held.
+    pub fn dossier(mut self, dossier: bool) -> Self {
+        self.dossier = dossier;
+        self
+    }
+
     /// Parses the trust material and builds the verifier.
     pub fn build(self) -> Result<Verifier, BuildError> {
         let at = self.at.ok_or(BuildError::NoValidationTime)?;
@@ -393,6 +410,7 @@ impl VerifierBuilder {
             at: at.unix(),
             policy: self.policy,
             policy_anchors: policy_anchors.iter().map(|c| c.sha256).collect(),
+            dossier: self.dossier,
             online: self.online,
             evidence: self.evidence,
         };
