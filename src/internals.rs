@@ -12,6 +12,8 @@ pub mod cms;
 pub mod crypto;
 #[path = "digest/mod.rs"]
 pub mod digest;
+#[path = "etsi_xml/mod.rs"]
+pub mod etsi_xml;
 #[path = "evidence.rs"]
 pub mod evidence;
 #[path = "fetch/mod.rs"]

@@ -47,6 +47,12 @@
 #![deny(missing_docs)]
 
 pub mod engine;
+/// ETSI TS 119 102-2 validation reports in XML (`--etsi-xml DIR`).
+pub mod etsi_xml {
+    pub use crate::internals::etsi_xml::{
+        document_xml, document_xml_into, report_path, XmlReports, NAMESPACE,
+    };
+}
 pub mod load;
 
 // The stages live in `internals` (hidden, not API) so that sigaudit's own tests, benchmarks

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use sigaudit::engine::{self, Options};
+use sigaudit::etsi_xml::XmlReports;
 use sigaudit::load::TrustMaterial;
 use sigaudit::{
     AllowRule, CacheLimits, Evidence, FetchConfig, JsonLines, Level, Online, Policy, Prefer, Rule,
@@ -106,6 +107,12 @@ struct VerifyArgs {
     /// the policy brings its own, as `vn-gov-published` and `vn-gov-issued` do).
     #[arg(long)]
     trust: Vec<PathBuf>,
+    /// Also write one ETSI TS 119 102-2 validation report (XML) per document under DIR, at the
+    /// document's path plus `.xml`: its signatures' indications (the same as the line's), the
+    /// signer and the path, the best signature time, the policy's findings as constraint
+    /// reports, the certificates by SHA-256, the timestamp tokens in base64.
+    #[arg(long, value_name = "DIR")]
+    etsi_xml: Option<PathBuf>,
     /// The validation policy: a built-in (`etsi`, the default; `vn-gov-published`,
     /// `vn-gov-issued`) or a policy file (TOML). See `sigaudit policy show NAME`.
     #[arg(long, default_value = "etsi", value_name = "NAME|FILE")]
@@ -389,6 +396,7 @@ fn verifier(args: &VerifyArgs) -> Result<Verifier, String> {
         .validation_time(at)
         .policy(policy)
         .dossier(args.dossier)
+        .keep_validation_objects(args.etsi_xml.is_some())
         .cache_limits(limits);
     if let Some(online) = online(&args.online)? {
         builder = builder.online(online);
@@ -545,9 +553,16 @@ fn verify(args: &VerifyArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(&e),
     };
-    let inner: Box<dyn Sink> = match args.format {
+    let mut lines: Box<dyn Sink> = match args.format {
         FormatArg::Jsonl => Box::new(JsonLines::new(out)),
         FormatArg::Text => Box::new(TextLines::new(out)),
+    };
+    let inner: Box<dyn Sink + '_> = match &args.etsi_xml {
+        Some(dir) => {
+            let at = verifier.validation_time().unix();
+            Box::new(XmlReports::new(&mut *lines, dir.clone(), at))
+        }
+        None => Box::new(&mut *lines),
     };
     let bar = progress_bar(&args.inputs);
     let mut sink = Progress {

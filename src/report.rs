@@ -12,7 +12,9 @@
 
 use serde::Serialize;
 
+use crate::crypto::DigestAlgorithm;
 use crate::forensics::{ChangeFinding, Modifications};
+use crate::pki::cert::Cert;
 use crate::policy::{Finding, Role};
 use crate::verdict::{DocumentStatus, Indication, SubIndication};
 
@@ -210,6 +212,38 @@ pub struct SignatureReport {
     /// caIssuers, CRLs from distribution points, OCSP responders.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fetched: Vec<String>,
+    /// What an ETSI TS 119 102-2 report names beyond this line, kept when the verifier is
+    /// asked to (`VerifierBuilder::keep_validation_objects`).
+    #[serde(skip)]
+    pub(crate) objects: Option<Box<ValidationObjects>>,
+}
+
+/// A signature's validation objects and identifiers (ETSI TS 119 102-2, 4.3.2 and 4.4):
+/// what the JSON line summarises, as bytes.
+#[derive(Clone, Debug)]
+pub(crate) struct ValidationObjects {
+    /// The SignerInfo's signature value (or the raw PKCS#1 value of `adbe.x509.rsa_sha1`).
+    pub(crate) signature_value: Vec<u8>,
+    /// The digest of the signed bytes, with its algorithm.
+    pub(crate) signed_digest: Option<(DigestAlgorithm, Vec<u8>)>,
+    /// The certificate path, signer first, anchor last.
+    pub(crate) path: Vec<Cert>,
+    /// The signature timestamp token (DER), if any.
+    pub(crate) timestamp_token: Option<Vec<u8>>,
+    /// The earliest proof of existence of the signature, if any (seconds since the epoch).
+    pub(crate) poe: Option<i64>,
+}
+
+impl PartialEq for ValidationObjects {
+    /// Certificates are the same when their DER is (their SHA-256 says so).
+    fn eq(&self, other: &Self) -> bool {
+        let path = |o: &Self| o.path.iter().map(|c| c.sha256).collect::<Vec<_>>();
+        self.signature_value == other.signature_value
+            && self.signed_digest == other.signed_digest
+            && path(self) == path(other)
+            && self.timestamp_token == other.timestamp_token
+            && self.poe == other.poe
+    }
 }
 
 /// What a signature's transform methods declare (ISO 32000-1 §12.8.2, Table 253).

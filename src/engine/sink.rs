@@ -51,6 +51,17 @@ pub trait Sink {
     }
 }
 
+/// A sink borrowed: lines go to the sink it borrows.
+impl<S: Sink + ?Sized> Sink for &mut S {
+    fn line(&mut self, line: &Line) -> io::Result<()> {
+        (**self).line(line)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        (**self).flush()
+    }
+}
+
 /// One JSON object per line (the report format `--resume` reads back).
 pub struct JsonLines<W: Write> {
     out: W,

@@ -379,6 +379,7 @@ fn signature_report(
         signing_time: o.claimed_time.or_else(|| sig.m.clone()),
         warnings: o.warnings,
         fetched: o.fetched,
+        objects: o.objects,
         timestamp: o.timestamp,
         revocation: o.revocation,
         chain: o.chain,

@@ -48,7 +48,7 @@ use crate::crypto::DigestAlgorithm;
 use crate::pki::cert::Cert;
 use crate::pki::TrustStore;
 use crate::policy::{Level, Rule};
-use crate::report::{Integrity, RevocationReport, TimestampReport};
+use crate::report::{Integrity, RevocationReport, TimestampReport, ValidationObjects};
 use crate::revocation::{Crl, Sources};
 
 /// Everything a run verifies against.
@@ -63,6 +63,8 @@ pub(crate) struct Context {
     pub(crate) at: i64,
     /// The policy.
     pub(crate) policy: Policy,
+    /// Whether signature reports keep their validation objects (`--etsi-xml`).
+    pub(crate) keep_objects: bool,
     /// Whether documents are judged in dossiers (`--dossier`): the `issued.*` findings are
     /// then held in the report for the engine's dossier stage.
     pub(crate) dossier: bool,
@@ -111,6 +113,8 @@ struct Outcome {
     path: Vec<Cert>,
     /// What the policy's rules found, at the level each has (FAIL ones also in `verdict`).
     policy: Vec<(Rule, Level, String)>,
+    /// The validation objects an ETSI TS 119 102-2 report names, when kept.
+    objects: Option<Box<ValidationObjects>>,
 }
 
 impl Outcome {
@@ -131,6 +135,7 @@ impl Outcome {
             evidence: Vec::new(),
             path: Vec::new(),
             policy: Vec::new(),
+            objects: None,
         }
     }
 

@@ -16,7 +16,7 @@ use crate::crypto::{self, oid as alg, DigestAlgorithm, VerifyError};
 use crate::digest::{RangeCheck, RangeProblem, SignedRanges};
 use crate::pdf::{Signature, SignatureType};
 use crate::pki::cert::Cert;
-use crate::report::Integrity;
+use crate::report::{Integrity, ValidationObjects};
 use crate::verdict::Indication;
 
 /// What phase 1 learnt about a signature: how its bytes must be hashed.
@@ -182,6 +182,21 @@ pub(super) fn validate(
         return o;
     };
     let (poe, times) = proofs(sh, &mut o, si, kind, tst_time, &signer.subject, covered_poe);
+    let best = poe.or(times.poe);
+    let keep = |o: &Outcome| {
+        sh.ctx.keep_objects.then(|| {
+            Box::new(ValidationObjects {
+                signature_value: si.signature.to_vec(),
+                signed_digest: Some((algorithm, digest.to_vec())),
+                path: o.path.clone(),
+                timestamp_token: si
+                    .unsigned_values(oid::SIGNATURE_TIMESTAMP)
+                    .next()
+                    .map(|t| t.raw.to_vec()),
+                poe: best,
+            })
+        })
+    };
     let sources = sources(sh, cms, si);
     let purpose = match kind {
         Kind::DocTimestamp => Purpose::Timestamping,
@@ -206,6 +221,7 @@ pub(super) fn validate(
         );
     }
     policy::signature_rules(sh, &mut o, &signer, Some(si), kind == Kind::DocTimestamp);
+    o.objects = keep(&o);
     o
 }
 
@@ -357,6 +373,15 @@ pub(super) fn raw_rsa(
         );
     }
     policy::signature_rules(sh, &mut o, &signer, None, false);
+    if sh.ctx.keep_objects {
+        o.objects = Some(Box::new(ValidationObjects {
+            signature_value: value.to_vec(),
+            signed_digest: used.map(|d| (d, d.digest(&message).as_ref().to_vec())),
+            path: o.path.clone(),
+            timestamp_token: None,
+            poe: covered_poe,
+        }));
+    }
     o
 }
 

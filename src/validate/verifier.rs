@@ -102,7 +102,7 @@ impl Verifier {
     }
 
     /// Whether documents are judged in dossiers (each directory or archive folder one set,
-    /// [`VerifierBuilder::dossier`]): [`crate::engine::run`] then writes lines in input order
+    /// [`VerifierBuilder::dossier`]): the engine (`engine::run`) then writes lines in input order
     /// and applies the dossier rules.
     pub fn dossier(&self) -> bool {
         self.ctx.dossier
@@ -236,6 +236,7 @@ pub struct VerifierBuilder {
     online: Option<super::Fetching>,
     evidence: Option<Arc<Evidence>>,
     dossier: bool,
+    keep_objects: bool,
 }
 
 /// How a [`Verifier`] fetches what documents do not carry (`--online`).
@@ -355,12 +356,20 @@ impl VerifierBuilder {
         self
     }
 
-    /// Judges documents in dossiers (`--dossier`; [`crate::engine::run`] judges each directory or archive folder as one
+    /// Judges documents in dossiers (`--dossier`; the engine (`engine::run`) judges each directory or archive folder as one
     /// set):
     /// an issued document's rules (`issued.*`) then apply to a dossier's main document alone,
     /// once the engine has seen the dossier; [`Verifier::verify`] leaves them held.
     pub fn dossier(mut self, dossier: bool) -> Self {
         self.dossier = dossier;
+        self
+    }
+
+    /// Keeps, in each signature's report, the validation objects an ETSI TS 119 102-2 report
+    /// names (signature value, signed digest, certificate path, timestamp token), for
+    /// the `etsi_xml` reports (`--etsi-xml`). Off by default: they cost memory per report.
+    pub fn keep_validation_objects(mut self, keep: bool) -> Self {
+        self.keep_objects = keep;
         self
     }
 
@@ -411,6 +420,7 @@ impl VerifierBuilder {
             policy: self.policy,
             policy_anchors: policy_anchors.iter().map(|c| c.sha256).collect(),
             dossier: self.dossier,
+            keep_objects: self.keep_objects,
             online: self.online,
             evidence: self.evidence,
         };

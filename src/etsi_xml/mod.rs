@@ -1,0 +1,82 @@
+//! ETSI TS 119 102-2 (v1.4.1) validation reports in XML: one `vr:ValidationReport` per
+//! document, one `vr:SignatureValidationReport` per signature, the validation objects
+//! (certificates by digest, timestamp tokens in base64 as well) (`--etsi-xml DIR`).
+//!
+//! TS 119 102-2, clause 4.3: a signature's report identifies the signature (4.3.2), gives the
+//! validation constraints evaluated (4.3.3, here the policy's findings), the validation time
+//! and the best signature time (4.3.4), the signer's document (4.3.5), the signature's
+//! attributes (4.3.6), the signer (4.3.7), the validation process (4.3.9) and the status
+//! (4.3.10: main indication and sub-indication URIs, clause 4.3.10.2 and Table 2 of ETSI EN
+//! 319 102-1). Clause 4.4: validation objects, each with an `id` the reports refer to. XML is
+//! written with quick-xml, every text escaped; the indications are the JSON line's.
+
+mod names;
+mod write;
+
+pub use names::report_path;
+pub use write::{document_xml, document_xml_into};
+
+/// The report's namespace (TS 119 102-2 v1.4.1).
+pub const NAMESPACE: &str = "http://uri.etsi.org/19102/v1.4.1#";
+
+use std::io;
+use std::path::PathBuf;
+
+use crate::engine::{Line, Sink};
+
+/// A [`Sink`] that writes each document's ETSI TS 119 102-2 report under a directory (the
+/// document's name plus `.xml`, [`report_path`]) and hands the line on. The verifier keeps
+/// the validation objects the reports name when built with
+/// [`crate::VerifierBuilder::keep_validation_objects`]. A report that cannot be written stops
+/// the run with the error, as the JSON report does.
+pub struct XmlReports<'a> {
+    inner: &'a mut dyn Sink,
+    dir: PathBuf,
+    at: i64,
+    written: u64,
+    /// The directory created last (documents of one folder come together).
+    made: Option<PathBuf>,
+    /// The report being written (one buffer for the run).
+    buf: Vec<u8>,
+}
+
+impl<'a> XmlReports<'a> {
+    /// Reports under `dir`, validation time `at` (seconds since the epoch), lines then to
+    /// `inner`.
+    pub fn new(inner: &'a mut dyn Sink, dir: PathBuf, at: i64) -> Self {
+        XmlReports {
+            inner,
+            dir,
+            at,
+            written: 0,
+            made: None,
+            buf: Vec::with_capacity(64 << 10),
+        }
+    }
+
+    /// Reports written so far.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+}
+
+impl Sink for XmlReports<'_> {
+    fn line(&mut self, line: &Line) -> io::Result<()> {
+        let path = report_path(&self.dir, &line.report.name);
+        if let Some(parent) = path.parent() {
+            if self.made.as_deref() != Some(parent) {
+                std::fs::create_dir_all(parent)?;
+                self.made = Some(parent.to_path_buf());
+            }
+        }
+        document_xml_into(&line.report, self.at, &mut self.buf);
+        std::fs::write(&path, &self.buf)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        self.written += 1;
+        self.inner.line(line)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
