@@ -35,12 +35,13 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// Lower-case hex.
+/// Lower-case hex (a table lookup per nibble: reports write several fingerprints a signature).
 pub fn hex(b: &[u8]) -> String {
-    use std::fmt::Write;
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(b.len() * 2);
     for x in b {
-        let _ = write!(s, "{x:02x}");
+        s.push(DIGITS[usize::from(x >> 4)] as char);
+        s.push(DIGITS[usize::from(x & 15)] as char);
     }
     s
 }
