@@ -123,6 +123,10 @@ fn verify_loaded(
 ) -> (Line, bool) {
     let start = Instant::now();
     let (report, loaded) = match item.load(load, allowance) {
+        // A detached signature over the file beside it (`report.html.p7s`): a sealed report.
+        Ok(blob) if sealed_content(item).is_some() => {
+            (detached(item, &blob, load, allowance, verifier), true)
+        }
         // A bug costs one document its verdict, not the run its other documents: the
         // verifier reports a panic as that document's error.
         Ok(blob) => (verifier.verify_with(&item.name, &blob, allowance), true),
@@ -139,6 +143,41 @@ fn verify_loaded(
         elapsed_us: start.elapsed().as_micros() as u64,
     };
     (line, loaded)
+}
+
+/// The file a detached signature `NAME.p7s` signs (`NAME`, beside it), for a file input.
+fn sealed_content(item: &Item) -> Option<std::path::PathBuf> {
+    let input::Source::File(path) = &item.source else {
+        return None;
+    };
+    let name = path.file_name()?.to_str()?;
+    let stem = name.strip_suffix(".p7s").filter(|s| !s.is_empty())?;
+    let content = path.with_file_name(stem);
+    content.is_file().then_some(content)
+}
+
+/// Verifies a detached signature over the file beside it, read within the worker's share.
+fn detached(
+    item: &Item,
+    signature: &[u8],
+    load: &Load,
+    allowance: &Allowance<'_>,
+    verifier: &Verifier,
+) -> DocumentReport {
+    let content = sealed_content(item).expect("checked by the caller");
+    let content_item = Item {
+        input: item.input.clone(),
+        name: content.display().to_string(),
+        source: input::Source::File(content),
+    };
+    match content_item.load(load, allowance) {
+        Ok(bytes) => verifier.verify_detached(&item.name, &bytes, signature),
+        Err(e) => {
+            let mut r = DocumentReport::unreadable(&item.name, format!("its content: {e}"));
+            r.policy.name = verifier.policy().name.clone();
+            r
+        }
+    }
 }
 
 /// What a worker makes of an item: its line, or `None` when the document needs more memory

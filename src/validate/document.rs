@@ -350,13 +350,7 @@ fn signature_report(
     modifications: Modifications,
     findings: Vec<ChangeFinding>,
 ) -> SignatureReport {
-    let (indication, sub_indication, reason) = match &o.verdict {
-        None => (Indication::TotalPassed, None, None),
-        Some(r) => {
-            let s = r.sub_indication();
-            (s.indication(), Some(s), Some(r.to_string()))
-        }
-    };
+    let (indication, sub_indication, reason) = verdict_parts(&o);
     SignatureReport {
         field: sig.field.clone(),
         subfilter: sig.sub_filter.clone(),
@@ -367,14 +361,7 @@ fn signature_report(
         indication,
         sub_indication,
         reason,
-        signer: o.signer.as_ref().map(|c| SignerReport {
-            subject: c.subject.clone(),
-            issuer: c.issuer.clone(),
-            serial: c.serial_hex(),
-            sha256: hex(&c.sha256),
-            key: c.key.describe(),
-            ids: c.subject_uids.clone(),
-        }),
+        signer: o.signer.as_ref().map(signer_report),
         role: o.signer.as_deref().map(Role::of),
         signing_time: o.claimed_time.or_else(|| sig.m.clone()),
         warnings: o.warnings,
@@ -386,6 +373,35 @@ fn signature_report(
         modifications,
         findings,
         permissions: permissions(sig),
+    }
+}
+
+/// The indication, sub-indication and reason of an outcome (ETSI EN 319 102-1, 5.1.3).
+pub(super) fn verdict_parts(
+    o: &Outcome,
+) -> (
+    Indication,
+    Option<crate::verdict::SubIndication>,
+    Option<String>,
+) {
+    match &o.verdict {
+        None => (Indication::TotalPassed, None, None),
+        Some(r) => {
+            let s = r.sub_indication();
+            (s.indication(), Some(s), Some(r.to_string()))
+        }
+    }
+}
+
+/// The signer certificate as reports show it.
+pub(super) fn signer_report(c: &Cert) -> SignerReport {
+    SignerReport {
+        subject: c.subject.clone(),
+        issuer: c.issuer.clone(),
+        serial: c.serial_hex(),
+        sha256: hex(&c.sha256),
+        key: c.key.describe(),
+        ids: c.subject_uids.clone(),
     }
 }
 

@@ -8,6 +8,7 @@
 //! - `time`: the validation time, proofs of existence, signature timestamps;
 //! - `policy`: the constraints of the validation policy;
 //! - `reason`: why a check failed, mapped to a sub-indication and text in one place;
+//! - `detached`: a detached CMS signature over a file that is not a PDF (sealed reports);
 //! - `findings`: what the reader met, as report findings;
 //! - `issued`: the policy's rules on a document's signatures taken together (an issued
 //!   document's signers and their order);
@@ -22,6 +23,7 @@
 mod attributes;
 mod caches;
 mod certificates;
+mod detached;
 mod document;
 mod findings;
 mod issued;

@@ -145,7 +145,10 @@ fn raw_rsa_value(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// The digest the signed ranges are hashed with.
-fn digest_algorithm(cms: &SignedData<'_>, kind: Kind) -> Result<DigestAlgorithm, Reason> {
+pub(super) fn digest_algorithm(
+    cms: &SignedData<'_>,
+    kind: Kind,
+) -> Result<DigestAlgorithm, Reason> {
     let oid = &cms.signer_infos[0].digest_algorithm.oid;
     let algorithm = match kind {
         Kind::Sha1Embedded => Some(DigestAlgorithm::Sha1),

@@ -95,6 +95,24 @@ impl Verifier {
         report
     }
 
+    /// Verifies a detached CMS signature (`signature`, DER or PEM) over a file that is not a
+    /// PDF — an audit's report sealed with `--sign-report`, `report.html.p7s` beside
+    /// `report.html` — with the same checks, trust, revocation, time and policy as a PDF's
+    /// signatures; `name` is how the report names it. Never panics.
+    pub fn verify_detached(&self, name: &str, content: &[u8], signature: &[u8]) -> DocumentReport {
+        let der = crate::asn1::der_objects(signature, "CMS")
+            .ok()
+            .and_then(|mut d| d.pop())
+            .unwrap_or_else(|| signature.to_vec());
+        let verified = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            super::detached::verify(name, content, &der, &self.ctx, &self.caches)
+        }));
+        let mut report =
+            verified.unwrap_or_else(|_| DocumentReport::unreadable(name, PANICKED.into()));
+        report.policy.name.clone_from(&self.ctx.policy.name);
+        report
+    }
+
     /// [`Verifier::verify`] without the panic guard, for the fuzz targets: a panic is what
     /// a fuzzer looks for.
     pub(crate) fn verify_unguarded(&self, name: &str, data: &[u8]) -> DocumentReport {
