@@ -4,6 +4,8 @@
 
 #[path = "asn1/mod.rs"]
 pub mod asn1;
+#[path = "audit/mod.rs"]
+pub mod audit;
 #[path = "cache.rs"]
 pub mod cache;
 #[path = "cms/mod.rs"]

@@ -40,8 +40,9 @@
 //! `digest` (byte ranges and one-pass hashing), `asn1`, `crypto`, `cms`, `pki` and
 //! `revocation` (the leaves: ASN.1, signature algorithms, CMS, paths, CRLs and OCSP),
 //! `validate` (one document's verdicts), `report` (the report's wire format), `engine`
-//! (the bulk pipeline), `fetch` (issuers, CRLs and OCSP responses over HTTP, guarded against
-//! what untrusted URLs could reach) and `store` (the persistent cache of what was fetched).
+//! (the bulk pipeline), `audit` (reports read back into an auditor's HTML page), `fetch`
+//! (issuers, CRLs and OCSP responses over HTTP, guarded against what untrusted URLs could
+//! reach) and `store` (the persistent cache of what was fetched).
 
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
@@ -59,10 +60,13 @@ pub mod load;
 // and fuzz targets reach them; inside the crate they are used from the root as if declared
 // here.
 use internals::{
-    asn1, cache, cms, crypto, digest, evidence, fetch, forensics, input, inspect, memory, pdf, pki,
-    policy, report, revocation, store, validate, verdict,
+    asn1, audit, cache, cms, crypto, digest, evidence, fetch, forensics, input, inspect, memory,
+    pdf, pki, policy, report, revocation, store, validate, verdict,
 };
 
+/// What an auditor files: `verify`'s JSONL reports aggregated into one self-contained HTML
+/// page (`sigaudit report --html`).
+pub use audit::AuditReport;
 pub use cache::CacheStats;
 pub use engine::{JsonLines, Line, Sink, Summary, TextLines};
 pub use evidence::{Evidence, EvidenceKind};

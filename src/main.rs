@@ -60,6 +60,28 @@ enum Command {
         #[command(subcommand)]
         action: PolicyAction,
     },
+    /// Read `verify`'s JSONL reports (and its --summary file) and write one self-contained
+    /// HTML page for an auditor: totals, charts, failure classes, the documents that did not
+    /// pass.
+    ///
+    /// Exit code 0 when the page was written, 2 on a usage or I/O error.
+    Report(ReportArgs),
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// JSONL reports written by `sigaudit verify --report FILE` (or its standard output).
+    #[arg(required = true, value_name = "REPORT.jsonl")]
+    reports: Vec<PathBuf>,
+    /// Write the HTML page to FILE.
+    #[arg(long, value_name = "FILE")]
+    html: PathBuf,
+    /// The summary `verify --summary FILE` wrote: the run's speed, caches and memory.
+    #[arg(long, value_name = "FILE")]
+    summary: Option<PathBuf>,
+    /// Rows kept in the table of documents that did not pass (the rest are counted).
+    #[arg(long, value_name = "N", default_value_t = sigaudit::AuditReport::ROWS)]
+    max_rows: usize,
 }
 
 #[derive(Subcommand)]
@@ -268,7 +290,46 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify(&args),
         Command::Cache { action } => cache(&action),
         Command::Policy { action } => policy(&action),
+        Command::Report(args) => report(&args),
     }
+}
+
+fn report(args: &ReportArgs) -> ExitCode {
+    let fail = |what: String| {
+        eprintln!("sigaudit: {what}");
+        ExitCode::from(2)
+    };
+    let mut audit =
+        sigaudit::AuditReport::with_limits(sigaudit::AuditReport::EXAMPLES, args.max_rows);
+    for path in &args.reports {
+        let name = path.display().to_string();
+        let read = std::fs::File::open(path).and_then(|f| audit.read_jsonl(&name, f));
+        if let Err(e) = read {
+            return fail(format!("{name}: {e}"));
+        }
+    }
+    if let Some(path) = &args.summary {
+        let name = path.display().to_string();
+        let read = std::fs::read(path)
+            .map_err(|e| e.to_string())
+            .and_then(|json| audit.set_summary(&name, &json).map_err(|e| e.to_string()));
+        if let Err(e) = read {
+            return fail(format!("--summary {name}: {e}"));
+        }
+    }
+    if let Err(e) = std::fs::write(&args.html, audit.html()) {
+        return fail(format!("{}: {e}", args.html.display()));
+    }
+    let (rows, omitted) = audit.table_rows();
+    eprintln!(
+        "{} documents, {} did not pass ({} in the table), {} unreadable lines: {}",
+        audit.documents(),
+        rows as u64 + omitted,
+        rows,
+        audit.unreadable_lines(),
+        args.html.display()
+    );
+    ExitCode::SUCCESS
 }
 
 fn policy(action: &PolicyAction) -> ExitCode {
