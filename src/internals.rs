@@ -36,6 +36,8 @@ pub mod pdf;
 pub mod pki;
 #[path = "policy/mod.rs"]
 pub mod policy;
+#[path = "premis/mod.rs"]
+pub mod premis;
 #[path = "report.rs"]
 pub mod report;
 #[path = "revocation/mod.rs"]

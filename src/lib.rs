@@ -39,7 +39,8 @@
 //! reader), `forensics` (what each incremental update changes, and the attacks it matches),
 //! `digest` (byte ranges and one-pass hashing), `asn1`, `crypto`, `cms`, `pki` and
 //! `revocation` (the leaves: ASN.1, signature algorithms, CMS, paths, CRLs and OCSP),
-//! `validate` (one document's verdicts), `report` (the report's wire format), `engine`
+//! `validate` (one document's verdicts), `report` (the report's wire format), `premis` (a
+//! report line as a PREMIS 3 validation event in METS, for archive ingestion), `engine`
 //! (the bulk pipeline), `audit` (reports read back into an auditor's HTML page), `fetch`
 //! (issuers, CRLs and OCSP responses over HTTP, guarded against what untrusted URLs could
 //! reach) and `store` (the persistent cache of what was fetched).
@@ -61,7 +62,7 @@ pub mod load;
 // here.
 use internals::{
     asn1, audit, cache, cms, crypto, digest, evidence, fetch, forensics, input, inspect, memory,
-    pdf, pki, policy, report, revocation, store, validate, verdict,
+    pdf, pki, policy, premis, report, revocation, store, validate, verdict,
 };
 
 /// What an auditor files: `verify`'s JSONL reports aggregated into one self-contained HTML
@@ -82,6 +83,8 @@ pub use memory::{parse_size, BombRule, MemoryStats, TempStats};
 pub use policy::{
     organisation_id, Finding as PolicyFinding, Level, Parameters, Policy, PolicyError, Role, Rule,
 };
+/// PREMIS 3 validation events in METS, one file per document, for archive ingestion.
+pub use premis::{mets_path, premis_mets, write_premis_dir, PremisError, METS_SUFFIX};
 pub use report::{
     DocumentReport, Integrity, Permissions, RevocationReport, SignatureReport, SignerReport,
     TimestampReport,

@@ -74,8 +74,16 @@ struct ReportArgs {
     #[arg(required = true, value_name = "REPORT.jsonl")]
     reports: Vec<PathBuf>,
     /// Write the HTML page to FILE.
-    #[arg(long, value_name = "FILE")]
-    html: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "premis")]
+    html: Option<PathBuf>,
+    /// Write one METS file per document under DIR holding a PREMIS 3 validation event (the
+    /// document's name plus `.mets.xml`), for archive ingestion systems.
+    #[arg(long, value_name = "DIR", requires = "at")]
+    premis: Option<PathBuf>,
+    /// The validation time the reports were made at (RFC 3339; `verify --at`): the PREMIS
+    /// events' date.
+    #[arg(long)]
+    at: Option<String>,
     /// The summary `verify --summary FILE` wrote: the run's speed, caches and memory.
     #[arg(long, value_name = "FILE")]
     summary: Option<PathBuf>,
@@ -299,6 +307,19 @@ fn report(args: &ReportArgs) -> ExitCode {
         eprintln!("sigaudit: {what}");
         ExitCode::from(2)
     };
+    if let (Some(dir), Some(at)) = (&args.premis, &args.at) {
+        let at = match ValidationTime::parse_rfc3339(at) {
+            Ok(t) => t.to_string(),
+            Err(e) => return fail(format!("--at: {e}")),
+        };
+        match sigaudit::write_premis_dir(&args.reports, dir, &at) {
+            Ok(n) => eprintln!("{n} PREMIS/METS files: {}", dir.display()),
+            Err(e) => return fail(format!("--premis {}: {e}", dir.display())),
+        }
+    }
+    let Some(html) = &args.html else {
+        return ExitCode::SUCCESS;
+    };
     let mut audit =
         sigaudit::AuditReport::with_limits(sigaudit::AuditReport::EXAMPLES, args.max_rows);
     for path in &args.reports {
@@ -317,8 +338,8 @@ fn report(args: &ReportArgs) -> ExitCode {
             return fail(format!("--summary {name}: {e}"));
         }
     }
-    if let Err(e) = std::fs::write(&args.html, audit.html()) {
-        return fail(format!("{}: {e}", args.html.display()));
+    if let Err(e) = std::fs::write(html, audit.html()) {
+        return fail(format!("{}: {e}", html.display()));
     }
     let (rows, omitted) = audit.table_rows();
     eprintln!(
@@ -327,7 +348,7 @@ fn report(args: &ReportArgs) -> ExitCode {
         rows as u64 + omitted,
         rows,
         audit.unreadable_lines(),
-        args.html.display()
+        html.display()
     );
     ExitCode::SUCCESS
 }
