@@ -145,15 +145,15 @@ fn verify_loaded(
     (line, loaded)
 }
 
-/// The file a detached signature `NAME.p7s` signs (`NAME`, beside it), for a file input.
+/// The file a detached signature `NAME.p7s` signs (`NAME`, beside it), for a file input
+/// (whether it is there or not: a missing content is that signature's error).
 fn sealed_content(item: &Item) -> Option<std::path::PathBuf> {
     let input::Source::File(path) = &item.source else {
         return None;
     };
     let name = path.file_name()?.to_str()?;
     let stem = name.strip_suffix(".p7s").filter(|s| !s.is_empty())?;
-    let content = path.with_file_name(stem);
-    content.is_file().then_some(content)
+    Some(path.with_file_name(stem))
 }
 
 /// Verifies a detached signature over the file beside it, read within the worker's share.

@@ -1,0 +1,150 @@
+//! Detached CMS signatures over files that are not PDFs (`report.html.p7s` beside
+//! `report.html`: a sealed audit report), verified by `sigaudit verify` like any signature;
+//! the signatures are made by openssl, an independent implementation.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+/// A CA, a signer it issued, `report.html` and its detached signature made by `openssl cms
+/// -sign`; `None` (a visible skip, a failure under CI) when openssl cannot run.
+fn sealed(dir: &Path) -> Option<()> {
+    let run = |args: &[&str]| -> Option<()> {
+        match Command::new("openssl").current_dir(dir).args(args).output() {
+            Ok(o) if o.status.success() => Some(()),
+            Ok(o) => common::cannot_run("openssl", &String::from_utf8_lossy(&o.stderr)),
+            Err(e) => common::cannot_run("openssl", &e.to_string()),
+        }
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "30",
+        "-subj",
+        "/CN=Audit CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ])?;
+    let other = "req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.pem -days 30";
+    let mut args: Vec<&str> = other.split(' ').collect();
+    args.extend(["-subj", "/CN=Another CA"]);
+    run(&args)?;
+    run(&[
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "signer.key",
+        "-out",
+        "signer.csr",
+        "-subj",
+        "/CN=Auditor/O=Audit Office",
+    ])?;
+    std::fs::write(
+        dir.join("ext"),
+        "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "signer.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "signer.pem",
+        "-days",
+        "30",
+        "-extfile",
+        "ext",
+    ])?;
+    std::fs::write(
+        dir.join("report.html"),
+        "<html><p>1,000 documents, 998 passed</p></html>",
+    )
+    .unwrap();
+    run(&[
+        "cms",
+        "-sign",
+        "-binary",
+        "-in",
+        "report.html",
+        "-signer",
+        "signer.pem",
+        "-inkey",
+        "signer.key",
+        "-outform",
+        "DER",
+        "-out",
+        "report.html.p7s",
+        "-md",
+        "sha256",
+    ])
+}
+
+fn verify(dir: &Path, trust: &str) -> serde_json::Value {
+    let o = Command::new(env!("CARGO_BIN_EXE_sigaudit"))
+        .current_dir(dir)
+        .args([
+            "verify",
+            "report.html.p7s",
+            "--trust",
+            trust,
+            "--accept-missing-revocation",
+        ])
+        .output()
+        .unwrap();
+    let line = String::from_utf8(o.stdout).unwrap();
+    let first = line.lines().next();
+    let first = first.unwrap_or_else(|| panic!("no line: {}", String::from_utf8_lossy(&o.stderr)));
+    serde_json::from_str(first).unwrap()
+}
+
+#[test]
+fn a_sealed_report_verifies_and_a_changed_one_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(()) = sealed(dir.path()) else { return };
+    let l = verify(dir.path(), "ca.pem");
+    assert_eq!(l["status"], "TOTAL_PASSED", "{l}");
+    let s = &l["signatures"][0];
+    assert_eq!(s["integrity"], "ok");
+    assert_eq!(s["signer"]["subject"], "CN=Auditor, O=Audit Office");
+    assert_eq!(s["chain"].as_array().unwrap().len(), 2, "signer and CA");
+    // Another anchor: no path.
+    let l = verify(dir.path(), "other.pem");
+    assert_eq!(l["status"], "INDETERMINATE", "{l}");
+    assert_eq!(
+        l["signatures"][0]["sub_indication"],
+        "NO_CERTIFICATE_CHAIN_FOUND"
+    );
+    // One byte of the report changed: the signature no longer holds.
+    let mut html = std::fs::read(dir.path().join("report.html")).unwrap();
+    html[10] ^= 1;
+    std::fs::write(dir.path().join("report.html"), &html).unwrap();
+    let l = verify(dir.path(), "ca.pem");
+    assert_eq!(l["status"], "TOTAL_FAILED", "{l}");
+    assert_eq!(l["signatures"][0]["sub_indication"], "HASH_FAILURE");
+    // The report gone: the signature's line says so.
+    std::fs::remove_file(dir.path().join("report.html")).unwrap();
+    let l = verify(dir.path(), "ca.pem");
+    assert_eq!(l["status"], "ERROR", "{l}");
+    assert!(l["error"].as_str().unwrap().contains("its content"), "{l}");
+}
