@@ -52,7 +52,7 @@ pub mod engine;
 /// ETSI TS 119 102-2 validation reports in XML (`--etsi-xml DIR`).
 pub mod etsi_xml {
     pub use crate::internals::etsi_xml::{
-        document_xml, document_xml_into, report_path, XmlReports, NAMESPACE,
+        document_xml, document_xml_into, report_path, XmlReports, MANIFEST, NAMESPACE,
     };
 }
 pub mod load;

@@ -38,7 +38,13 @@ pub struct XmlReports<'a> {
     made: Option<PathBuf>,
     /// The report being written (one buffer for the run).
     buf: Vec<u8>,
+    /// `DIR/MANIFEST.sha256`: each report's SHA-256 and path, in the `sha256sum` format, for
+    /// sealing the reports (`--sign-report`); written as they are.
+    manifest: Option<io::BufWriter<std::fs::File>>,
 }
+
+/// The manifest's name under the report directory.
+pub const MANIFEST: &str = "MANIFEST.sha256";
 
 impl<'a> XmlReports<'a> {
     /// Reports under `dir`, validation time `at` (seconds since the epoch), lines then to
@@ -51,7 +57,17 @@ impl<'a> XmlReports<'a> {
             written: 0,
             made: None,
             buf: Vec::with_capacity(64 << 10),
+            manifest: None,
         }
+    }
+
+    /// Also lists every report's SHA-256 in `DIR/MANIFEST.sha256` (`sha256sum -c` checks it
+    /// from DIR), so that one signature over the manifest seals every report.
+    pub fn with_manifest(mut self) -> io::Result<Self> {
+        std::fs::create_dir_all(&self.dir)?;
+        let file = std::fs::File::create(self.dir.join(MANIFEST))?;
+        self.manifest = Some(io::BufWriter::new(file));
+        Ok(self)
     }
 
     /// Reports written so far.
@@ -72,11 +88,32 @@ impl Sink for XmlReports<'_> {
         document_xml_into(&line.report, self.at, &mut self.buf);
         std::fs::write(&path, &self.buf)
             .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        if let Some(m) = &mut self.manifest {
+            use io::Write as _;
+            let digest = crate::crypto::DigestAlgorithm::Sha256.digest(&self.buf);
+            let rel = path
+                .strip_prefix(&self.dir)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            let hex = crate::asn1::hex(digest.as_ref());
+            if rel.contains(['\n', '\\']) {
+                // GNU sha256sum's escaped form: a leading backslash, `\\` and `\n` inside.
+                let escaped = rel.replace('\\', "\\\\").replace('\n', "\\n");
+                writeln!(m, "\\{hex}  {escaped}")?;
+            } else {
+                writeln!(m, "{hex}  {rel}")?;
+            }
+        }
         self.written += 1;
         self.inner.line(line)
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        if let Some(m) = &mut self.manifest {
+            use io::Write as _;
+            m.flush()?;
+        }
         self.inner.flush()
     }
 }
