@@ -42,6 +42,8 @@ pub mod premis;
 pub mod report;
 #[path = "revocation/mod.rs"]
 pub mod revocation;
+#[path = "seal/mod.rs"]
+pub mod seal;
 #[path = "store/mod.rs"]
 pub mod store;
 #[path = "validate/mod.rs"]

@@ -56,6 +56,7 @@ pub mod etsi_xml {
     };
 }
 pub mod load;
+pub use internals::seal;
 
 // The stages live in `internals` (hidden, not API) so that sigaudit's own tests, benchmarks
 // and fuzz targets reach them; inside the crate they are used from the root as if declared
