@@ -84,12 +84,47 @@ struct ReportArgs {
     /// events' date.
     #[arg(long)]
     at: Option<String>,
+    /// Seal the HTML page (FILE.p7s beside it).
+    #[command(flatten)]
+    seal: SealArgs,
     /// The summary `verify --summary FILE` wrote: the run's speed, caches and memory.
     #[arg(long, value_name = "FILE")]
     summary: Option<PathBuf>,
     /// Rows kept in the table of documents that did not pass (the rest are counted).
     #[arg(long, value_name = "N", default_value_t = sigaudit::AuditReport::ROWS)]
     max_rows: usize,
+}
+
+/// Sealing what an audit files: a detached CMS signature (`FILE.p7s`) that `sigaudit verify
+/// FILE.p7s` checks like any signature.
+#[derive(clap::Args)]
+struct SealArgs {
+    /// Seal the report with this private key (PKCS#8, PKCS#1 or SEC1; PEM or DER): a detached
+    /// CMS signature beside it (`.p7s`). With `verify --etsi-xml DIR`, the sealed file is
+    /// DIR/MANIFEST.sha256 (every XML report's SHA-256); with `report --html FILE`, FILE.
+    #[arg(long, value_name = "KEY", requires = "sign_cert")]
+    sign_report: Option<PathBuf>,
+    /// The signer's certificate for --sign-report (PEM or DER).
+    #[arg(long, value_name = "CERT", requires = "sign_report")]
+    sign_cert: Option<PathBuf>,
+}
+
+/// Writes `file`.p7s, a detached CMS signature over `file` (its signing time: now, read here,
+/// in the binary).
+fn seal_file(file: &std::path::Path, args: &SealArgs) -> Result<(), String> {
+    let (Some(key), Some(cert)) = (&args.sign_report, &args.sign_cert) else {
+        return Ok(());
+    };
+    let read = |p: &PathBuf| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
+    let content = read(&file.to_path_buf())?;
+    let now = ValidationTime::now().unix();
+    let cms = sigaudit::seal::sign_detached(&content, &read(key)?, &read(cert)?, Some(now))
+        .map_err(|e| format!("--sign-report: {e}"))?;
+    let mut out = file.as_os_str().to_owned();
+    out.push(".p7s");
+    std::fs::write(&out, cms).map_err(|e| format!("{}: {e}", out.to_string_lossy()))?;
+    eprintln!("sealed: {}", std::path::Path::new(&out).display());
+    Ok(())
 }
 
 #[derive(Subcommand)]
@@ -143,6 +178,9 @@ struct VerifyArgs {
     /// reports, the certificates by SHA-256, the timestamp tokens in base64.
     #[arg(long, value_name = "DIR")]
     etsi_xml: Option<PathBuf>,
+    /// With --etsi-xml: list every report's SHA-256 in DIR/MANIFEST.sha256 and seal it.
+    #[command(flatten)]
+    seal: SealArgs,
     /// The validation policy: a built-in (`etsi`, the default; `vn-gov-published`,
     /// `vn-gov-issued`) or a policy file (TOML). See `sigaudit policy show NAME`.
     #[arg(long, default_value = "etsi", value_name = "NAME|FILE")]
@@ -340,6 +378,9 @@ fn report(args: &ReportArgs) -> ExitCode {
     }
     if let Err(e) = std::fs::write(html, audit.html()) {
         return fail(format!("{}: {e}", html.display()));
+    }
+    if let Err(e) = seal_file(html, &args.seal) {
+        return fail(e);
     }
     let (rows, omitted) = audit.table_rows();
     eprintln!(
@@ -642,7 +683,15 @@ fn verify(args: &VerifyArgs) -> ExitCode {
     let inner: Box<dyn Sink + '_> = match &args.etsi_xml {
         Some(dir) => {
             let at = verifier.validation_time().unix();
-            Box::new(XmlReports::new(&mut *lines, dir.clone(), at))
+            let xml = XmlReports::new(&mut *lines, dir.clone(), at);
+            let xml = match args.seal.sign_report.is_some() {
+                true => match xml.with_manifest() {
+                    Ok(x) => x,
+                    Err(e) => return fail(&format!("{}: {e}", dir.display())),
+                },
+                false => xml,
+            };
+            Box::new(xml)
         }
         None => Box::new(&mut *lines),
     };
@@ -670,6 +719,11 @@ fn verify(args: &VerifyArgs) -> ExitCode {
     }
     if let Some((n, Some(first))) = verifier.evidence_failures() {
         return fail(&format!("{n} evidence writes failed; the first: {first}"));
+    }
+    if let (Some(dir), Some(_)) = (&args.etsi_xml, &args.seal.sign_report) {
+        if let Err(e) = seal_file(&dir.join(sigaudit::etsi_xml::MANIFEST), &args.seal) {
+            return fail(&e);
+        }
     }
     if summary.unreadable_inputs > 0 {
         ExitCode::from(2)

@@ -148,3 +148,86 @@ fn a_sealed_report_verifies_and_a_changed_one_fails() {
     assert_eq!(l["status"], "ERROR", "{l}");
     assert!(l["error"].as_str().unwrap().contains("its content"), "{l}");
 }
+
+/// `verify --etsi-xml DIR --sign-report KEY --sign-cert CERT` seals DIR/MANIFEST.sha256 (every
+/// report's SHA-256), and `report --html FILE --sign-report …` seals the page: both verify with
+/// `sigaudit verify FILE.p7s`, the manifest checks with `sha256sum -c`, and a report changed
+/// afterwards is caught.
+#[test]
+fn sealed_evidence_from_verify_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(()) = sealed(dir.path()) else { return };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let xml = dir.path().join("xml");
+    let jsonl = dir.path().join("run.jsonl");
+    let o = Command::new(env!("CARGO_BIN_EXE_sigaudit"))
+        .arg("verify")
+        .arg(root.join("corpus/sample/docs"))
+        .arg("--trust")
+        .arg(root.join("corpus/sample/pki/roots"))
+        .args(["--at", "2026-07-01T00:00:00Z", "--etsi-xml"])
+        .arg(&xml)
+        .arg("--report")
+        .arg(&jsonl)
+        .arg("--sign-report")
+        .arg(dir.path().join("signer.key"))
+        .arg("--sign-cert")
+        .arg(dir.path().join("signer.pem"))
+        .output()
+        .unwrap();
+    assert!(
+        o.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let manifest = std::fs::read_to_string(xml.join("MANIFEST.sha256")).unwrap();
+    assert_eq!(manifest.lines().count(), 32, "one line per report");
+    match Command::new("sha256sum")
+        .current_dir(&xml)
+        .args(["--strict", "-c", "MANIFEST.sha256"])
+        .output()
+    {
+        Ok(c) => assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stdout)),
+        Err(e) => return common::cannot_run("sha256sum", &e.to_string()).unwrap_or(()),
+    }
+    let check = |p7s: &Path| -> serde_json::Value {
+        let o = Command::new(env!("CARGO_BIN_EXE_sigaudit"))
+            .arg("verify")
+            .arg(p7s)
+            .arg("--trust")
+            .arg(dir.path().join("ca.pem"))
+            .arg("--accept-missing-revocation")
+            .output()
+            .unwrap();
+        serde_json::from_str(String::from_utf8(o.stdout).unwrap().lines().next().unwrap()).unwrap()
+    };
+    assert_eq!(
+        check(&xml.join("MANIFEST.sha256.p7s"))["status"],
+        "TOTAL_PASSED"
+    );
+    // The page, sealed.
+    let html = dir.path().join("audit.html");
+    let o = Command::new(env!("CARGO_BIN_EXE_sigaudit"))
+        .arg("report")
+        .arg(&jsonl)
+        .arg("--html")
+        .arg(&html)
+        .arg("--sign-report")
+        .arg(dir.path().join("signer.key"))
+        .arg("--sign-cert")
+        .arg(dir.path().join("signer.pem"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        check(&dir.path().join("audit.html.p7s"))["status"],
+        "TOTAL_PASSED"
+    );
+    // A changed page no longer matches its seal.
+    let mut page = std::fs::read(&html).unwrap();
+    let at = page.len() / 2;
+    page[at] = if page[at] == b'x' { b'y' } else { b'x' };
+    std::fs::write(&html, &page).unwrap();
+    let l = check(&dir.path().join("audit.html.p7s"));
+    assert_eq!(l["status"], "TOTAL_FAILED", "{l}");
+}
