@@ -2,6 +2,8 @@
 //! official schema (`../shared/schemas/etsi-ts-119102-2`, xmllint offline), stating the same
 //! indications as the JSON line, the same bytes whatever the parallelism.
 
+// What `../shared` holds is present in CI: with the "CI" variable set a missing copy fails the
+// test (`common::shared_or_skip`); elsewhere the test prints a visible skip.
 mod common;
 
 use std::path::{Path, PathBuf};

@@ -2,6 +2,8 @@
 //! the Vietnamese pack's shipped anchors, roles read from certificates made by openssl (an
 //! independent oracle), and broken copies failing under every policy.
 
+// What `../shared` holds is present in CI: with the "CI" variable set a missing copy fails the
+// test (`common::shared_or_skip`); elsewhere the test prints a visible skip.
 mod common;
 
 use std::path::{Path, PathBuf};
