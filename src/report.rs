@@ -232,6 +232,9 @@ pub(crate) struct ValidationObjects {
     pub(crate) timestamp_token: Option<Vec<u8>>,
     /// The earliest proof of existence of the signature, if any (seconds since the epoch).
     pub(crate) poe: Option<i64>,
+    /// The CRL or OCSP response (`crl`/`ocsp`, its SHA-256) that settled the signer's status,
+    /// and the revocation time when it says revoked.
+    pub(crate) revocation: Option<(&'static str, [u8; 32], Option<i64>)>,
 }
 
 impl PartialEq for ValidationObjects {
@@ -243,6 +246,7 @@ impl PartialEq for ValidationObjects {
             && path(self) == path(other)
             && self.timestamp_token == other.timestamp_token
             && self.poe == other.poe
+            && self.revocation == other.revocation
     }
 }
 

@@ -159,6 +159,7 @@ fn every_report_validates_and_states_the_lines_indications() {
     };
     assert_eq!(files.len(), 120, "one report per document");
     let mut signatures = 0;
+    let mut revoked = 0;
     for l in &lines {
         let name = l["name"].as_str().unwrap();
         let file = sigaudit::etsi_xml::report_path(out.path(), name);
@@ -171,6 +172,21 @@ fn every_report_validates_and_states_the_lines_indications() {
             continue;
         }
         assert_eq!(got.len(), sigs.len(), "{name}");
+        // The CRL or OCSP response that settled a signer's status is a validation object the
+        // status refers to; a revocation is stated with its time.
+        let text = String::from_utf8_lossy(&xml);
+        let states = |r: &str| sigs.iter().filter(|s| s["revocation"] == r).count();
+        assert_eq!(
+            text.matches("<vr:RelatedValidationObject ").count(),
+            states("good") + states("revoked"),
+            "{name}"
+        );
+        assert_eq!(
+            text.matches("<vr:RevocationStatusInformation>").count(),
+            states("revoked"),
+            "{name}"
+        );
+        revoked += states("revoked");
         for (s, (main, sub, field, _)) in sigs.iter().zip(&got) {
             assert_eq!(*main, main_uri(s["indication"].as_str().unwrap()), "{name}");
             let want = s["sub_indication"]
@@ -182,6 +198,7 @@ fn every_report_validates_and_states_the_lines_indications() {
         }
     }
     assert!(signatures > 500, "{signatures} signatures compared");
+    assert!(revoked > 0, "revoked signers were among them");
     // One worker: the same reports, byte for byte.
     let serial = tempfile::tempdir().unwrap();
     verify(corpus.path(), serial.path(), "1", &[]);

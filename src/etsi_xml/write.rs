@@ -51,6 +51,8 @@ const PROCESS_LTVM: &str = "urn:etsi:019102:validationprocess:LTVM";
 /// TS 119 102-2, 4.4.4: validation object types.
 const VO_CERTIFICATE: &str = "urn:etsi:019102:validationObject:certificate";
 const VO_TIMESTAMP: &str = "urn:etsi:019102:validationObject:timestamp";
+const VO_CRL: &str = "urn:etsi:019102:validationObject:CRL";
+const VO_OCSP: &str = "urn:etsi:019102:validationObject:OCSPResponse";
 /// TS 119 102-2, 4.3.4: a POE established by the validation.
 const POE_VALIDATION: &str = "urn:etsi:019102:poetype:validation";
 /// TS 119 102-2, 4.3.3: a constraint the policy applied.
@@ -118,8 +120,15 @@ impl Xml {
 #[derive(Default)]
 struct Objects {
     certificates: BTreeMap<String, Cert>,
+    /// CRLs and OCSP responses that settled a signer's status, by id: their type and SHA-256.
+    revocation: BTreeMap<String, (&'static str, [u8; 32])>,
     /// Timestamp tokens by id, with their genTime when it verified.
     timestamps: Vec<(String, Vec<u8>, Option<String>)>,
+}
+
+/// The id of the CRL or OCSP response with SHA-256 `fp`.
+fn revocation_id(fp: &[u8; 32]) -> String {
+    format!("R-{}", hex(fp))
 }
 
 fn cert_id(c: &Cert) -> String {
@@ -235,6 +244,10 @@ fn signature(
     });
     for c in o.map(|o| &o.path[..]).unwrap_or_default() {
         objects.certificates.insert(cert_id(c), c.clone());
+    }
+    if let Some((source, fp, _)) = o.and_then(|o| o.revocation.as_ref()) {
+        let kind = if *source == "crl" { VO_CRL } else { VO_OCSP };
+        objects.revocation.insert(revocation_id(fp), (kind, *fp));
     }
     x.open("vr:SignatureValidationReport", &[]);
     identifier(x, s, i, o);
@@ -392,6 +405,22 @@ fn status(x: &mut Xml, s: &SignatureReport, o: Option<&ValidationObjects>) {
         }
         x.close("vr:CertificateChain");
     }
+    // The CRL or OCSP response used (4.3.10: RelatedValidationObject), and when it says the
+    // signer is revoked, the revocation (RevocationStatusInformation).
+    if let Some((_, fp, revoked)) = o.and_then(|o| o.revocation.as_ref()) {
+        let id = revocation_id(fp);
+        x.empty("vr:RelatedValidationObject", &[("VOReference", &id)]);
+        if let (Some(at), Some(signer)) = (revoked, path.first()) {
+            x.open("vr:RevocationStatusInformation", &[]);
+            x.empty(
+                "vr:ValidationObjectId",
+                &[("VOReference", &cert_id(signer))],
+            );
+            x.plain("vr:RevocationTime", &rfc3339(*at));
+            x.empty("vr:RevocationObject", &[("VOReference", &id)]);
+            x.close("vr:RevocationStatusInformation");
+        }
+    }
     let revocation = match s.revocation {
         RevocationReport::Good => "good",
         RevocationReport::Revoked => "revoked",
@@ -438,11 +467,14 @@ fn other_information(x: &mut Xml, report: &DocumentReport) {
     x.close("vr:OtherInformation");
 }
 
-/// `vr:SignatureValidationObjects` (4.4): certificates by SHA-256 (the same few CA
-/// certificates recur in every report of an archive; `--evidence DIR` files each once, by
+/// `vr:SignatureValidationObjects` (4.4): certificates, CRLs and OCSP responses by SHA-256
+/// (the same few recur in every report of an archive; `--evidence DIR` files each once, by
 /// that name), timestamp tokens in base64 (each is the signature's own).
 fn validation_objects(x: &mut Xml, objects: &Objects) {
-    if objects.certificates.is_empty() && objects.timestamps.is_empty() {
+    if objects.certificates.is_empty()
+        && objects.timestamps.is_empty()
+        && objects.revocation.is_empty()
+    {
         return;
     }
     x.open("vr:SignatureValidationObjects", &[]);
@@ -451,6 +483,14 @@ fn validation_objects(x: &mut Xml, objects: &Objects) {
         x.plain("vr:ObjectType", VO_CERTIFICATE);
         x.open("vr:ValidationObjectRepresentation", &[]);
         x.digest("vr:DigestAlgAndValue", DigestAlgorithm::Sha256, &c.sha256);
+        x.close("vr:ValidationObjectRepresentation");
+        x.close("vr:ValidationObject");
+    }
+    for (id, (kind, fp)) in &objects.revocation {
+        x.open("vr:ValidationObject", &[("id", id)]);
+        x.plain("vr:ObjectType", kind);
+        x.open("vr:ValidationObjectRepresentation", &[]);
+        x.digest("vr:DigestAlgAndValue", DigestAlgorithm::Sha256, fp);
         x.close("vr:ValidationObjectRepresentation");
         x.close("vr:ValidationObject");
     }

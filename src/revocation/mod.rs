@@ -432,6 +432,8 @@ pub enum Status {
     Good {
         /// `crl` or `ocsp`.
         source: &'static str,
+        /// The SHA-256 of the CRL or OCSP response that says so.
+        object: Fingerprint,
     },
     /// Revoked at `at` (seconds since the epoch).
     Revoked {
@@ -441,6 +443,8 @@ pub enum Status {
         reason: Option<u8>,
         /// `crl` or `ocsp`.
         source: &'static str,
+        /// The SHA-256 of the CRL or OCSP response that says so.
+        object: Fingerprint,
     },
     /// No usable data.
     Unknown {
@@ -465,16 +469,21 @@ pub fn status(
     pki: &crate::pki::Caches,
     caches: &Caches,
 ) -> Status {
-    let mut good: Option<&'static str> = None;
+    let mut good: Option<(&'static str, Fingerprint)> = None;
     let mut revoked: Option<Status> = None;
     let mut notes: Vec<String> = Vec::new();
-    let mut note_revoked = |at: i64, reason: Option<u8>, source: &'static str| {
+    let mut note_revoked = |at: i64, reason: Option<u8>, source: &'static str, object| {
         let earlier = match &revoked {
             Some(Status::Revoked { at: prev, .. }) => at < *prev,
             _ => true,
         };
         if earlier {
-            revoked = Some(Status::Revoked { at, reason, source });
+            revoked = Some(Status::Revoked {
+                at,
+                reason,
+                source,
+                object,
+            });
         }
     };
     if sources.unreadable_crls > 0 {
@@ -498,7 +507,7 @@ pub fn status(
             continue;
         }
         if let Some(&(at, reason)) = crl.revoked.get(&cert.serial) {
-            note_revoked(at, reason, "crl");
+            note_revoked(at, reason, "crl", crl.sha256);
         } else if !keeps_expired(cert, crl.this_update, crl.expired_certs_on_crl) {
             notes.push(format!(
                 "the issuer's CRL of {} was issued after the certificate expired ({}) and does \
@@ -507,7 +516,7 @@ pub fn status(
                 crate::asn1::rfc3339(cert.not_after)
             ));
         } else if crl.next_update.is_none_or(|n| time <= n) {
-            good = Some("crl");
+            good = Some(("crl", crl.sha256));
         } else {
             notes.push("the issuer's CRL is past its nextUpdate".into());
         }
@@ -519,7 +528,7 @@ pub fn status(
                 ocsp_status(der, cert, issuer, pki)
             });
         match st {
-            Some(OcspStatus::Revoked { at, reason }) => note_revoked(at, reason, "ocsp"),
+            Some(OcspStatus::Revoked { at, reason }) => note_revoked(at, reason, "ocsp", fp),
             Some(OcspStatus::Good {
                 this_update,
                 next_update,
@@ -533,7 +542,7 @@ pub fn status(
                         crate::asn1::rfc3339(cert.not_after)
                     ));
                 } else if this_update <= time && next_update.is_none_or(|n| time <= n) {
-                    good = good.or(Some("ocsp"));
+                    good = good.or(Some(("ocsp", fp)));
                 } else {
                     notes.push("the OCSP response is not current".into());
                 }
@@ -545,8 +554,8 @@ pub fn status(
     if let Some(r) = revoked {
         return r;
     }
-    if let Some(source) = good {
-        return Status::Good { source };
+    if let Some((source, object)) = good {
+        return Status::Good { source, object };
     }
     notes.dedup();
     Status::Unknown {

@@ -236,11 +236,20 @@ fn revocation(
         }
         let leaf = i == 0;
         match st {
-            Status::Good { .. } if leaf => o.revocation = RevocationReport::Good,
+            Status::Good { source, object } if leaf => {
+                o.revocation = RevocationReport::Good;
+                o.revocation_object = Some((source, object, None));
+            }
             Status::Good { .. } => {}
-            Status::Revoked { at: r, .. } => {
+            Status::Revoked {
+                at: r,
+                source,
+                object,
+                ..
+            } => {
                 if leaf {
                     o.revocation = RevocationReport::Revoked;
+                    o.revocation_object = Some((source, object, Some(r)));
                 }
                 match times.poe {
                     Some(t) if t < r => {}

@@ -117,6 +117,9 @@ struct Outcome {
     policy: Vec<(Rule, Level, String)>,
     /// The validation objects an ETSI TS 119 102-2 report names, when kept.
     objects: Option<Box<ValidationObjects>>,
+    /// The CRL or OCSP response (`crl`/`ocsp`, its SHA-256) that settled the signer's status,
+    /// with the revocation time when it says revoked.
+    revocation_object: Option<(&'static str, crate::pki::cert::Fingerprint, Option<i64>)>,
 }
 
 impl Outcome {
@@ -138,6 +141,7 @@ impl Outcome {
             path: Vec::new(),
             policy: Vec::new(),
             objects: None,
+            revocation_object: None,
         }
     }
 

@@ -197,6 +197,7 @@ pub(super) fn validate(
                     .next()
                     .map(|t| t.raw.to_vec()),
                 poe: best,
+                revocation: o.revocation_object,
             })
         })
     };
@@ -383,6 +384,7 @@ pub(super) fn raw_rsa(
             path: o.path.clone(),
             timestamp_token: None,
             poe: covered_poe,
+            revocation: o.revocation_object,
         }));
     }
     o
