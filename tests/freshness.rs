@@ -106,7 +106,10 @@ fn a_crl_keeping_expired_certificates_proves_non_revocation() {
     };
     assert_eq!(
         f.with_crl("crl-after-keep.der", AT_2026_07_01),
-        Status::Good { source: "crl" }
+        Status::Good {
+            source: "crl",
+            object: sigaudit::internals::pki::cert::fingerprint(&f.read("crl-after-keep.der")),
+        }
     );
     let der = f.read("crl-after-keep.der");
     let crl = sigaudit::internals::revocation::Crl::parse(&der).unwrap();
@@ -137,7 +140,10 @@ fn a_crl_of_the_signing_period_is_current_only_then() {
     };
     assert_eq!(
         f.with_crl("crl-before.der", AT_2019_06_15),
-        Status::Good { source: "crl" }
+        Status::Good {
+            source: "crl",
+            object: sigaudit::internals::pki::cert::fingerprint(&f.read("crl-before.der")),
+        }
     );
     match f.with_crl("crl-before.der", AT_2026_07_01) {
         Status::Unknown { reason } => assert!(reason.contains("nextUpdate"), "{reason}"),

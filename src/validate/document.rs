@@ -255,7 +255,7 @@ fn judge_signatures(sh: &Shared<'_>, doc: &Document, checks: &[RangeCheck]) -> V
         let (sig, check) = (&doc.signatures[i], &checks[i]);
         let covered = covered_by(check.signed_end, doc_ts_poe);
         match p {
-            Parsed::Decided(o) => o,
+            Parsed::Decided(o) => *o,
             Parsed::RawRsa(value) => signature::raw_rsa(sh, sig, &value, check.ranges, covered),
             Parsed::Cms {
                 cms,

@@ -30,7 +30,7 @@ pub(super) enum Parsed<'a> {
     /// `adbe.x509.rsa_sha1`: a bare PKCS#1 v1.5 signature value, certificates in `/Cert`.
     RawRsa(Vec<u8>),
     /// Decided already (malformed, unsupported).
-    Decided(Outcome),
+    Decided(Box<Outcome>),
 }
 
 impl Parsed<'_> {
@@ -81,11 +81,11 @@ pub(super) fn parse<'a>(
                 problems: check.problems.clone(),
             });
         }
-        return Parsed::Decided(o);
+        return Parsed::Decided(Box::new(o));
     }
     let Some(bytes) = contents.filter(|b| !b.is_empty()) else {
         o.fail(Reason::NoContents);
-        return Parsed::Decided(o);
+        return Parsed::Decided(Box::new(o));
     };
     let sub_filter = sig.sub_filter.as_deref().unwrap_or("");
     let kind = match (sig.sig_type, sub_filter) {
@@ -98,14 +98,14 @@ pub(super) fn parse<'a>(
             // accepts: INDETERMINATE, never a false TOTAL_FAILED.
             o.integrity = Integrity::Unsupported;
             o.fail(Reason::UnsupportedSubFilter(other.to_string()));
-            return Parsed::Decided(o);
+            return Parsed::Decided(Box::new(o));
         }
     };
     let cms = match cms::parse(bytes) {
         Ok(c) => c,
         Err(e) => {
             o.fail(Reason::Cms(e));
-            return Parsed::Decided(o);
+            return Parsed::Decided(Box::new(o));
         }
     };
     match digest_algorithm(&cms, kind) {
@@ -119,7 +119,7 @@ pub(super) fn parse<'a>(
                 o.integrity = Integrity::Unsupported;
             }
             o.fail(reason);
-            Parsed::Decided(o)
+            Parsed::Decided(Box::new(o))
         }
     }
 }
