@@ -10,8 +10,6 @@ pub const INTEGER: u8 = 0x02;
 pub const OCTET_STRING: u8 = 0x04;
 /// Universal tag of NULL (primitive).
 pub const NULL: u8 = 0x05;
-/// Universal tag of OBJECT IDENTIFIER (primitive).
-pub const OID: u8 = 0x06;
 /// Universal tag of UTCTime (primitive).
 pub const UTC_TIME: u8 = 0x17;
 /// Universal tag of GeneralizedTime (primitive).
@@ -21,23 +19,10 @@ pub const SEQUENCE: u8 = 0x30;
 /// Universal tag of SET / SET OF (constructed).
 pub const SET: u8 = 0x31;
 
-/// The element with identifier octet `tag` and `content`, its length in the definite form
-/// (X.690, 8.1.3): one octet below 128, otherwise `0x80 | n` followed by the length's `n`
-/// big-endian octets without leading zeros (10.1: the shortest form).
+/// The element with identifier octet `tag` and `content`, its length in the shortest definite
+/// form (X.690, 8.1.3 and 10.1): [`crate::asn1::der`], the project's one DER element writer.
 pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(content.len() + 10);
-    out.push(tag);
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|&&b| b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-    out.extend_from_slice(content);
-    out
+    crate::asn1::der(tag, content)
 }
 
 /// A SEQUENCE whose elements are `items`, in the given order.
@@ -73,20 +58,16 @@ pub fn null() -> Vec<u8> {
 
 /// An OBJECT IDENTIFIER: `oid`'s contents octets (base-128 arcs, X.690 8.19) under tag 6.
 pub fn oid(oid: &Oid) -> Vec<u8> {
-    tlv(OID, oid.as_bytes())
+    crate::asn1::oid_der(oid)
 }
 
 /// An INTEGER holding the non-negative `value` in the minimal two's-complement form (X.690,
-/// 8.3.2): no redundant leading zero octet, one zero octet in front when the top bit is set.
+/// 8.3.2): [`crate::asn1::positive_integer`] of its big-endian octets.
 pub fn uint(value: u64) -> Vec<u8> {
-    let bytes = value.to_be_bytes();
-    let skip = bytes.iter().take_while(|&&b| b == 0).count().min(7);
-    let mut content = Vec::with_capacity(9);
-    if bytes[skip] & 0x80 != 0 {
-        content.push(0);
-    }
-    content.extend_from_slice(&bytes[skip..]);
-    tlv(INTEGER, &content)
+    tlv(
+        INTEGER,
+        &crate::asn1::positive_integer(&value.to_be_bytes()),
+    )
 }
 
 /// An INTEGER whose contents octets are `content` as received (a certificate's serial number

@@ -74,38 +74,15 @@ impl fmt::Display for SealError {
 
 impl std::error::Error for SealError {}
 
-/// The object identifiers written.
+/// The object identifiers written: the ones the CMS reader and the algorithm table define.
 mod oid {
-    use crate::asn1::Oid;
-
-    /// id-data (RFC 5652, 4).
-    pub const DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.1");
-    /// id-signedData (RFC 5652, 5.1).
-    pub const SIGNED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.2");
-    /// id-contentType (RFC 5652, 11.1).
-    pub const CONTENT_TYPE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.3");
-    /// id-messageDigest (RFC 5652, 11.2).
-    pub const MESSAGE_DIGEST: Oid = Oid::new_unwrap("1.2.840.113549.1.9.4");
-    /// id-signingTime (RFC 5652, 11.3).
-    pub const SIGNING_TIME: Oid = Oid::new_unwrap("1.2.840.113549.1.9.5");
-    /// id-aa-signingCertificateV2 (RFC 5035, 3).
-    pub const SIGNING_CERTIFICATE_V2: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.47");
-    /// id-sha256 (RFC 5754, 2.2).
-    pub const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
-    /// id-sha384 (RFC 5754, 2.3).
-    pub const SHA384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.2");
-    /// rsaEncryption (RFC 8017, A.1).
-    pub const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
-    /// id-ecPublicKey (RFC 5480, 2.1.1).
-    pub const EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
-    /// secp256r1 (RFC 5480, 2.1.1.1).
-    pub const P256: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
-    /// secp384r1 (RFC 5480, 2.1.1.1).
-    pub const P384: Oid = Oid::new_unwrap("1.3.132.0.34");
-    /// ecdsa-with-SHA256 (RFC 5758, 3.2).
-    pub const ECDSA_WITH_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
-    /// ecdsa-with-SHA384 (RFC 5758, 3.2).
-    pub const ECDSA_WITH_SHA384: Oid = Oid::new_unwrap("1.2.840.10045.4.3.3");
+    pub use crate::cms::oid::{
+        CONTENT_TYPE, DATA, MESSAGE_DIGEST, SIGNED_DATA, SIGNING_CERTIFICATE_V2, SIGNING_TIME,
+    };
+    pub use crate::crypto::oid::{
+        ECDSA_SHA256 as ECDSA_WITH_SHA256, ECDSA_SHA384 as ECDSA_WITH_SHA384, EC_PUBLIC_KEY, P256,
+        P384, RSA as RSA_ENCRYPTION, SHA256, SHA384,
+    };
 }
 
 /// The parts of the signer's certificate a signature names or checks.
@@ -125,16 +102,10 @@ struct Certificate {
 impl Certificate {
     /// Reads `cert`: PEM (the first `CERTIFICATE` block) or DER.
     fn read(cert: &[u8]) -> Result<Certificate, SealError> {
-        let der = if pem::is_pem(cert) {
-            pem::blocks(cert)
-                .map_err(SealError::Certificate)?
-                .into_iter()
-                .find(|b| b.label == "CERTIFICATE")
-                .ok_or_else(|| SealError::Certificate("no PEM CERTIFICATE block".to_string()))?
-                .der
-        } else {
-            cert.to_vec()
-        };
+        // PEM or DER as the rest of sigaudit reads trust material.
+        let der = crate::asn1::der_objects(cert, "CERTIFICATE")
+            .map_err(SealError::Certificate)?
+            .swap_remove(0);
         let (rest, x) = x509_parser::certificate::X509Certificate::from_der(&der)
             .map_err(|e| SealError::Certificate(format!("not an X.509 certificate: {e}")))?;
         if !rest.is_empty() {
