@@ -231,3 +231,44 @@ fn sealed_evidence_from_verify_and_report() {
     let l = check(&dir.path().join("audit.html.p7s"));
     assert_eq!(l["status"], "TOTAL_FAILED", "{l}");
 }
+
+/// A detached signature without signed attributes signs the content itself (RFC 5652, 5.4):
+/// it is checked over the file, not called malformed (the first version said FORMAT_FAILURE,
+/// a failure for what it had not checked).
+#[test]
+fn a_detached_signature_without_signed_attributes_is_checked_over_the_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(()) = sealed(dir.path()) else { return };
+    let o = Command::new("openssl")
+        .current_dir(dir.path())
+        .args([
+            "cms",
+            "-sign",
+            "-binary",
+            "-noattr",
+            "-in",
+            "report.html",
+            "-signer",
+        ])
+        .args([
+            "signer.pem",
+            "-inkey",
+            "signer.key",
+            "-outform",
+            "DER",
+            "-md",
+            "sha256",
+        ])
+        .args(["-out", "report.html.p7s"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let l = verify(dir.path(), "ca.pem");
+    assert_eq!(l["status"], "TOTAL_PASSED", "{l}");
+    let mut html = std::fs::read(dir.path().join("report.html")).unwrap();
+    html[0] ^= 1;
+    std::fs::write(dir.path().join("report.html"), &html).unwrap();
+    let l = verify(dir.path(), "ca.pem");
+    assert_eq!(l["status"], "TOTAL_FAILED", "{l}");
+    assert_eq!(l["signatures"][0]["sub_indication"], "SIG_CRYPTO_FAILURE");
+}

@@ -7,6 +7,7 @@ use super::document::{signer_report, verdict_parts};
 use super::signature::{self, Kind};
 use super::{Caches, Context, Outcome, Reason, Shared};
 use crate::cms;
+use crate::digest::SignedRanges;
 use crate::forensics::Modifications;
 use crate::policy::{Finding, Role};
 use crate::report::{DocumentReport, Integrity, Permissions, PolicyReport, SignatureReport};
@@ -93,8 +94,7 @@ pub(super) fn verify(
 }
 
 /// The signature's outcome: the CMS read, the content hashed with its digest algorithm, then
-/// validated as a detached PDF signature with signed attributes is (a detached signature
-/// without them would sign the content itself, which is not how evidence is sealed).
+/// validated as a detached PDF signature is.
 fn outcome(sh: &Shared<'_>, signature: &[u8]) -> Outcome {
     let mut o = Outcome::new();
     let cms = match cms::parse(signature) {
@@ -114,18 +114,18 @@ fn outcome(sh: &Shared<'_>, signature: &[u8]) -> Outcome {
             return o;
         }
     };
-    if cms.signer_infos[0].signed_attrs_raw.is_none() {
-        o.fail(Reason::NothingToVerify);
-        return o;
-    }
     let digest = algorithm.digest(sh.data);
+    // The whole file is the signed content: a SignerInfo without signed attributes signs it
+    // directly (RFC 5652, 5.4) and is checked over it, as a PDF's is over its ranges.
+    let n = sh.data.len();
+    let whole = SignedRanges { a: n, b: n, end: n };
     let mut o = signature::validate(
         sh,
         &cms,
         Kind::Detached,
         algorithm,
         Some(digest.as_ref()),
-        None,
+        Some(whole),
         None,
     );
     if cms.signer_infos.len() > 1 && o.verdict.is_none() {
