@@ -119,7 +119,14 @@ pub(super) fn certificate_checks(
         }
     };
     o.chain = chain.iter().map(|c| c.subject.clone()).collect();
-    o.path = chain.clone();
+    // Kept only for what reads it: the policy's anchor and SHA-1 rules, the XML report.
+    let policy = &sh.ctx.policy;
+    if sh.ctx.keep_objects
+        || policy.checks(Rule::TrustAnchor)
+        || policy.checks(Rule::AlgorithmsSha1Legacy)
+    {
+        o.path = chain.clone();
+    }
     fetched.path.extend(chain.iter().cloned());
     let checked = usage(signer, purpose)
         .and_then(|()| validity(&chain, sh.ctx.at, times))
