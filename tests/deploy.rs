@@ -1,0 +1,458 @@
+//! The deployment files (`deploy/`), without a cluster: the Kubernetes manifests parse as YAML
+//! (Python's PyYAML) and agree with each other (N in completions, parallelism and both Jobs'
+//! SIGAUDIT_SHARDS; the claim the Jobs mount; what is mounted read-only); the Jobs' shell
+//! commands, run here with a stand-in `sigaudit` for every index, name each shard 1..N exactly
+//! once with its own report, and fail the pod only on an error (exit 2), not on documents that
+//! failed (exit 1); the Slurm scripts pass `bash -n`, and the shard task script passes the same
+//! checks with Slurm's variables set by hand; the Containerfile copies only what exists.
+//!
+//! Without PyYAML the manifest checks print a visible `SKIPPED` line (under CI, `CI=true`,
+//! they fail: .ci/run installs it).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn under_ci() -> bool {
+    std::env::var("CI").as_deref() == Ok("true")
+}
+
+fn deploy() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy")
+}
+
+/// The documents of a YAML file as JSON, or `None` after a visible skip (a failure under CI)
+/// when python3 or PyYAML is missing.
+fn yaml(path: &Path) -> Option<Vec<Value>> {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys, yaml\n\
+             print(json.dumps(list(yaml.safe_load_all(open(sys.argv[1], encoding='utf-8')))))",
+        ])
+        .arg(path)
+        .output();
+    let missing = |why: String| {
+        assert!(
+            !under_ci(),
+            "YAML checks cannot run under CI (CI=true): {why}"
+        );
+        eprintln!("SKIPPED: tests/deploy.rs YAML checks: {why} (pip install pyyaml)");
+        None
+    };
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => return missing(format!("python3: {e}")),
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() && stderr.contains("No module named 'yaml'") {
+        return missing("python3 has no yaml module".into());
+    }
+    assert!(
+        out.status.success(),
+        "{} is not valid YAML:\n{stderr}",
+        path.display()
+    );
+    Some(serde_json::from_slice(&out.stdout).expect("python's JSON"))
+}
+
+/// The one document of a manifest.
+fn manifest(name: &str) -> Option<Value> {
+    let docs = yaml(&deploy().join("kubernetes").join(name))?;
+    assert_eq!(docs.len(), 1, "{name}: one document");
+    Some(docs.into_iter().next().unwrap())
+}
+
+fn env_of(container: &Value) -> Vec<(String, Value)> {
+    container["env"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| (e["name"].as_str().unwrap().to_string(), e.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A literal env value of the container.
+fn env_value(container: &Value, name: &str) -> String {
+    env_of(container)
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .and_then(|(_, e)| e["value"].as_str().map(str::to_string))
+        .unwrap_or_else(|| panic!("env {name} has no literal value"))
+}
+
+/// The container's script: `command: [/bin/sh, -c]` and the script as the only argument.
+fn script(container: &Value) -> String {
+    assert_eq!(
+        container["command"],
+        serde_json::json!(["/bin/sh", "-c"]),
+        "the container runs its script with /bin/sh -c"
+    );
+    let args = container["args"].as_array().expect("args");
+    assert_eq!(args.len(), 1, "one script");
+    args[0].as_str().unwrap().to_string()
+}
+
+/// A stand-in `sigaudit` in a directory of its own: it writes its arguments, one per line, to
+/// `$STUB_LOG/<n>` (n counts the calls) and exits with `$STUB_EXIT`.
+fn stub(dir: &Path) -> PathBuf {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let path = bin.join("sigaudit");
+    std::fs::write(
+        &path,
+        "#!/bin/sh\n\
+         n=$(ls \"$STUB_LOG\" | wc -l)\n\
+         for a in \"$@\"; do printf '%s\\n' \"$a\"; done > \"$STUB_LOG/$n\"\n\
+         exit \"${STUB_EXIT:-0}\"\n",
+    )
+    .unwrap();
+    Command::new("chmod").arg("+x").arg(&path).status().unwrap();
+    bin
+}
+
+/// The arguments of every call the stub recorded, in call order.
+fn calls(log: &Path) -> Vec<Vec<String>> {
+    let mut files: Vec<(usize, PathBuf)> = std::fs::read_dir(log)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            (p.file_name().unwrap().to_str().unwrap().parse().unwrap(), p)
+        })
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|(_, p)| {
+            std::fs::read_to_string(p)
+                .unwrap()
+                .lines()
+                .map(str::to_string)
+                .collect()
+        })
+        .collect()
+}
+
+/// The value after `flag` in `args`.
+fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    args.iter()
+        .position(|a| a == name)
+        .map(|i| args[i + 1].as_str())
+}
+
+fn path_with(bin: &Path) -> String {
+    format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+#[test]
+fn the_kubernetes_manifests_agree_and_their_commands_shard_right() {
+    let (Some(pvc), Some(job), Some(merge)) = (
+        manifest("pvc.yaml"),
+        manifest("indexed-job.yaml"),
+        manifest("merge-job.yaml"),
+    ) else {
+        return;
+    };
+    assert_eq!(pvc["kind"], "PersistentVolumeClaim");
+    let claim = pvc["metadata"]["name"].as_str().unwrap();
+    assert!(
+        pvc["spec"]["accessModes"]
+            .as_array()
+            .unwrap()
+            .contains(&"ReadWriteMany".into()),
+        "pods on many nodes share the claim: ReadWriteMany"
+    );
+
+    // The shard Job.
+    assert_eq!(job["apiVersion"], "batch/v1");
+    assert_eq!(job["kind"], "Job");
+    let spec = &job["spec"];
+    assert_eq!(spec["completionMode"], "Indexed");
+    let n = spec["completions"].as_u64().expect("completions");
+    assert!(n >= 2);
+    assert_eq!(
+        spec["parallelism"].as_u64(),
+        Some(n),
+        "parallelism = completions"
+    );
+    let pod = &spec["template"]["spec"];
+    if !spec["backoffLimitPerIndex"].is_null() || !spec["podFailurePolicy"].is_null() {
+        assert_eq!(
+            pod["restartPolicy"], "Never",
+            "backoffLimitPerIndex and podFailurePolicy need restartPolicy Never"
+        );
+    }
+    let containers = pod["containers"].as_array().unwrap();
+    assert_eq!(containers.len(), 1);
+    let c = &containers[0];
+    assert_eq!(
+        env_value(c, "SIGAUDIT_SHARDS").parse::<u64>().ok(),
+        Some(n),
+        "SIGAUDIT_SHARDS = completions"
+    );
+    let shared = env_value(c, "SHARED");
+    let at = env_value(c, "SIGAUDIT_AT");
+    // The volumes: the claim of pvc.yaml, the archive and trust read-only, cache and reports
+    // writable, all under $SHARED.
+    let claims: BTreeSet<&str> = pod["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["persistentVolumeClaim"]["claimName"].as_str())
+        .collect();
+    assert_eq!(
+        claims,
+        BTreeSet::from([claim]),
+        "the Job mounts pvc.yaml's claim"
+    );
+    let mounts = c["volumeMounts"].as_array().unwrap();
+    let mount = |sub: &str| {
+        mounts
+            .iter()
+            .find(|m| m["mountPath"] == format!("{shared}/{sub}"))
+            .unwrap_or_else(|| panic!("nothing mounted at {shared}/{sub}"))
+    };
+    for ro in ["archive", "trust"] {
+        assert_eq!(mount(ro)["readOnly"], true, "{ro} is mounted read-only");
+    }
+    for rw in ["cache", "reports"] {
+        assert_ne!(mount(rw)["readOnly"], true, "{rw} is writable");
+    }
+    let shard_script = script(c);
+
+    // The merge Job: the same N, the same claim, the reports.
+    assert_eq!(merge["kind"], "Job");
+    let mc = &merge["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(
+        env_value(mc, "SIGAUDIT_SHARDS").parse::<u64>().ok(),
+        Some(n),
+        "the merge's SIGAUDIT_SHARDS = the shard Job's completions"
+    );
+    assert_eq!(env_value(mc, "SHARED"), shared);
+    assert_eq!(
+        merge["spec"]["template"]["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"],
+        claim
+    );
+    let merge_script = script(mc);
+
+    // Every index, run with a stand-in sigaudit: shards 1..N once each, each with its own
+    // report, resumed, at the same time, on the shared cache.
+    let dir = tempfile::tempdir().unwrap();
+    let bin = stub(dir.path());
+    let root = dir.path().join("shared");
+    let log = dir.path().join("log");
+    std::fs::create_dir_all(root.join("reports")).unwrap();
+    std::fs::create_dir_all(&log).unwrap();
+    let run = |script: &str, index: Option<u64>, exit: u8| {
+        let mut cmd = Command::new("/bin/sh");
+        cmd.arg("-c")
+            .arg(script)
+            .env("PATH", path_with(&bin))
+            .env("SIGAUDIT_SHARDS", n.to_string())
+            .env("SIGAUDIT_AT", &at)
+            .env("SHARED", &root)
+            .env("CPUS", "4")
+            .env("STUB_LOG", &log)
+            .env("STUB_EXIT", exit.to_string());
+        if let Some(i) = index {
+            cmd.env("JOB_COMPLETION_INDEX", i.to_string());
+        }
+        cmd.status().unwrap()
+    };
+    for i in 0..n {
+        // Documents that did not pass (exit 1) are no failure of the pod.
+        assert!(
+            run(&shard_script, Some(i), (i % 2) as u8).success(),
+            "index {i}"
+        );
+    }
+    let made = calls(&log);
+    assert_eq!(made.len() as u64, n, "one sigaudit per index");
+    let root_s = root.display().to_string();
+    let mut shards = BTreeSet::new();
+    for (i, args) in made.iter().enumerate() {
+        assert_eq!(args[0], "verify");
+        let k = i + 1;
+        assert_eq!(flag(args, "--shard"), Some(format!("{k}/{n}").as_str()));
+        shards.insert(k);
+        assert_eq!(
+            flag(args, "--report"),
+            Some(format!("{root_s}/reports/shard-{k}-of-{n}.jsonl").as_str())
+        );
+        assert_eq!(
+            flag(args, "--summary"),
+            Some(format!("{root_s}/reports/shard-{k}-of-{n}.summary.json").as_str())
+        );
+        assert!(args.contains(&"--resume".to_string()), "index {i} resumes");
+        assert_eq!(flag(args, "--at"), Some(at.as_str()));
+        assert_eq!(
+            flag(args, "--cache"),
+            Some(format!("{root_s}/cache").as_str())
+        );
+        assert!(
+            args.contains(&"--online".to_string()),
+            "--cache needs --online"
+        );
+        assert_eq!(flag(args, "--jobs"), Some("4"));
+        assert_eq!(args[1], format!("{root_s}/archive"));
+    }
+    assert_eq!(shards, (1..=n as usize).collect(), "every shard once");
+    // An error (exit 2) fails the pod, which Kubernetes then retries.
+    assert_eq!(run(&shard_script, Some(0), 2).code(), Some(2));
+
+    // The merge, once the N reports are there: all of them, the merged report and summary.
+    std::fs::remove_dir_all(&log).unwrap();
+    std::fs::create_dir_all(&log).unwrap();
+    for k in 1..=n {
+        std::fs::write(root.join(format!("reports/shard-{k}-of-{n}.jsonl")), "").unwrap();
+    }
+    assert!(run(&merge_script, None, 0).success());
+    let args = &calls(&log)[0];
+    assert_eq!(args[0], "merge");
+    let reports: BTreeSet<&str> = args
+        .iter()
+        .filter(|a| a.contains("/shard-"))
+        .map(String::as_str)
+        .collect();
+    let want: Vec<String> = (1..=n)
+        .map(|k| format!("{root_s}/reports/shard-{k}-of-{n}.jsonl"))
+        .collect();
+    assert_eq!(reports, want.iter().map(String::as_str).collect());
+    assert_eq!(
+        flag(args, "--out"),
+        Some(format!("{root_s}/reports/report.jsonl").as_str())
+    );
+    assert_eq!(
+        flag(args, "--summary"),
+        Some(format!("{root_s}/reports/summary.json").as_str())
+    );
+    // A refused merge fails the Job's pod.
+    assert_eq!(run(&merge_script, None, 2).code(), Some(2));
+}
+
+#[test]
+fn the_slurm_scripts_parse_and_the_shard_task_shards_right() {
+    let slurm = deploy().join("slurm");
+    for s in [
+        "sigaudit-shard.sbatch",
+        "sigaudit-merge.sbatch",
+        "submit.sh",
+        "testing/one-node.sh",
+    ] {
+        let out = Command::new("bash")
+            .arg("-n")
+            .arg(slurm.join(s))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "bash -n {s}:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // The directives sbatch reads.
+    let shard = std::fs::read_to_string(slurm.join("sigaudit-shard.sbatch")).unwrap();
+    assert!(shard.lines().any(|l| l.trim() == "#SBATCH --requeue"));
+
+    // Task K of an array of N, run by hand with a stand-in sigaudit.
+    let dir = tempfile::tempdir().unwrap();
+    let bin = stub(dir.path());
+    let log = dir.path().join("log");
+    std::fs::create_dir_all(&log).unwrap();
+    let out = dir.path().join("out");
+    let task = |k: &str, n: &str, at: Option<&str>, exit: u8| {
+        let mut cmd = Command::new("bash");
+        cmd.arg(slurm.join("sigaudit-shard.sbatch"))
+            .arg(&out)
+            .args(["/data/a.tar", "/data/b dir", "--", "--trust", "/pki/roots"])
+            .env("SIGAUDIT", bin.join("sigaudit"))
+            .env("SLURM_ARRAY_TASK_ID", k)
+            .env("SLURM_ARRAY_TASK_COUNT", n)
+            .env("SLURM_CPUS_ON_NODE", "3")
+            .env_remove("SIGAUDIT_SHARDS")
+            .env_remove("SIGAUDIT_JOBS")
+            .env_remove("SLURM_CPUS_PER_TASK")
+            .env("STUB_LOG", &log)
+            .env("STUB_EXIT", exit.to_string());
+        match at {
+            Some(at) => cmd.env("SIGAUDIT_AT", at),
+            None => cmd.env_remove("SIGAUDIT_AT"),
+        };
+        cmd.output().unwrap()
+    };
+    let at = "2026-07-01T00:00:00Z";
+    for k in 1..=3 {
+        // Exit 1 (documents that did not pass) completes the task.
+        let o = task(&k.to_string(), "3", Some(at), 1);
+        assert!(
+            o.status.success(),
+            "task {k}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let made = calls(&log);
+    assert_eq!(made.len(), 3);
+    let out_s = out.display().to_string();
+    for (i, args) in made.iter().enumerate() {
+        let k = i + 1;
+        assert_eq!(&args[..3], ["verify", "/data/a.tar", "/data/b dir"]);
+        assert_eq!(flag(args, "--shard"), Some(format!("{k}/3").as_str()));
+        assert_eq!(flag(args, "--at"), Some(at));
+        assert_eq!(
+            flag(args, "--report"),
+            Some(format!("{out_s}/shard-{k}-of-3.jsonl").as_str())
+        );
+        assert_eq!(
+            flag(args, "--summary"),
+            Some(format!("{out_s}/shard-{k}-of-3.summary.json").as_str())
+        );
+        assert!(args.contains(&"--resume".to_string()));
+        assert_eq!(flag(args, "--jobs"), Some("3"), "the CPUs Slurm gave");
+        assert_eq!(flag(args, "--trust"), Some("/pki/roots"));
+    }
+    // An error fails the task (and so the merge's afterok); so do a task outside 1..N and a
+    // missing validation time, before sigaudit runs.
+    assert_eq!(task("1", "3", Some(at), 2).status.code(), Some(2));
+    assert_eq!(task("0", "3", Some(at), 0).status.code(), Some(2));
+    assert_eq!(task("4", "3", Some(at), 0).status.code(), Some(2));
+    assert_eq!(task("1", "3", None, 0).status.code(), Some(2));
+}
+
+#[test]
+fn the_containerfile_copies_what_exists_and_runs_unprivileged() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(deploy().join("Containerfile")).unwrap();
+    assert!(text.contains("cargo build --release --locked"));
+    let froms: Vec<&str> = text.lines().filter(|l| l.starts_with("FROM ")).collect();
+    assert_eq!(froms.len(), 2, "a build stage and a runtime stage");
+    assert!(froms[0].contains("library/rust:") && froms[0].ends_with(" AS build"));
+    assert!(froms[1].contains("library/debian:") && froms[1].contains("-slim"));
+    // The last USER is not root.
+    let user = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("USER "))
+        .last()
+        .expect("a USER line");
+    assert!(
+        !user.starts_with("root") && !user.starts_with("0"),
+        "USER {user}"
+    );
+    // Every COPY from the build context names something in the repository.
+    for line in text.lines().filter(|l| l.starts_with("COPY ")) {
+        if line.contains("--from=") {
+            continue;
+        }
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        for src in &parts[1..parts.len() - 1] {
+            assert!(root.join(src).exists(), "COPY {src}: not in the repository");
+        }
+    }
+}
