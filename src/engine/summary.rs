@@ -127,6 +127,28 @@ impl Summary {
         }
     }
 
+    /// Adds the documents `other` counted (not its run's figures: caches, time, memory).
+    pub(crate) fn add_counts(&mut self, other: &Summary) {
+        self.documents += other.documents;
+        self.signatures += other.signatures;
+        self.bytes += other.bytes;
+        let maps = [
+            (&mut self.by_status, &other.by_status),
+            (
+                &mut self.signatures_by_verdict,
+                &other.signatures_by_verdict,
+            ),
+            (&mut self.policy_findings, &other.policy_findings),
+        ];
+        for (mine, theirs) in maps {
+            for (k, v) in theirs {
+                *mine.entry(k.clone()).or_default() += v;
+            }
+        }
+        self.slowest.extend(other.slowest.iter().cloned());
+        self.trim_slowest();
+    }
+
     pub(crate) fn trim_slowest(&mut self) {
         self.slowest.sort_by(|a, b| b.cmp(a));
         self.slowest.truncate(SLOWEST);

@@ -23,11 +23,12 @@
 mod sort;
 mod summary;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use rayon::prelude::*;
 
 use crate::engine::{classify, shard_of, split_position, ReportLine, RunInfo, Summary};
 
@@ -194,15 +195,6 @@ pub struct Merged {
     pub summary: Summary,
 }
 
-/// A document line's identity and place.
-#[derive(Deserialize)]
-struct Names<'a> {
-    #[serde(borrow)]
-    input: std::borrow::Cow<'a, str>,
-    #[serde(borrow)]
-    name: std::borrow::Cow<'a, str>,
-}
-
 /// The key a line sorts by.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Key {
@@ -214,7 +206,10 @@ enum Key {
 struct Shard {
     path: PathBuf,
     info: RunInfo,
+    /// The shard's own summary (its trailer).
     summary: Summary,
+    /// Its lines counted.
+    counted: Summary,
     in_order: bool,
 }
 
@@ -224,12 +219,17 @@ pub fn merge(
     options: &MergeOptions,
     out: &mut dyn Write,
 ) -> Result<Merged, MergeError> {
-    let mut counted = Summary::default();
+    // One report per worker: pass 1 parses every line in full, which is what a merge spends
+    // most of its time on.
     let shards = reports
-        .iter()
-        .map(|p| scan(p, options.ordered, &mut counted))
+        .par_iter()
+        .map(|p| scan(p, options.ordered))
         .collect::<Result<Vec<_>, _>>()?;
     check_set(&shards)?;
+    let mut counted = Summary::default();
+    for s in &shards {
+        counted.add_counts(&s.counted);
+    }
     let out_path = PathBuf::from("the merged report");
     let runs: Vec<(PathBuf, bool)> = shards
         .iter()
@@ -247,7 +247,8 @@ pub fn merge(
 }
 
 /// Pass 1 over one report: header, lines, trailer.
-fn scan(path: &Path, ordered: bool, counted: &mut Summary) -> Result<Shard, MergeError> {
+fn scan(path: &Path, ordered: bool) -> Result<Shard, MergeError> {
+    let mut counted = Summary::default();
     let file = std::fs::File::open(path).map_err(io_at(path))?;
     let mut reader = io::BufReader::with_capacity(1 << 20, file);
     let mut buf = Vec::new();
@@ -319,7 +320,7 @@ fn scan(path: &Path, ordered: bool, counted: &mut Summary) -> Result<Shard, Merg
             }
             in_order &= *p < key;
         }
-        facts.count_into(counted);
+        facts.count_into(&mut counted);
         previous = Some(key);
     }
     let info = header.ok_or_else(|| MergeError::NotShard(path.to_path_buf()))?;
@@ -328,6 +329,7 @@ fn scan(path: &Path, ordered: bool, counted: &mut Summary) -> Result<Shard, Merg
         path: path.to_path_buf(),
         info,
         summary,
+        counted,
         in_order,
     })
 }
@@ -405,27 +407,87 @@ fn difference(common: &RunInfo, other: &RunInfo) -> Option<String> {
     None
 }
 
-/// A document line that still carries its position: its key, its input and name, and the
-/// line without the position (what the merged report holds).
+/// A document line that still carries its position: its key and the line without the
+/// position (what the merged report holds).
 struct Keyed {
     key: Key,
-    input: String,
-    name: String,
     line: Vec<u8>,
 }
 
+impl Keyed {
+    /// The document's input and name (for a refusal's message).
+    fn names(&self) -> (String, String) {
+        names(&self.line).map_or_else(
+            || (String::new(), String::new()),
+            |(i, n)| (i.into_owned(), n.into_owned()),
+        )
+    }
+}
+
+/// A line checked by pass 1, keyed for pass 2: by position, or by the input and name its
+/// first two fields hold (read without parsing the rest of the line again).
 fn keyed(line: &[u8], ordered: bool) -> Option<Keyed> {
     let (position, line) = split_position(line)?;
-    let names: Names = serde_json::from_slice(&line).ok()?;
-    let (input, name) = (names.input.into_owned(), names.name.into_owned());
     let key = match ordered {
         true => Key::Position(position),
-        false => Key::Name(input.clone(), name.clone()),
+        false => {
+            let (input, name) = names(&line)?;
+            Key::Name(input.into_owned(), name.into_owned())
+        }
     };
-    Some(Keyed {
-        key,
-        input,
-        name,
-        line,
-    })
+    Some(Keyed { key, line })
+}
+
+/// The input and name a line (without position) starts with: `{"input":"…","name":"…",`.
+fn names(line: &[u8]) -> Option<(Cow<'_, str>, Cow<'_, str>)> {
+    let rest = line.strip_prefix(b"{\"input\":")?;
+    let (input, rest) = json_string(rest)?;
+    let rest = rest.strip_prefix(b",\"name\":")?;
+    let (name, _) = json_string(rest)?;
+    Some((input, name))
+}
+
+/// A JSON string at the start of `b` (decoded only if it has escapes) and what follows it.
+fn json_string(b: &[u8]) -> Option<(Cow<'_, str>, &[u8])> {
+    if b.first() != Some(&b'"') {
+        return None;
+    }
+    let mut i = 1;
+    let mut escaped = false;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => {
+                escaped = true;
+                i += 1; // the escaped byte is skipped with it
+            }
+            b'"' => break,
+            _ => {}
+        }
+        i += 1;
+    }
+    let token = b.get(..=i)?;
+    let text = match escaped {
+        false => Cow::Borrowed(std::str::from_utf8(&token[1..i]).ok()?),
+        true => Cow::Owned(serde_json::from_slice::<String>(token).ok()?),
+    };
+    Some((text, &b[i + 1..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_read_from_the_line_start_escapes_decoded() {
+        let line = br#"{"input":"a\"b.tar","name":"x\u00e9\\y.pdf","bytes":1}"#;
+        let (i, n) = names(line).unwrap();
+        assert_eq!((i.as_ref(), n.as_ref()), ("a\"b.tar", "x\u{e9}\\y.pdf"));
+        let (i, n) = names(br#"{"input":"t","name":"d.pdf"}"#).unwrap();
+        assert!(matches!(
+            (i, n),
+            (Cow::Borrowed("t"), Cow::Borrowed("d.pdf"))
+        ));
+        assert!(names(br#"{"name":"d.pdf","input":"t"}"#).is_none());
+        assert!(names(br#"{"input":"t"#).is_none());
+    }
 }

@@ -109,7 +109,11 @@ fn spill(path: &Path, options: &MergeOptions) -> Result<Vec<Run>, Failure> {
             bytes = 0;
         }
         let Some(k) = next else { break };
-        bytes += k.line.len() + k.input.len() + k.name.len() + LINE_OVERHEAD;
+        let key_bytes = match &k.key {
+            Key::Name(input, name) => input.len() + name.len(),
+            Key::Position(_) => 0,
+        };
+        bytes += k.line.len() + key_bytes + LINE_OVERHEAD;
         chunk.push(k);
     }
     Ok(runs)
@@ -163,10 +167,8 @@ fn kway(mut runs: Vec<Run>, out: &mut dyn Write) -> Result<(), Failure> {
     while let Some(Reverse((key, i))) = heap.pop() {
         let k = heads[i].take().expect("a head for every heap entry");
         if last.as_ref() == Some(&key) {
-            return Err(Failure::Merge(MergeError::Duplicate {
-                input: k.input,
-                name: k.name,
-            }));
+            let (input, name) = k.names();
+            return Err(Failure::Merge(MergeError::Duplicate { input, name }));
         }
         out.write_all(&k.line).map_err(Failure::Write)?;
         out.write_all(b"\n").map_err(Failure::Write)?;
