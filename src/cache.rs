@@ -14,7 +14,7 @@ use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Weighs an entry: its estimated bytes in memory.
 struct Weigh<K, V>(fn(&K, &V) -> u64);
@@ -116,7 +116,7 @@ impl<K: Eq + Hash + Clone, V: Clone> Bounded<K, V> {
 }
 
 /// Hits, misses, evictions and size of one cache.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CacheStats {
     /// Lookups answered from the cache.
     pub hits: u64,

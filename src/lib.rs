@@ -41,7 +41,8 @@
 //! `revocation` (the leaves: ASN.1, signature algorithms, CMS, paths, CRLs and OCSP),
 //! `validate` (one document's verdicts), `report` (the report's wire format), `premis` (a
 //! report line as a PREMIS 3 validation event in METS, for archive ingestion), `engine`
-//! (the bulk pipeline), `audit` (reports read back into an auditor's HTML page), `fetch`
+//! (the bulk pipeline, and `--shard K/N`: one part of an audit run across a cluster), `merge`
+//! (the shards' reports made into the one report a single run writes), `audit` (reports read back into an auditor's HTML page), `fetch`
 //! (issuers, CRLs and OCSP responses over HTTP, guarded against what untrusted URLs could
 //! reach) and `store` (the persistent cache of what was fetched).
 
@@ -56,6 +57,7 @@ pub mod etsi_xml {
     };
 }
 pub mod load;
+pub mod merge;
 pub use internals::seal;
 
 // The stages live in `internals` (hidden, not API) so that sigaudit's own tests, benchmarks

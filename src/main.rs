@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod cli;
+
 use clap::{Parser, Subcommand};
 use sigaudit::engine::{self, Options};
 use sigaudit::etsi_xml::XmlReports;
@@ -66,6 +68,13 @@ enum Command {
     ///
     /// Exit code 0 when the page was written, 2 on a usage or I/O error.
     Report(ReportArgs),
+    /// Merge the reports of an audit's shards (`verify --shard K/N --report FILE`) into the
+    /// report one run over the whole input writes, and one summary.
+    ///
+    /// Refuses (exit code 2, saying why) an incomplete or overlapping set of shards, shards of
+    /// runs with other inputs, parameters or version, a shard that did not finish, and a
+    /// document reported twice. Exit code 0 when merged.
+    Merge(cli::MergeArgs),
 }
 
 #[derive(clap::Args)]
@@ -236,6 +245,13 @@ struct VerifyArgs {
     /// Write lines in input order (default: in completion order, each line complete).
     #[arg(long)]
     ordered: bool,
+    /// Verify only shard K of N (1 ≤ K ≤ N): the documents whose input-relative name hashes
+    /// to it, so that N processes (a Slurm array, a Kubernetes Indexed Job) share an audit;
+    /// `sigaudit merge` makes their reports one. Needs --report and --at (every shard judges
+    /// at the same time); the report starts with the run's description and ends with its
+    /// summary.
+    #[arg(long, value_name = "K/N", requires_all = ["report", "at"])]
+    shard: Option<engine::Shard>,
     /// Report format.
     #[arg(long, value_enum, default_value_t = FormatArg::Jsonl)]
     format: FormatArg,
@@ -313,7 +329,7 @@ struct OnlineArgs {
     evidence: Option<PathBuf>,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
 enum PreferArg {
     /// CRLs first.
     Crl,
@@ -337,6 +353,7 @@ fn main() -> ExitCode {
         Command::Cache { action } => cache(&action),
         Command::Policy { action } => policy(&action),
         Command::Report(args) => report(&args),
+        Command::Merge(args) => cli::merge(&args),
     }
 }
 
@@ -583,6 +600,7 @@ fn options(args: &VerifyArgs) -> Result<Options, String> {
         jobs: args.jobs.unwrap_or(0),
         in_flight: args.in_flight.unwrap_or(0),
         ordered: args.ordered,
+        shard: args.shard,
         access: if args.no_mmap {
             sigaudit::Access::Read
         } else {
@@ -593,17 +611,19 @@ fn options(args: &VerifyArgs) -> Result<Options, String> {
 }
 
 /// Where the report goes: standard output, or the `--report` file (truncated, or with
-/// `--resume` cut after its last whole line, the documents it holds skipped). Returns the
-/// writer and whether an earlier run's lines hold a document that did not pass.
+/// `--resume` cut after its last whole line, the documents it holds skipped; a shard's report
+/// starts with the run's description). Returns the writer and whether an earlier run's lines
+/// hold a document that did not pass.
 fn report_file(
     args: &VerifyArgs,
     options: &mut Options,
+    info: &sigaudit::engine::RunInfo,
 ) -> Result<(Box<dyn Write + Send>, bool), String> {
     let Some(path) = &args.report else {
         return Ok((Box::new(io::stdout()), false));
     };
     let at = |e: io::Error| format!("{}: {e}", path.display());
-    let file = std::fs::OpenOptions::new()
+    let mut file = std::fs::OpenOptions::new()
         .create(true)
         .read(true)
         .append(args.resume)
@@ -611,14 +631,60 @@ fn report_file(
         .truncate(!args.resume)
         .open(path)
         .map_err(at)?;
-    let mut earlier_not_passed = false;
+    let mut existing = engine::Existing::default();
     if args.resume {
-        let existing = engine::read_report(&std::fs::read(path).map_err(at)?);
+        existing = engine::read_report(&std::fs::read(path).map_err(at)?);
         file.set_len(existing.good_len as u64).map_err(at)?;
-        earlier_not_passed = existing.any_not_passed;
-        options.skip = existing.done;
     }
-    Ok((Box::new(file), earlier_not_passed))
+    if args.shard.is_some() {
+        if let Some(header) = cli::shard_header(path, info, &existing, args.resume)? {
+            file.set_len(0).map_err(at)?;
+            file.write_all(header.as_bytes()).map_err(at)?;
+        }
+    }
+    options.skip = existing.done;
+    Ok((Box::new(file), existing.any_not_passed))
+}
+
+/// A shard's report ends with its summary: the mark of a shard that finished.
+fn shard_trailer(args: &VerifyArgs, summary: &sigaudit::Summary) -> Result<(), String> {
+    let (Some(path), Some(_)) = (&args.report, args.shard) else {
+        return Ok(());
+    };
+    let at = |e: io::Error| format!("{}: {e}", path.display());
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .map_err(at)?;
+    file.write_all(engine::trailer_line(summary).as_bytes())
+        .map_err(at)
+}
+
+/// What this run records about itself (`--shard`'s header, the summary's `run`).
+fn run_info(args: &VerifyArgs, verifier: &Verifier) -> Result<sigaudit::engine::RunInfo, String> {
+    let o = &args.online;
+    let flags = vec![
+        (
+            "accept_missing_revocation",
+            args.accept_missing_revocation.to_string(),
+        ),
+        ("dossier", args.dossier.to_string()),
+        ("sha1_until", format!("{:?}", args.sha1_until)),
+        ("small_rsa_until", format!("{:?}", args.small_rsa_until)),
+        ("online", o.online.to_string()),
+        ("fetch_allow", o.fetch_allow.join(",")),
+        ("prefer", format!("{:?}", o.prefer)),
+        ("ocsp_nonce", o.ocsp_nonce.to_string()),
+        ("max_revocation_age", o.max_revocation_age.to_string()),
+        ("bomb", format!("{} {}", args.bomb_ratio, args.bomb_size)),
+    ];
+    let params = cli::RunParams {
+        inputs: &args.inputs,
+        shard: args.shard,
+        material: [&args.trust, &args.certs, &args.crl, &args.ocsp],
+        flags,
+    };
+    cli::run_info(&params, verifier)
 }
 
 /// A sink that moves the progress bar for every line it passes on.
@@ -672,7 +738,14 @@ fn verify(args: &VerifyArgs) -> ExitCode {
         Ok(o) => o,
         Err(e) => return fail(&e),
     };
-    let (out, earlier_not_passed) = match report_file(args, &mut options) {
+    if args.shard.is_some() && !matches!(args.format, FormatArg::Jsonl) {
+        return fail("--shard writes JSON lines (sigaudit merge reads them): drop --format");
+    }
+    let info = match run_info(args, &verifier) {
+        Ok(i) => i,
+        Err(e) => return fail(&e),
+    };
+    let (out, earlier_not_passed) = match report_file(args, &mut options, &info) {
         Ok(r) => r,
         Err(e) => return fail(&e),
     };
@@ -700,10 +773,16 @@ fn verify(args: &VerifyArgs) -> ExitCode {
         inner,
         bar: bar.clone(),
     };
-    let summary = match engine::run(&args.inputs, &verifier, &options, &mut sink) {
+    let mut summary = match engine::run(&args.inputs, &verifier, &options, &mut sink) {
         Ok(s) => s,
         Err(e) => return fail(&format!("writing the report: {e}")),
     };
+    drop(sink);
+    drop(lines);
+    summary.run = Some(info);
+    if let Err(e) = shard_trailer(args, &summary) {
+        return fail(&e);
+    }
     bar.finish_and_clear();
     eprint!("{}", summary.text());
     if let Some(path) = &args.summary {

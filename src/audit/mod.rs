@@ -410,13 +410,14 @@ impl AuditReport {
         }
     }
 
-    /// Parses a chunk's lines in parallel and folds them in order.
+    /// Parses a chunk's lines in parallel and folds them in order (a shard report's header
+    /// and summary lines are not documents: skipped).
     fn add_chunk(&mut self, chunk: &[u8]) {
         let parsed: Vec<Option<RawLine<'_>>> = chunk
             .par_split(|&b| b == b'\n')
             .map(|line| {
                 let line = line.strip_suffix(b"\r").unwrap_or(line);
-                if line.iter().all(u8::is_ascii_whitespace) {
+                if line.iter().all(u8::is_ascii_whitespace) || is_shard_frame(line) {
                     return None;
                 }
                 Some(serde_json::from_slice::<RawLine<'_>>(line).ok())
@@ -434,6 +435,9 @@ impl AuditReport {
     /// Aggregates one report line (without its newline). Returns whether it was a report
     /// line; one that is not is counted as unreadable.
     pub fn add_line(&mut self, line: &[u8]) -> bool {
+        if is_shard_frame(line) {
+            return true;
+        }
         match serde_json::from_slice::<RawLine<'_>>(line) {
             Ok(l) => {
                 self.add(&l);
@@ -630,6 +634,14 @@ impl AuditReport {
     pub fn html(&self) -> String {
         html::render(self)
     }
+}
+
+/// A shard report's header or trailer line (`verify --shard`), not a document's.
+fn is_shard_frame(line: &[u8]) -> bool {
+    !matches!(
+        crate::engine::classify(line),
+        Ok(crate::engine::ReportLine::Other) | Err(_)
+    )
 }
 
 #[cfg(test)]

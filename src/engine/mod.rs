@@ -12,6 +12,7 @@
 
 mod dossier;
 mod resume;
+mod shard;
 mod sink;
 mod summary;
 
@@ -32,6 +33,10 @@ use crate::report::DocumentReport;
 use crate::validate::{bomb_findings, Verifier};
 
 pub use resume::{read_report, Existing};
+pub use shard::{
+    classify, identity, shard_of, split_position, trailer_line, BadShard, ReportLine, RunInfo,
+    Shard, HEADER_KEY, POSITION_PREFIX, TRAILER_KEY,
+};
 pub use sink::{JsonLines, Sink, TextLines};
 pub use summary::{Slow, Summary};
 
@@ -49,12 +54,20 @@ pub const SLOWEST: usize = 10;
 
 /// Where workers send report lines.
 type Lines = crossbeam_channel::Sender<(u64, Line)>;
+/// A document to verify: its number in this run (the order lines are written in with
+/// `--ordered`), its position in the enumeration of the whole input (which `--shard` reports),
+/// the document.
+type Job = (u64, u64, Item);
 /// Where workers send documents that need the memory pool.
-type Deferred = crossbeam_channel::Sender<(u64, Item)>;
+type Deferred = crossbeam_channel::Sender<Job>;
 
 /// A report line: the document's report with where it came from and how long it took.
 #[derive(Clone, Debug, Serialize)]
 pub struct Line {
+    /// The document's position in the enumeration of the whole input, counted from 0: only in
+    /// a sharded run (`--shard`), whose lines `sigaudit merge` puts back in input order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<u64>,
     /// The input (file, directory, archive, `-`) the document came from.
     pub input: String,
     /// The document's report.
@@ -89,6 +102,8 @@ pub struct Options {
     pub temp_budget: u64,
     /// When a stream or member is a decompression bomb.
     pub bomb: BombRule,
+    /// Verify only this shard's documents (`--shard K/N`); their lines carry their position.
+    pub shard: Option<Shard>,
 }
 
 /// The default memory budget: 512 MiB.
@@ -108,6 +123,7 @@ impl Default for Options {
             temp_dir: None,
             temp_budget: TEMP_BUDGET,
             bomb: BombRule::default(),
+            shard: None,
         }
     }
 }
@@ -138,6 +154,7 @@ fn verify_loaded(
         }
     };
     let line = Line {
+        position: None,
         input: item.input.clone(),
         report,
         elapsed_us: start.elapsed().as_micros() as u64,
@@ -278,7 +295,7 @@ pub fn run(
         skipped: AtomicU64::new(0),
         unreadable_inputs: AtomicU64::new(0),
     };
-    let (item_tx, item_rx) = crossbeam_channel::bounded::<Vec<(u64, Item)>>(QUEUE);
+    let (item_tx, item_rx) = crossbeam_channel::bounded::<Vec<Job>>(QUEUE);
     let (line_tx, line_rx) = crossbeam_channel::bounded::<(u64, Line)>(LINES);
     let mut summary = std::thread::scope(|scope| -> io::Result<Summary> {
         let run = &run;
@@ -310,8 +327,9 @@ struct Run<'a> {
 
 impl Run<'_> {
     /// Enumerates the inputs into batches of numbered items (this thread).
-    fn enumerate(&self, inputs: &[String], item_tx: crossbeam_channel::Sender<Vec<(u64, Item)>>) {
+    fn enumerate(&self, inputs: &[String], item_tx: crossbeam_channel::Sender<Vec<Job>>) {
         let mut seq = 0u64;
+        let mut position = 0u64;
         let mut batch = Vec::with_capacity(BATCH);
         for i in inputs {
             let mut go = true;
@@ -319,6 +337,12 @@ impl Run<'_> {
                 if self.stop.load(Ordering::Relaxed) {
                     go = false;
                     return false;
+                }
+                position += 1;
+                if let Some(shard) = &self.options.shard {
+                    if !shard.contains(&item.input, &item.name) {
+                        return true; // another shard's
+                    }
                 }
                 if matches!(&item.source, input::Source::Missing(_)) {
                     self.unreadable_inputs.fetch_add(1, Ordering::Relaxed);
@@ -331,7 +355,7 @@ impl Run<'_> {
                     self.skipped.fetch_add(1, Ordering::Relaxed);
                     return true;
                 }
-                batch.push((seq, item));
+                batch.push((seq, position - 1, item));
                 seq += 1;
                 if batch.len() < BATCH && !item_tx.is_empty() {
                     return true;
@@ -355,26 +379,29 @@ impl Run<'_> {
     fn verify<'s>(
         &'s self,
         scope: &'s std::thread::Scope<'s, '_>,
-        item_rx: crossbeam_channel::Receiver<Vec<(u64, Item)>>,
+        item_rx: crossbeam_channel::Receiver<Vec<Job>>,
         line_tx: Lines,
     ) {
-        let (defer_tx, defer_rx) = crossbeam_channel::unbounded::<(u64, Item)>();
+        let (defer_tx, defer_rx) = crossbeam_channel::unbounded::<Job>();
         let pool_lines = line_tx.clone();
+        let sharded = self.options.shard.is_some();
         scope.spawn(move || {
-            for (seq, item) in defer_rx {
-                let line = self
+            for (seq, position, item) in defer_rx {
+                let mut line = self
                     .pool
                     .install(|| verify_with_pool(&item, self.load, self.budget, self.verifier));
+                line.position = sharded.then_some(position);
                 let _ = pool_lines.send((seq, line));
             }
         });
-        let work = move |seq: u64, item: Item, line_tx: &Lines, defer_tx: &Deferred| {
+        let work = move |(seq, position, item): Job, line_tx: &Lines, defer_tx: &Deferred| {
             match verify_in_share(&item, self.load, self.budget, self.verifier) {
-                Some(line) => {
+                Some(mut line) => {
+                    line.position = sharded.then_some(position);
                     let _ = line_tx.send((seq, line));
                 }
                 None => {
-                    let _ = defer_tx.send((seq, item));
+                    let _ = defer_tx.send((seq, position, item));
                 }
             }
         };
@@ -385,7 +412,7 @@ impl Run<'_> {
                         .into_iter()
                         .flatten()
                         .par_bridge()
-                        .for_each(|(seq, item)| work(seq, item, &line_tx, &defer_tx));
+                        .for_each(|job| work(job, &line_tx, &defer_tx));
                 });
             });
             return;
@@ -401,8 +428,8 @@ impl Run<'_> {
                         let (item_rx, line_tx, defer_tx, work) =
                             (item_rx.clone(), line_tx.clone(), defer_tx.clone(), &work);
                         s.spawn(move |_| {
-                            for (seq, item) in item_rx.iter().flatten() {
-                                work(seq, item, &line_tx, &defer_tx);
+                            for job in item_rx.iter().flatten() {
+                                work(job, &line_tx, &defer_tx);
                             }
                         });
                     }

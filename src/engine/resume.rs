@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 
+use super::shard::{classify, ReportLine, RunInfo};
 use crate::verdict::DocumentStatus;
 
 /// What an existing JSON-lines report holds, for `--resume`.
@@ -14,9 +15,12 @@ pub struct Existing {
     pub good_len: usize,
     /// Whether some complete line is not `TOTAL_PASSED`.
     pub any_not_passed: bool,
+    /// The header of a shard's report (`--shard`): the run that wrote it.
+    pub header: Option<RunInfo>,
 }
 
-/// Reads an existing JSON-lines report.
+/// Reads an existing JSON-lines report. A shard's header is read as such; its trailer (the
+/// summary of the run that ended) ends what is kept, so that a resumed run writes its own.
 pub fn read_report(bytes: &[u8]) -> Existing {
     let mut e = Existing::default();
     let mut pos = 0;
@@ -25,6 +29,16 @@ pub fn read_report(bytes: &[u8]) -> Existing {
             break; // a partial last line
         };
         let line = &bytes[pos..pos + nl];
+        match classify(line) {
+            Ok(ReportLine::Header(h)) if pos == 0 => {
+                e.header = Some(*h);
+                pos += nl + 1;
+                e.good_len = pos;
+                continue;
+            }
+            Ok(ReportLine::Trailer(_)) => break,
+            _ => {}
+        }
         let Ok(v) = serde_json::from_slice::<serde_json::Value>(line) else {
             break;
         };

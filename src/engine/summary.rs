@@ -4,16 +4,16 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::{Line, SLOWEST};
+use super::{Line, RunInfo, SLOWEST};
 use crate::fetch::FetchStats;
 use crate::memory::{MemoryStats, TempStats};
 use crate::validate::CachesStats;
 use crate::verdict::DocumentStatus;
 
 /// One of the slowest documents.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Slow {
     /// Microseconds.
     pub elapsed_us: u64,
@@ -24,8 +24,16 @@ pub struct Slow {
 }
 
 /// What a run did.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Summary {
+    /// What the run was: tool version, shard, inputs, the parameters that decide verdicts
+    /// (when the caller recorded them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<RunInfo>,
+    /// How many shard reports a merged summary was made of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shards: Option<u32>,
     /// Documents reported in this run.
     pub documents: u64,
     /// Documents skipped as already reported (`--resume`).
@@ -68,37 +76,85 @@ pub struct Summary {
 impl Summary {
     pub(super) fn add(&mut self, line: &Line) {
         let r = &line.report;
-        self.documents += 1;
-        *self.by_status.entry(r.status.to_string()).or_default() += 1;
-        for s in &r.signatures {
-            self.signatures += 1;
-            let key = match s.sub_indication {
+        self.count(
+            &line.input,
+            &r.name,
+            r.status.as_str(),
+            r.signatures.iter().map(|s| match s.sub_indication {
                 Some(sub) => format!("{}/{}", s.indication, sub),
                 None => s.indication.to_string(),
-            };
+            }),
+            r.policy
+                .findings
+                .iter()
+                .map(|f| format!("{} {}", f.rule, f.level)),
+            r.bytes,
+            line.elapsed_us,
+        );
+    }
+
+    /// Counts one document: its status, its signatures' verdicts (`INDICATION` or
+    /// `INDICATION/SUB_INDICATION`), its policy findings (`rule LEVEL`), its size and time.
+    /// (How a line is counted, whether the engine writes it or `sigaudit merge` reads it.)
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn count(
+        &mut self,
+        input: &str,
+        name: &str,
+        status: &str,
+        verdicts: impl Iterator<Item = String>,
+        findings: impl Iterator<Item = String>,
+        bytes: u64,
+        elapsed_us: u64,
+    ) {
+        self.documents += 1;
+        *self.by_status.entry(status.to_string()).or_default() += 1;
+        for key in verdicts {
+            self.signatures += 1;
             *self.signatures_by_verdict.entry(key).or_default() += 1;
         }
-        for f in &r.policy.findings {
-            let key = format!("{} {}", f.rule, f.level);
+        for key in findings {
             *self.policy_findings.entry(key).or_default() += 1;
         }
-        self.bytes += r.bytes;
+        self.bytes += bytes;
         self.slowest.push(Slow {
-            elapsed_us: line.elapsed_us,
-            input: line.input.clone(),
-            name: r.name.clone(),
+            elapsed_us,
+            input: input.to_string(),
+            name: name.to_string(),
         });
         if self.slowest.len() > 4 * SLOWEST {
             self.trim_slowest();
         }
     }
 
-    fn trim_slowest(&mut self) {
+    /// Adds the documents `other` counted (not its run's figures: caches, time, memory).
+    pub(crate) fn add_counts(&mut self, other: &Summary) {
+        self.documents += other.documents;
+        self.signatures += other.signatures;
+        self.bytes += other.bytes;
+        let maps = [
+            (&mut self.by_status, &other.by_status),
+            (
+                &mut self.signatures_by_verdict,
+                &other.signatures_by_verdict,
+            ),
+            (&mut self.policy_findings, &other.policy_findings),
+        ];
+        for (mine, theirs) in maps {
+            for (k, v) in theirs {
+                *mine.entry(k.clone()).or_default() += v;
+            }
+        }
+        self.slowest.extend(other.slowest.iter().cloned());
+        self.trim_slowest();
+    }
+
+    pub(crate) fn trim_slowest(&mut self) {
         self.slowest.sort_by(|a, b| b.cmp(a));
         self.slowest.truncate(SLOWEST);
     }
 
-    pub(super) fn finish(&mut self, wall: Duration, caches: CachesStats) {
+    pub(crate) fn finish(&mut self, wall: Duration, caches: CachesStats) {
         self.trim_slowest();
         self.seconds = wall.as_secs_f64();
         let s = self.seconds.max(1e-9);

@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::cache::{Bounded, CacheStats, SLOT};
 use crate::pki::cert::{fingerprint, Fingerprint};
@@ -120,7 +120,7 @@ impl FetchConfig {
 }
 
 /// What the fetcher did this run.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FetchStats {
     /// HTTP requests sent (each retry and redirect counted).
     pub requests: u64,

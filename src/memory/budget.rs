@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// When a stream or archive member is a decompression bomb: it inflates to more than
 /// `min_size` bytes at a ratio above `ratio` to one. Deflate cannot compress better than about
@@ -190,7 +190,7 @@ pub struct MemoryBudget {
 }
 
 /// What the memory budget saw over a run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemoryStats {
     /// The budget, bytes.
     pub budget: u64,
@@ -288,7 +288,7 @@ pub struct TempSpace {
 }
 
 /// What the temporary space saw over a run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TempStats {
     /// The budget, bytes.
     pub budget: u64,

@@ -136,7 +136,12 @@ pub fn write_premis_dir(
             }
             number += 1;
             let text = buf.trim();
-            if text.is_empty() {
+            // A shard report's header and summary lines (`verify --shard`) are not documents.
+            let frame = !matches!(
+                crate::engine::classify(text.as_bytes()),
+                Ok(crate::engine::ReportLine::Other) | Err(_)
+            );
+            if text.is_empty() || frame {
                 continue;
             }
             let bad = |what: String| {

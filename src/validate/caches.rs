@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::cache::CacheStats;
 use crate::pki::cert::Cert;
@@ -99,7 +99,7 @@ pub struct Caches {
 }
 
 /// The counters of every cache, as the summary prints them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CachesStats {
     /// Certificate parses.
     pub certificates: CacheStats,
