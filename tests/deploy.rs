@@ -19,6 +19,13 @@ fn under_ci() -> bool {
     std::env::var("CI").as_deref() == Ok("true")
 }
 
+/// A line on the test's standard error even when the harness captures output (`eprintln!`
+/// is captured; a write to the stream itself is not).
+fn visible(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 fn deploy() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy")
 }
@@ -39,7 +46,9 @@ fn yaml(path: &Path) -> Option<Vec<Value>> {
             !under_ci(),
             "YAML checks cannot run under CI (CI=true): {why}"
         );
-        eprintln!("SKIPPED: tests/deploy.rs YAML checks: {why} (pip install pyyaml)");
+        visible(&format!(
+            "SKIPPED: tests/deploy.rs YAML checks: {why} (pip install pyyaml)"
+        ));
         None
     };
     let out = match out {
@@ -265,7 +274,7 @@ fn the_kubernetes_manifests_agree_and_their_commands_shard_right() {
         if let Some(i) = index {
             cmd.env("JOB_COMPLETION_INDEX", i.to_string());
         }
-        cmd.status().unwrap()
+        cmd.output().unwrap().status
     };
     for i in 0..n {
         // Documents that did not pass (exit 1) are no failure of the pod.
@@ -336,6 +345,164 @@ fn the_kubernetes_manifests_agree_and_their_commands_shard_right() {
     );
     // A refused merge fails the Job's pod.
     assert_eq!(run(&merge_script, None, 2).code(), Some(2));
+}
+
+/// The manifests against the Kubernetes API's own schemas (the `kubernetes-validate` package:
+/// the OpenAPI schemas of every release, offline), strictly (no unknown field), for 1.29 (the
+/// first release with backoffLimitPerIndex on by default), 1.33 (its GA) and the package's
+/// newest.
+#[test]
+fn the_manifests_validate_against_the_kubernetes_schemas() {
+    let probe = Command::new("python3")
+        .args(["-c", "import kubernetes_validate"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        assert!(
+            !under_ci(),
+            "python3 -m kubernetes_validate cannot run under CI (CI=true): .ci/run installs it"
+        );
+        visible(
+            "SKIPPED: tests/deploy.rs schema check: no kubernetes_validate module \
+             (pip install kubernetes-validate)",
+        );
+        return;
+    }
+    let dir = deploy().join("kubernetes");
+    for version in [Some("1.29.0"), Some("1.33.0"), None] {
+        let mut cmd = Command::new("python3");
+        cmd.args(["-m", "kubernetes_validate", "--strict"]);
+        if let Some(v) = version {
+            cmd.args(["-k", v]);
+        }
+        let out = cmd
+            .arg(dir.join("pvc.yaml"))
+            .arg(dir.join("indexed-job.yaml"))
+            .arg(dir.join("merge-job.yaml"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && text.matches("passed").count() == 3,
+            "Kubernetes {}: {text}",
+            version.unwrap_or("(newest)")
+        );
+    }
+}
+
+/// A report's document lines without their timing, sorted by (input, name).
+fn documents(report: &Path) -> Vec<Value> {
+    let text =
+        std::fs::read_to_string(report).unwrap_or_else(|e| panic!("{}: {e}", report.display()));
+    let mut lines: Vec<Value> = text
+        .lines()
+        .map(|l| {
+            let mut v: Value = serde_json::from_str(l).unwrap();
+            v.as_object_mut().unwrap().remove("elapsed_us");
+            v
+        })
+        .collect();
+    lines.sort_by_key(|v| (v["input"].to_string(), v["name"].to_string()));
+    lines
+}
+
+/// The manifests' scripts as the pods would run them, with the real sigaudit on the volume's
+/// layout (pvc.yaml) in a temporary directory: every index, then the merge, give the report
+/// one `sigaudit verify` with the same options gives.
+#[test]
+fn the_kubernetes_scripts_with_the_real_binary_give_the_single_run_report() {
+    let (Some(job), Some(merge)) = (manifest("indexed-job.yaml"), manifest("merge-job.yaml"))
+    else {
+        return;
+    };
+    let spec = &job["spec"];
+    let n = spec["completions"].as_u64().unwrap();
+    let c = &spec["template"]["spec"]["containers"][0];
+    let mc = &merge["spec"]["template"]["spec"]["containers"][0];
+    let at = env_value(c, "SIGAUDIT_AT");
+
+    // The volume: archive/ (a generated tar), trust/ (its PKI), cache/, reports/.
+    let dir = tempfile::tempdir().unwrap();
+    let shared = dir.path().join("shared");
+    let corpus = dir.path().join("corpus");
+    let docs = 60;
+    let config = sigaudit_corpus::Config {
+        out: corpus.clone(),
+        docs,
+        seed: 2122,
+        profile: sigaudit_corpus::cases::Profile::Mixed,
+        attachments: "0".parse::<sigaudit_corpus::Attachments>().unwrap(),
+        tar: true,
+        tar_only: true,
+        base_url: sigaudit_corpus::pki::DEFAULT_BASE_URL.to_string(),
+        signers: sigaudit_corpus::keys::SIGNER_COUNT,
+    };
+    sigaudit_corpus::generate(&config, |_| {}).unwrap();
+    for d in ["archive", "trust", "cache", "reports"] {
+        std::fs::create_dir_all(shared.join(d)).unwrap();
+    }
+    std::fs::rename(
+        corpus.join("archive.tar"),
+        shared.join("archive/archive.tar"),
+    )
+    .unwrap();
+    std::fs::rename(corpus.join("pki/roots"), shared.join("trust/roots")).unwrap();
+    std::fs::rename(
+        corpus.join("pki/intermediates"),
+        shared.join("trust/intermediates"),
+    )
+    .unwrap();
+    std::fs::rename(corpus.join("pki/crls"), shared.join("trust/crls")).unwrap();
+
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_sigaudit"), bin.join("sigaudit")).unwrap();
+    let run = |script: &str, index: Option<u64>| {
+        let mut cmd = Command::new("/bin/sh");
+        cmd.arg("-c")
+            .arg(script)
+            .env("PATH", path_with(&bin))
+            .env("SIGAUDIT_SHARDS", n.to_string())
+            .env("SIGAUDIT_AT", &at)
+            .env("SHARED", &shared)
+            .env("CPUS", "1");
+        if let Some(i) = index {
+            cmd.env("JOB_COMPLETION_INDEX", i.to_string());
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "index {index:?}: {}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    for i in 0..n {
+        run(&script(c), Some(i));
+    }
+    run(&script(mc), None);
+
+    let single = dir.path().join("single.jsonl");
+    let trust = shared.join("trust");
+    let out = Command::new(env!("CARGO_BIN_EXE_sigaudit"))
+        .arg("verify")
+        .arg(shared.join("archive"))
+        .args(["--at", &at, "--trust"])
+        .arg(trust.join("roots"))
+        .arg("--certs")
+        .arg(trust.join("intermediates"))
+        .arg("--crl")
+        .arg(trust.join("crls"))
+        .arg("--online")
+        .arg("--cache")
+        .arg(dir.path().join("cache"))
+        .arg("--report")
+        .arg(&single)
+        .output()
+        .unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{out:?}");
+    let merged = documents(&shared.join("reports/report.jsonl"));
+    assert_eq!(merged.len(), docs, "every document once");
+    assert_eq!(merged, documents(&single), "merged = single run");
 }
 
 #[test]
@@ -438,8 +605,8 @@ fn the_containerfile_copies_what_exists_and_runs_unprivileged() {
     // The last USER is not root.
     let user = text
         .lines()
-        .filter_map(|l| l.strip_prefix("USER "))
-        .last()
+        .rev()
+        .find_map(|l| l.strip_prefix("USER "))
         .expect("a USER line");
     assert!(
         !user.starts_with("root") && !user.starts_with("0"),

@@ -31,13 +31,19 @@ fn under_ci() -> bool {
     std::env::var("CI").as_deref() == Ok("true")
 }
 
+/// A line on the test's standard error even when the harness captures output (`eprintln!`
+/// is captured; a write to the stream itself is not).
+fn visible(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 /// A visible skip, or under CI a failure.
 fn skip(why: &str) {
     assert!(
         !under_ci(),
         "the Slurm test cannot run under CI (CI=true): {why}"
     );
-    eprintln!("SKIPPED: tests/slurm.rs: {why}");
+    visible(&format!("SKIPPED: tests/slurm.rs: {why}"));
 }
 
 fn root() -> PathBuf {
@@ -554,10 +560,10 @@ fn a_job_array_of_shards_and_a_merge_give_the_single_run_report() {
         );
     }
 
-    eprintln!(
+    visible(&format!(
         "tests/slurm.rs: {DOCS} documents: Slurm ({SHARDS} shards + merge, submit.sh --wait) \
          {:.1} s; single process {:.1} s",
         slurm_time.as_secs_f64(),
         single_time.as_secs_f64()
-    );
+    ));
 }

@@ -153,10 +153,11 @@ up() {
     down
     rm -rf "$state"/munge "$state"/ctld "$state"/spool "$state"/log "$state"/run
     mkdir -p "$state"/munge "$state"/ctld "$state"/spool "$state"/log "$state"/run
-    chmod 700 "$state"/munge
+    chmod 755 "$state"/munge
     state=$(cd "$state" && pwd)
 
-    # munged refuses a key readable by others and a socket directory writable by others.
+    # munged refuses a key readable by others and a socket directory writable by others (and
+    # warns when others cannot reach the socket: jobs of other users would need it).
     dd if=/dev/urandom of="$state"/munge/munge.key bs=1024 count=1 status=none
     chmod 400 "$state"/munge/munge.key
     local socket="$state/munge/munge.socket"
@@ -196,6 +197,7 @@ JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
 MpiDefault=none
+MailProg=/bin/true
 SchedulerType=sched/backfill
 # Schedule often: a test waits for each dependency and array task.
 SchedulerParameters=sched_interval=2,bf_interval=2
