@@ -357,9 +357,9 @@ fn pki_args(dir: &Path) -> Vec<String> {
     ]
 }
 
-/// A report's document lines without their timing, sorted by (input, name); lines that are
-/// not a document's (none expected) are counted apart.
-fn documents(report: &Path) -> (Vec<serde_json::Value>, usize) {
+/// A report's document lines without their timing, in the report's order or sorted by
+/// (input, name); lines that are not a document's (none expected) are counted apart.
+fn documents(report: &Path, sorted: bool) -> (Vec<serde_json::Value>, usize) {
     let text =
         std::fs::read_to_string(report).unwrap_or_else(|e| panic!("{}: {e}", report.display()));
     let mut others = 0;
@@ -376,14 +376,20 @@ fn documents(report: &Path) -> (Vec<serde_json::Value>, usize) {
             Some(v)
         })
         .collect();
-    let key = |v: &serde_json::Value| {
-        (
-            v["input"].as_str().unwrap_or_default().to_string(),
-            v["name"].as_str().unwrap_or_default().to_string(),
-        )
-    };
-    lines.sort_by_key(key);
+    if sorted {
+        lines.sort_by_key(|v| {
+            (
+                v["input"].as_str().unwrap_or_default().to_string(),
+                v["name"].as_str().unwrap_or_default().to_string(),
+            )
+        });
+    }
     (lines, others)
+}
+
+fn read_json(p: &Path) -> serde_json::Value {
+    let t = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    serde_json::from_str(&t).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
 /// Everything under `dir/logs` (the jobs' output), for a failure's message.
@@ -406,51 +412,43 @@ fn job_logs(dir: &Path) -> String {
     out
 }
 
-#[test]
-fn a_job_array_of_shards_and_a_merge_give_the_single_run_report() {
-    let Some(cluster) = cluster() else {
-        return;
-    };
-    let bin = env!("CARGO_BIN_EXE_sigaudit");
-    // Under the target directory rather than /tmp: on an existing cluster the nodes must see
-    // the corpus, the binary and the reports, and the build tree is where a shared file
-    // system is likeliest.
-    let work = tempfile::Builder::new()
-        .prefix("slurm-")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-        .expect("a temporary directory");
+/// One `sigaudit verify` over the tar (`--ordered`: in input order): its report, its summary
+/// and its wall time.
+fn single_run(work: &Path, ordered: bool) -> (PathBuf, PathBuf, Duration) {
+    let tag = if ordered { "ordered" } else { "sorted" };
+    let report = work.join(format!("single-{tag}.jsonl"));
+    let summary = work.join(format!("single-{tag}.summary.json"));
     let started = Instant::now();
-    corpus(work.path());
-    eprintln!(
-        "tests/slurm.rs: {DOCS} documents generated in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-    let archive = work.path().join("archive.tar");
-    let archive = archive.to_str().unwrap();
-    let pki = pki_args(work.path());
-
-    // The single process.
-    let single = work.path().join("single.jsonl");
-    let single_summary = work.path().join("single.summary.json");
-    let started = Instant::now();
-    let out = Command::new(bin)
-        .args(["verify", archive, "--at", AT, "--report"])
-        .arg(&single)
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sigaudit"));
+    cmd.arg("verify")
+        .arg(work.join("archive.tar"))
+        .args(["--at", AT, "--report"])
+        .arg(&report)
         .arg("--summary")
-        .arg(&single_summary)
-        .args(&pki)
-        .output()
-        .expect("sigaudit runs");
-    let single_time = started.elapsed();
+        .arg(&summary)
+        .args(pki_args(work));
+    if ordered {
+        cmd.arg("--ordered");
+    }
+    let out = cmd.output().expect("sigaudit runs");
+    let time = started.elapsed();
     assert!(
         matches!(out.status.code(), Some(0 | 1)),
         "single run: {}\n{}",
         out.status,
         text(&out.stderr)
     );
+    (report, summary, time)
+}
 
-    // The job array and the merge.
-    let reports = work.path().join("slurm");
+/// `submit.sh --wait` of the array and the merge over the tar (`--ordered`: the merge in
+/// input order); the reports' directory and the wall time, submission to merged report.
+fn slurm_run(cluster: &Cluster, work: &Path, ordered: bool) -> (PathBuf, Duration) {
+    let reports = work.join(if ordered {
+        "slurm-ordered"
+    } else {
+        "slurm-sorted"
+    });
     let mut submit = Command::new("bash");
     submit.arg(deploy_script("submit.sh")).args([
         "--shards",
@@ -461,6 +459,9 @@ fn a_job_array_of_shards_and_a_merge_give_the_single_run_report() {
         "--poll",
         "1",
     ]);
+    if ordered {
+        submit.arg("--ordered");
+    }
     for o in std::env::var("SIGAUDIT_SLURM_SBATCH")
         .unwrap_or_default()
         .split_whitespace()
@@ -469,10 +470,10 @@ fn a_job_array_of_shards_and_a_merge_give_the_single_run_report() {
     }
     submit
         .arg(&reports)
-        .arg(archive)
+        .arg(work.join("archive.tar"))
         .arg("--")
-        .args(&pki)
-        .env("SIGAUDIT", bin)
+        .args(pki_args(work))
+        .env("SIGAUDIT", env!("CARGO_BIN_EXE_sigaudit"))
         .envs(cluster.env())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -490,7 +491,7 @@ fn a_job_array_of_shards_and_a_merge_give_the_single_run_report() {
         }
         std::thread::sleep(Duration::from_millis(100));
     };
-    let slurm_time = started.elapsed();
+    let time = started.elapsed();
     let submitted = child.wait_with_output().expect("submit.sh's output");
     let why = || {
         format!(
@@ -514,7 +515,6 @@ fn a_job_array_of_shards_and_a_merge_give_the_single_run_report() {
         ids.contains("ARRAY_JOB=") && ids.contains("MERGE_JOB="),
         "submit.sh prints the job ids: {ids}"
     );
-
     // Every shard wrote its report and summary; the merge its report and summary.
     for k in 1..=SHARDS {
         for f in [
@@ -524,8 +524,17 @@ fn a_job_array_of_shards_and_a_merge_give_the_single_run_report() {
             assert!(reports.join(&f).is_file(), "{f} missing:\n{}", why());
         }
     }
-    let (merged, merged_others) = documents(&reports.join("report.jsonl"));
-    let (alone, alone_others) = documents(&single);
+    for f in ["report.jsonl", "summary.json"] {
+        assert!(reports.join(f).is_file(), "{f} missing:\n{}", why());
+    }
+    (reports, time)
+}
+
+/// The merged report equals the single run's, line for line (sorted by input and name, or both
+/// in input order), and the summaries count the same.
+fn compare(reports: &Path, single: &Path, single_summary: &Path, ordered: bool) {
+    let (merged, merged_others) = documents(&reports.join("report.jsonl"), !ordered);
+    let (alone, alone_others) = documents(single, !ordered);
     assert_eq!(
         alone_others, 0,
         "the single run's report has only documents"
@@ -541,14 +550,16 @@ fn a_job_array_of_shards_and_a_merge_give_the_single_run_report() {
         alone.len(),
         "as many documents merged as alone"
     );
-    for (m, a) in merged.iter().zip(&alone) {
-        assert_eq!(m, a, "the merged line differs from the single run's");
+    for (i, (m, a)) in merged.iter().zip(&alone).enumerate() {
+        assert_eq!(
+            m, a,
+            "line {i} of the merged report differs from the single run's"
+        );
     }
-    let read = |p: &Path| -> serde_json::Value {
-        let t = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-        serde_json::from_str(&t).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-    };
-    let (summary, alone_summary) = (read(&reports.join("summary.json")), read(&single_summary));
+    let (summary, alone_summary) = (
+        read_json(&reports.join("summary.json")),
+        read_json(single_summary),
+    );
     assert_eq!(
         summary["documents"], DOCS,
         "the merged summary counts every document"
@@ -559,11 +570,38 @@ fn a_job_array_of_shards_and_a_merge_give_the_single_run_report() {
             "the summaries' {key} differ"
         );
     }
+}
 
-    visible(&format!(
-        "tests/slurm.rs: {DOCS} documents: Slurm ({SHARDS} shards + merge, submit.sh --wait) \
-         {:.1} s; single process {:.1} s",
-        slurm_time.as_secs_f64(),
-        single_time.as_secs_f64()
-    ));
+#[test]
+fn a_job_array_of_shards_and_a_merge_give_the_single_run_report() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    // Under the target directory rather than /tmp: on an existing cluster the nodes must see
+    // the corpus, the binary and the reports, and the build tree is where a shared file
+    // system is likeliest.
+    let work = tempfile::Builder::new()
+        .prefix("slurm-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .expect("a temporary directory");
+    let started = Instant::now();
+    corpus(work.path());
+    eprintln!(
+        "tests/slurm.rs: {DOCS} documents generated in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    // Sorted by input and name (the merge's default), then in input order (`--ordered`).
+    for ordered in [false, true] {
+        let (single, single_summary, single_time) = single_run(work.path(), ordered);
+        let (reports, slurm_time) = slurm_run(&cluster, work.path(), ordered);
+        compare(&reports, &single, &single_summary, ordered);
+        visible(&format!(
+            "tests/slurm.rs: {DOCS} documents{}: Slurm ({SHARDS} shards + merge, \
+             submit.sh --wait) {:.1} s; single process {:.1} s",
+            if ordered { ", --ordered" } else { "" },
+            slurm_time.as_secs_f64(),
+            single_time.as_secs_f64()
+        ));
+    }
 }

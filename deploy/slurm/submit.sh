@@ -29,6 +29,8 @@
 # Prints ARRAY_JOB=<id> and MERGE_JOB=<id> on standard output; OUT_DIR/submit.env records
 # them with the validation time and N, for submitting a shard again by hand.
 set -euo pipefail
+# (Possibly empty arrays are expanded as ${a[@]+"${a[@]}"}: bash before 4.4 calls an empty
+# array unbound under set -u.)
 
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 
@@ -120,8 +122,8 @@ array=$(sbatch --parsable --array="1-$shards" \
     --job-name=sigaudit-shard \
     --output="$out/logs/shard-%a-of-$shards.out" \
     --export="ALL,SIGAUDIT_AT=$at,SIGAUDIT_SHARDS=$shards" \
-    "${both[@]}" "${shard_opts[@]}" \
-    "$here/sigaudit-shard.sbatch" "$out" "${inputs[@]}" "${verify_opts[@]}" | job_id)
+    ${both[@]+"${both[@]}"} ${shard_opts[@]+"${shard_opts[@]}"} \
+    "$here/sigaudit-shard.sbatch" "$out" "${inputs[@]}" ${verify_opts[@]+"${verify_opts[@]}"} | job_id)
 
 merge_args=()
 [ $ordered = yes ] && merge_args+=(--ordered)
@@ -130,8 +132,8 @@ merge=$(sbatch --parsable \
     --job-name=sigaudit-merge \
     --output="$out/logs/merge.out" \
     --export=ALL \
-    "${both[@]}" "${merge_opts[@]}" \
-    "$here/sigaudit-merge.sbatch" "$out" "$shards" "${merge_args[@]}" | job_id)
+    ${both[@]+"${both[@]}"} ${merge_opts[@]+"${merge_opts[@]}"} \
+    "$here/sigaudit-merge.sbatch" "$out" "$shards" ${merge_args[@]+"${merge_args[@]}"} | job_id)
 
 {
     echo "# submit.sh, $(date -u +%FT%TZ)"
