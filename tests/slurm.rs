@@ -7,7 +7,8 @@
 //! `deploy/slurm/testing/one-node.sh` (root, Debian's `slurm-wlm` and `munge`): its
 //! configuration, munge key and state live in a temporary directory, /etc/slurm is never
 //! written, and a guard stops every daemon it started, and their job steps, when the test ends,
-//! panics included. Without Slurm the test prints a visible `SKIPPED` line, and fails under CI.
+//! panics included (and a watcher left by the script, should the test be killed outright).
+//! Without Slurm the test prints a visible `SKIPPED` line, and fails under CI.
 //!
 //! `SIGAUDIT_SLURM_SBATCH`: extra sbatch options for both jobs (space-separated), e.g. a
 //! partition or account on an existing cluster.
@@ -309,6 +310,8 @@ fn cluster() -> Option<Cluster> {
             ("SLURMCTLD_PORT", ctld.as_str()),
             ("SLURMD_PORT", slurmd.as_str()),
             ("SLURM_UP_TIMEOUT", "60"),
+            // Should this process be killed without unwinding, the cluster goes down too.
+            ("ONE_NODE_WATCH_PID", &std::process::id().to_string()),
         ],
     )
     .expect("bash runs");

@@ -16,10 +16,14 @@
 # Ports: $SLURMCTLD_PORT (default 6817) and $SLURMD_PORT (default 6818); pick free ones to run
 # beside another cluster. The node is named after `hostname -s` and reached at 127.0.0.1, so
 # no name resolution is needed between the daemons.
+#
+# $ONE_NODE_WATCH_PID: a process (a test) whose end, however it ends (even SIGKILL, when it
+# cannot clean up), brings the cluster down within a second or two: `up` leaves a watcher
+# that runs `down` then. `down` stops the watcher too.
 set -euo pipefail
 
 usage() {
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -88,8 +92,15 @@ alive() {
 }
 
 down() {
-    local pid live daemons
+    local pid live daemons watcher
     state_abs=$(cd "$state" 2>/dev/null && pwd) || return 0
+    # The watcher, unless this is the watcher bringing the cluster down.
+    if [ -s "$state"/run/watcher.pid ]; then
+        watcher=$(cat "$state"/run/watcher.pid)
+        if [ "$watcher" != "${BASHPID:-$$}" ]; then
+            kill -TERM "$watcher" 2>/dev/null || true
+        fi
+    fi
     # Read once: the daemons remove their pid files as they exit.
     daemons=$(pids | tac | tr '\n' ' ')
     # The jobs first, while the controller can still cancel them: every job of this private
@@ -211,6 +222,15 @@ NodeName=$host NodeAddr=127.0.0.1 NodeHostname=$host CPUs=$cpus RealMemory=$mem 
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
     export SLURM_CONF="$state/slurm.conf"
+
+    # Started before the daemons, so that a caller killed while `up` waits leaves nothing.
+    if [ -n "${ONE_NODE_WATCH_PID:-}" ]; then
+        (
+            while alive "$ONE_NODE_WATCH_PID"; do sleep 1; done
+            down
+        ) </dev/null >/dev/null 2>&1 &
+        echo $! >"$state"/run/watcher.pid
+    fi
 
     slurmctld -f "$SLURM_CONF"
     slurmd -f "$SLURM_CONF" -N "$host"
