@@ -18,9 +18,6 @@ use sigaudit::{
     Sink, Store, TextLines, ValidationTime, Verifier,
 };
 
-#[path = "cli/warm.rs"]
-mod warm;
-
 /// Every document allocates many small, short-lived objects on every worker; mimalloc's
 /// per-thread heaps serve them without the contention and consolidation of the system
 /// allocator.
@@ -177,7 +174,7 @@ enum CacheAction {
     ///
     /// Exit code 0 when every certificate's CRL is in the cache, 1 when some could not be
     /// fetched, 2 on a usage or I/O error.
-    Warm(Box<warm::WarmArgs>),
+    Warm(Box<cli::warm::WarmArgs>),
 }
 
 #[derive(clap::Args)]
@@ -832,7 +829,7 @@ fn cache(action: &CacheAction) -> ExitCode {
     };
     let dir = match action {
         CacheAction::Stats { dir } | CacheAction::Prune { dir, .. } => dir,
-        CacheAction::Warm(args) => return warm::warm(args),
+        CacheAction::Warm(args) => return cli::warm::warm(args),
     };
     let store = match Store::open(dir) {
         Ok(s) => s,
