@@ -50,3 +50,5 @@ pub mod store;
 pub mod validate;
 #[path = "verdict.rs"]
 pub mod verdict;
+#[path = "warm/mod.rs"]
+pub mod warm;

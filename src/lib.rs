@@ -44,7 +44,8 @@
 //! (the bulk pipeline, and `--shard K/N`: one part of an audit run across a cluster), `merge`
 //! (the shards' reports made into the one report a single run writes), `audit` (reports read back into an auditor's HTML page), `fetch`
 //! (issuers, CRLs and OCSP responses over HTTP, guarded against what untrusted URLs could
-//! reach) and `store` (the persistent cache of what was fetched).
+//! reach), `store` (the persistent cache of what was fetched, shared by the processes of one
+//! audit) and `warm` (the cache filled before an audit starts).
 
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
@@ -65,7 +66,7 @@ pub use internals::seal;
 // here.
 use internals::{
     asn1, audit, cache, cms, crypto, digest, evidence, fetch, forensics, input, inspect, memory,
-    pdf, pki, policy, premis, report, revocation, store, validate, verdict,
+    pdf, pki, policy, premis, report, revocation, store, validate, verdict, warm,
 };
 
 /// What an auditor files: `verify`'s JSONL reports aggregated into one self-contained HTML
@@ -100,6 +101,9 @@ pub use validate::{
     TimeError, ValidationTime, Verifier, VerifierBuilder,
 };
 pub use verdict::{DocumentStatus, Indication, SubIndication};
+/// Filling the fetch cache before an audit's shards start (`sigaudit cache warm`): the CRLs
+/// and missing issuers the documents' certificates name, fetched once each.
+pub use warm::{warm, WarmFailure, WarmKind, WarmOptions, WarmReport};
 
 /// The stages themselves, for sigaudit's own tests, benchmarks and fuzz targets. Not part of
 /// the API: anything here may change in any release.

@@ -169,6 +169,12 @@ enum CacheAction {
         #[arg(long)]
         at: Option<String>,
     },
+    /// Fill the cache before an audit's shards start: read the documents' certificates and
+    /// fetch, once each, the CRLs they name (and the issuers they lack).
+    ///
+    /// Exit code 0 when every certificate's CRL is in the cache, 1 when some could not be
+    /// fetched, 2 on a usage or I/O error.
+    Warm(Box<cli::warm::WarmArgs>),
 }
 
 #[derive(clap::Args)]
@@ -823,6 +829,7 @@ fn cache(action: &CacheAction) -> ExitCode {
     };
     let dir = match action {
         CacheAction::Stats { dir } | CacheAction::Prune { dir, .. } => dir,
+        CacheAction::Warm(args) => return cli::warm::warm(args),
     };
     let store = match Store::open(dir) {
         Ok(s) => s,
@@ -837,6 +844,7 @@ fn cache(action: &CacheAction) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
+        CacheAction::Warm(_) => unreachable!("handled above"),
         CacheAction::Prune { at, .. } => {
             let at = match at.as_deref().map(ValidationTime::parse_rfc3339) {
                 Some(Ok(t)) => t,

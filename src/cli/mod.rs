@@ -1,5 +1,8 @@
 //! The parts of the command line that belong to sharded audits: what a run records about
-//! itself (`verify --shard`), and `sigaudit merge`.
+//! itself (`verify --shard`), `sigaudit merge`, and `sigaudit cache warm` (the shards' shared
+//! cache filled before they start).
+
+pub mod warm;
 
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};

@@ -260,6 +260,14 @@ impl Summary {
                 f.joins,
                 f.wait.as_secs_f64()
             );
+            if f.lock_waits + f.unlocked > 0 {
+                out += &format!(
+                    "shared cache: waited {} times for a peer process fetching the same URL \
+                     ({} answered by the peer's body, {} by its failure, {} waits timed out); {} \
+                     fetches without a lock (the file system refused it)\n",
+                    f.lock_waits, f.peer_fetched, f.peer_failed, f.lock_timeouts, f.unlocked
+                );
+            }
         }
         if let Some(s) = self.slowest.first() {
             out += &format!("slowest: {} ({} µs)\n", s.name, s.elapsed_us);

@@ -129,6 +129,14 @@ pub enum FetchError {
         /// The URL first requested.
         url: String,
     },
+    /// Another process sharing the cache directory fetched the URL while this one waited for
+    /// it, and failed: the URL is not requested again in this run.
+    PeerFailed {
+        /// The URL.
+        url: String,
+        /// The peer's error, as it wrote it.
+        message: String,
+    },
     /// A `--fetch-allow` rule that is not a host name, an address or a CIDR block.
     BadAllowRule {
         /// The rule as given.
@@ -150,7 +158,8 @@ impl FetchError {
             | FetchError::Io { url, .. }
             | FetchError::Malformed { url, .. }
             | FetchError::NegativeCached { url, .. }
-            | FetchError::Redirects { url } => url,
+            | FetchError::Redirects { url }
+            | FetchError::PeerFailed { url, .. } => url,
             FetchError::BadAllowRule { rule, .. } => rule,
         }
     }
@@ -188,6 +197,11 @@ impl fmt::Display for FetchError {
                 write!(f, "{url}: failed earlier in this run ({first})")
             }
             FetchError::Redirects { url } => write!(f, "{url}: too many redirects"),
+            FetchError::PeerFailed { url, message } => write!(
+                f,
+                "{url}: failed in another process sharing the cache while this one waited \
+                 ({message})"
+            ),
             FetchError::BadAllowRule { rule, why } => {
                 write!(f, "--fetch-allow {rule:?}: {why}")
             }

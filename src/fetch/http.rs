@@ -220,7 +220,7 @@ impl Client {
 
 /// The longest pause between two attempts: a server that is down for longer is not waited
 /// for (the URL then fails, and is not requested again in this run).
-const MAX_BACKOFF: Duration = Duration::from_secs(10);
+pub(super) const MAX_BACKOFF: Duration = Duration::from_secs(10);
 
 /// `location` (absolute, scheme-relative, absolute-path or relative) against `base`.
 fn resolve_reference(base: &Uri, location: &str) -> String {

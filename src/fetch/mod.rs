@@ -13,6 +13,21 @@
 //!
 //! Nothing here reads the clock to judge freshness: the caller's `accept` decides whether
 //! bytes already held (in memory or in the store) are still usable at its validation time.
+//!
+//! # One request per cluster
+//!
+//! Processes sharing a store (the shards of one audit, on one machine or many, with one cache
+//! directory) coordinate too: after a store miss, the leader of a URL's in-process flight
+//! takes the key's lock in the cache directory ([`Store::flight`]; what the lock guarantees,
+//! and where it does not — NFS, SMB — is in the store's documentation), looks in the store
+//! again, and fetches only if no peer stored an acceptable body meanwhile; the body is
+//! stored before the lock is let go. A waiter polls the lock for at most
+//! [`FetchConfig::flight_wait`] (the longest a peer's fetch can take) and then fetches
+//! without it; a file system that refuses locks is not asked again in the run. Neither
+//! fails a fetch. A peer's failure made while this process waited is shared like an
+//! in-process flight's: the URL is not requested again ([`FetchError::PeerFailed`]).
+//! [`FetchStats`] counts the waits, the bodies peers fetched, the failures they shared, the
+//! waits that ran out and the fetches made without a lock.
 
 mod certs;
 mod error;
@@ -29,7 +44,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cache::{Bounded, CacheStats, SLOT};
 use crate::pki::cert::{fingerprint, Fingerprint};
-use crate::store::{Store, StoreKey};
+use crate::store::{Flight, PeerFetch, Store, StoreKey};
 
 pub use crate::store::Kind;
 pub use certs::certificates_from;
@@ -117,6 +132,22 @@ impl FetchConfig {
             Kind::Ocsp => self.max_ocsp_bytes,
         }
     }
+
+    /// How long a fetch waits for a peer process that holds the URL's lock in the store
+    /// before fetching without it: the longest the peer's own fetch can take — every attempt
+    /// a whole [`FetchConfig::total_timeout`], with the pauses between them — plus a second.
+    /// A peer holding the lock for longer is stuck (a client of a shared file system that
+    /// lost its lease, a stopped process); waiting on would stall the run.
+    pub fn flight_wait(&self) -> Duration {
+        let attempts = self.retries.saturating_add(1);
+        let pauses: Duration = (0..self.retries.min(16))
+            .map(|a| self.backoff.saturating_mul(1 << a).min(http::MAX_BACKOFF))
+            .sum();
+        self.total_timeout
+            .saturating_mul(attempts)
+            .saturating_add(pauses)
+            .saturating_add(Duration::from_secs(1))
+    }
 }
 
 /// What the fetcher did this run.
@@ -142,10 +173,37 @@ pub struct FetchStats {
     pub wait: Duration,
     /// Calls that joined another thread's request for the same URL.
     pub joins: u64,
+    /// Fetches that found the URL's lock in the store held by a peer process and waited.
+    pub lock_waits: u64,
+    /// Answers from the store found after taking the URL's lock: bodies a peer process
+    /// fetched and stored meanwhile (also counted in `store_hits`).
+    pub peer_fetched: u64,
+    /// Failures of a peer process's fetch of the URL made while this one waited, taken as
+    /// this process's own (also counted in `failures`).
+    pub peer_failed: u64,
+    /// Waits for a peer's lock that ran out ([`FetchConfig::flight_wait`]): fetched anyway.
+    pub lock_timeouts: u64,
+    /// Fetches made without the store's lock: the cache's file system refused it.
+    pub unlocked: u64,
     /// Fetch log records dropped beyond [`LOG_LIMIT`].
     pub log_dropped: u64,
     /// The memory cache.
     pub memory: CacheStats,
+}
+
+/// Where an answer came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// Memory: fetched or read from the store earlier in this run.
+    Memory,
+    /// The store, as it was before this fetch.
+    Store,
+    /// The store, put there by a peer process while this one waited for the URL's lock.
+    Peer,
+    /// The network.
+    Network,
+    /// Another thread's request for the same URL, joined.
+    Joined,
 }
 
 /// How a logged URL fared.
@@ -225,6 +283,11 @@ pub struct Fetcher {
     memory_hits: AtomicU64,
     negative_hits: AtomicU64,
     joins: AtomicU64,
+    lock_waits: AtomicU64,
+    peer_fetched: AtomicU64,
+    peer_failed: AtomicU64,
+    lock_timeouts: AtomicU64,
+    unlocked: AtomicU64,
     log: Mutex<Vec<FetchRecord>>,
     log_dropped: AtomicU64,
 }
@@ -246,6 +309,11 @@ impl Fetcher {
             memory_hits: AtomicU64::new(0),
             negative_hits: AtomicU64::new(0),
             joins: AtomicU64::new(0),
+            lock_waits: AtomicU64::new(0),
+            peer_fetched: AtomicU64::new(0),
+            peer_failed: AtomicU64::new(0),
+            lock_timeouts: AtomicU64::new(0),
+            unlocked: AtomicU64::new(0),
             log: Mutex::new(Vec::new()),
             log_dropped: AtomicU64::new(0),
         }
@@ -257,14 +325,25 @@ impl Fetcher {
     }
 
     /// The bytes at `url` (http and https only). When memory holds bytes for `url` (fetched
-    /// in this run), or the store holds bytes `accept` takes, no request is made; otherwise the URL is fetched (once,
-    /// however many threads ask at the same moment) unless it already failed in this run.
+    /// in this run), or the store holds bytes `accept` takes, no request is made; otherwise
+    /// the URL is fetched (once, however many threads — and, with a store, processes — ask at
+    /// the same moment) unless it already failed in this run.
     pub fn get(
         &self,
         url: &str,
         kind: Kind,
         accept: &dyn Fn(&[u8]) -> bool,
     ) -> Result<Body, FetchError> {
+        self.get_traced(url, kind, accept).map(|(body, _)| body)
+    }
+
+    /// [`Fetcher::get`], saying where the answer came from.
+    pub(crate) fn get_traced(
+        &self,
+        url: &str,
+        kind: Kind,
+        accept: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<(Body, Source), FetchError> {
         let key = Key(StoreKey::Url {
             kind,
             url: url.to_owned(),
@@ -288,7 +367,7 @@ impl Fetcher {
             cert_id: request.cert_id().to_vec(),
         });
         let cap = self.config.max_ocsp_bytes;
-        self.fetch(key, accept, || {
+        let fetched = self.fetch(key, accept, || {
             self.client.check(url)?;
             let get_url = request.get_url(url);
             if get_url.len() <= self.config.ocsp_get_max {
@@ -299,26 +378,28 @@ impl Fetcher {
             }
             // Errors name the responder, not the GET URL that embeds the request.
             .map_err(|e| e.at(url))
-        })
+        });
+        fetched.map(|(body, _)| body)
     }
 
-    /// Memory, then the store, then the negative cache, then the network (single flight).
+    /// Memory, then the store, then the negative cache, then the network (single flight, in
+    /// the process and, with a store, across the processes sharing it).
     fn fetch(
         &self,
         key: Key,
         accept: &dyn Fn(&[u8]) -> bool,
         request: impl FnOnce() -> Result<Vec<u8>, FetchError>,
-    ) -> Result<Body, FetchError> {
+    ) -> Result<(Body, Source), FetchError> {
         // A body already in memory was fetched in this run or taken from the store with
         // `accept`: fetching it again now would bring the same bytes (a CRL that does not
         // suit the validation time is not made suitable by asking again), so memory is
         // final for the run — otherwise every document would repeat the request.
         if let Some(body) = self.memory.get(&key) {
             self.memory_hits.fetch_add(1, Ordering::Relaxed);
-            return Ok(body);
+            return Ok((body, Source::Memory));
         }
         if let Some(body) = self.stored(&key, accept) {
-            return Ok(body);
+            return Ok((body, Source::Store));
         }
         if let Some(first) = self.negative.get(&key) {
             self.negative_hits.fetch_add(1, Ordering::Relaxed);
@@ -327,15 +408,75 @@ impl Fetcher {
                 first: Box::new(first),
             });
         }
+        let mut source = Source::Network;
         let (outcome, joined) = self.flights.run(key.clone(), key.0.url(), || {
-            let outcome = request().map(|b| Body::new(Arc::from(b)));
-            self.landed(&key, &outcome);
+            let (outcome, from) = self.lead(&key, accept, request);
+            source = from;
             outcome
         });
         if joined {
             self.joins.fetch_add(1, Ordering::Relaxed);
+            source = Source::Joined;
         }
-        outcome
+        outcome.map(|body| (body, source))
+    }
+
+    /// The leader's fetch of `key`: under the key's lock in the store when there is one (see
+    /// the module documentation), a peer's answer taken when one arrived while waiting.
+    fn lead(
+        &self,
+        key: &Key,
+        accept: &dyn Fn(&[u8]) -> bool,
+        request: impl FnOnce() -> Result<Vec<u8>, FetchError>,
+    ) -> (Result<Body, FetchError>, Source) {
+        // A URL the policy refuses makes no request: no lock for it either (a hostile
+        // document's thousand `ldap:` URLs must not become a thousand lock files).
+        let checked = self.client.check(key.0.url());
+        let lock = match (&self.store, checked) {
+            (Some(store), Ok(())) => match store.flight(&key.0, self.config.flight_wait()) {
+                Flight::Held { lock, waited, peer } => {
+                    if waited {
+                        self.lock_waits.fetch_add(1, Ordering::Relaxed);
+                    }
+                    if let Some(body) = self.stored(key, accept) {
+                        self.peer_fetched.fetch_add(1, Ordering::Relaxed);
+                        return (Ok(body), Source::Peer);
+                    }
+                    if let PeerFetch::Failed(message) = peer {
+                        self.peer_failed.fetch_add(1, Ordering::Relaxed);
+                        let failed = Err(FetchError::PeerFailed {
+                            url: key.0.url().to_owned(),
+                            message,
+                        });
+                        self.landed(key, &failed);
+                        return (failed, Source::Peer);
+                    }
+                    Some(lock)
+                }
+                Flight::TimedOut => {
+                    self.lock_timeouts.fetch_add(1, Ordering::Relaxed);
+                    None
+                }
+                Flight::Unavailable(_) => {
+                    self.unlocked.fetch_add(1, Ordering::Relaxed);
+                    None
+                }
+            },
+            _ => None,
+        };
+        let outcome = request().map(|b| Body::new(Arc::from(b)));
+        // Stored (in `landed`) before the lock is let go: a waiting peer finds it.
+        self.landed(key, &outcome);
+        if let Some(lock) = lock {
+            match &outcome {
+                Ok(_) => lock.release(Ok(())),
+                // A refusal depends on this process's --fetch-allow, not on the server: not
+                // shared with peers that may allow more.
+                Err(FetchError::Refused { .. }) => drop(lock),
+                Err(e) => lock.release(Err(&e.to_string())),
+            }
+        }
+        (outcome, Source::Network)
     }
 
     fn stored(&self, key: &Key, accept: &dyn Fn(&[u8]) -> bool) -> Option<Body> {
@@ -400,6 +541,11 @@ impl Fetcher {
             negative_hits: load(&self.negative_hits),
             wait: Duration::from_nanos(load(&c.wait_nanos)),
             joins: load(&self.joins),
+            lock_waits: load(&self.lock_waits),
+            peer_fetched: load(&self.peer_fetched),
+            peer_failed: load(&self.peer_failed),
+            lock_timeouts: load(&self.lock_timeouts),
+            unlocked: load(&self.unlocked),
             log_dropped: load(&self.log_dropped),
             memory: self.memory.stats(),
         }
@@ -436,6 +582,7 @@ impl FetchError {
             FetchError::Malformed { what, .. } => FetchError::Malformed { url, what },
             FetchError::NegativeCached { first, .. } => FetchError::NegativeCached { url, first },
             FetchError::Redirects { .. } => FetchError::Redirects { url },
+            FetchError::PeerFailed { message, .. } => FetchError::PeerFailed { url, message },
             e @ FetchError::BadAllowRule { .. } => e,
         }
     }

@@ -248,9 +248,13 @@ pub fn merge(
 
 /// Pass 1 over one report: header, lines, trailer.
 fn scan(path: &Path, ordered: bool) -> Result<Shard, MergeError> {
-    let mut counted = Summary::default();
     let file = std::fs::File::open(path).map_err(io_at(path))?;
-    let mut reader = io::BufReader::with_capacity(1 << 20, file);
+    scan_from(path, io::BufReader::with_capacity(1 << 20, file), ordered)
+}
+
+/// Pass 1 over a report's bytes (`path` names it in errors).
+fn scan_from(path: &Path, mut reader: impl BufRead, ordered: bool) -> Result<Shard, MergeError> {
+    let mut counted = Summary::default();
     let mut buf = Vec::new();
     let mut n = 0u64;
     let bad = |line: u64, why: String| MergeError::BadLine {
@@ -471,6 +475,41 @@ fn json_string(b: &[u8]) -> Option<(Cow<'_, str>, &[u8])> {
         true => Cow::Owned(serde_json::from_slice::<String>(token).ok()?),
     };
     Some((text, &b[i + 1..]))
+}
+
+/// Pass 1 over `data` as one shard's report, both orders, and pass 2's keying of each of its
+/// lines: what `fuzz/fuzz_targets/report_lines.rs` drives (not part of the API). Returns
+/// whether pass 1 took the report.
+#[doc(hidden)]
+pub fn fuzz_report(data: &[u8]) -> bool {
+    let path = Path::new("fuzz");
+    let by_name = scan_from(path, data, false);
+    let by_position = scan_from(path, data, true);
+    // Each order finds duplicates by its own key; every other check is the same.
+    let differ_only_by_duplicates = match (&by_name, &by_position) {
+        (Ok(_), Err(e)) | (Err(e), Ok(_)) => matches!(e, MergeError::Duplicate { .. }),
+        _ => true,
+    };
+    assert!(
+        differ_only_by_duplicates,
+        "both orders take or refuse a report alike"
+    );
+    for line in data.split(|&b| b == b'\n') {
+        for ordered in [false, true] {
+            if let Some(k) = keyed(line, ordered) {
+                assert_eq!(k.line.first(), Some(&b'{'), "a keyed line is an object");
+                let _ = k.names();
+            }
+        }
+    }
+    if let Ok(shard) = &by_name {
+        assert_eq!(
+            shard.counted.documents,
+            shard.counted.by_status.values().sum::<u64>(),
+            "every document counted under its status"
+        );
+    }
+    by_name.is_ok()
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 //! DIR/index.redb          key → (SHA-256, length, stored at): the index, a redb database
 //! DIR/blobs/ab/abcd…      the bodies, one file each, named by their SHA-256
 //! DIR/index.redb.corrupt-… an index found corrupt, moved aside (never read again)
+//! DIR/flights/ab/abcd….lock one lock file per key fetched, named by the SHA-256 of the key
 //! ```
 //!
 //! Bodies are content-addressed: one CRL fetched under two URLs is stored once, a blob is
@@ -31,19 +32,68 @@
 //! which [`Store::prune`] removes. SQLite in WAL mode would allow concurrent readers, but
 //! needs a C build; the fetcher reads the store once per distinct URL and run, so one open per
 //! operation costs nothing that matters.
+//!
+//! # One fetch per cluster
+//!
+//! The shards of one audit (`verify --shard K/N` on many machines, one cache directory on a
+//! shared file system) would otherwise all miss the store at the start and fetch every CRL
+//! once each. [`Store::flight`] gives the fetcher an exclusive advisory lock per key
+//! (`flock(LOCK_EX | LOCK_NB)`, what std's `File::try_lock` does on Unix) on
+//! `DIR/flights/…/KEY.lock`. The
+//! fetcher takes it after a store miss, looks in the store again once it holds it (a peer may
+//! have fetched the body while it waited), and only then fetches, storing the body before it
+//! lets go; a peer that waited finds it in the store. What `flock(2)` guarantees (Linux
+//! man-pages 6.03):
+//!
+//! - "Only one process may hold an exclusive lock for a given file at a given time", and
+//!   locks "are associated with an open file description": two opens of the file, in two
+//!   processes or in one, exclude each other; the lock goes "when all such file descriptors
+//!   have been closed" — a holder that dies (killed, crashed) releases it, so a stale lock
+//!   file is harmless and only its name stays (`cache prune` removes lock files untouched
+//!   for [`LOCK_GRACE`]).
+//! - It is advisory only: "a process is free to ignore the use of flock()" — processes that
+//!   do not take it (older sigaudit versions) just fetch again, as before.
+//!
+//! Where it does not hold:
+//!
+//! - NFS: "Up to Linux 2.6.11, flock() does not lock files over NFS (i.e., the scope of locks
+//!   was limited to the local system)"; since 2.6.12 the client emulates it "as fcntl(2)
+//!   byte-range locks on the entire file", which reach the server's lock manager (the file
+//!   is therefore opened for writing: "in order to place an exclusive lock, the file must be
+//!   opened for writing"). A mount with `nolock` or `local_lock=flock|all` keeps locks local
+//!   to one client: processes on one machine still share one fetch, machines do not — each
+//!   machine fetches once, and nothing is wrong but the count. An NFS mount without a lock
+//!   manager refuses the lock (`ENOLCK`): the fetcher then goes on without locks for the rest
+//!   of the run, counting each fetch made so (`FetchStats::unlocked`).
+//! - CIFS/SMB: before Linux 5.5 "flock() is not propagated over SMB" (local only, as above);
+//!   since 5.5 it is an SMB byte-range lock whose "locks are not advisory anymore": a
+//!   waiter's read of the lock file's record may fail, which only loses the sharing of a
+//!   peer's failure (below).
+//! - A client that loses its NFS lease or crashes holds the lock until the server reclaims it;
+//!   the fetcher never waits longer than a fetch can take (`FetchConfig::flight_wait`) and
+//!   then fetches without the lock: no deadlock, and no document fails because of a lock.
+//!
+//! The holder writes one line into the lock file before letting go (a generation number,
+//! `ok` or the failure's message); a waiter that sees the generation move on while it waited
+//! and a failure recorded takes that failure as its own instead of trying the dead server
+//! again (counted as `FetchStats::peer_failed`), just as the threads of one process share the
+//! outcome of one request.
 
 mod blobs;
 mod index;
+mod locks;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
 use blobs::Blobs;
 use index::{Index, Slot};
+
+pub use locks::{Flight, FlightLock, PeerFetch, LOCK_GRACE};
 
 /// What a URL is fetched for: decides its size cap and how its body is read. Defined here
 /// (the store is the leaf) and re-exported by the fetcher as `fetch::Kind`.
@@ -242,6 +292,8 @@ pub struct PruneStats {
     pub blobs_removed: u64,
     /// Bytes of the deleted blob files.
     pub bytes_freed: u64,
+    /// Lock files deleted (untouched for [`LOCK_GRACE`]).
+    pub locks_removed: u64,
 }
 
 /// One index entry, for `cache stats`.
@@ -261,6 +313,10 @@ pub struct StoreEntry {
 pub struct Store {
     index: Index,
     blobs: Blobs,
+    /// `DIR/flights`: the per-key lock files.
+    flights: PathBuf,
+    /// Set when the file system refused a lock: no further lock is tried.
+    locks_refused: AtomicBool,
     /// Serialises this process's opens of the index (see the module documentation).
     lock: Mutex<()>,
     recovered: Option<String>,
@@ -289,6 +345,8 @@ impl Store {
         Ok(Store {
             index,
             blobs,
+            flights: dir.join("flights"),
+            locks_refused: AtomicBool::new(false),
             lock: Mutex::new(()),
             recovered,
             hits: AtomicU64::new(0),
@@ -412,7 +470,7 @@ impl Store {
     /// at a time it chooses) or whose blob is missing or corrupt, then deletes the blob files
     /// no entry refers to. `keep` runs without the index lock held; an entry a peer replaced
     /// meanwhile is left alone. Blob files younger than ten minutes are kept: a peer may
-    /// have written one and not yet indexed it.
+    /// have written one and not yet indexed it. Lock files untouched for [`LOCK_GRACE`] go too.
     pub fn prune(&self, keep: &dyn Fn(&StoreKey, &[u8]) -> bool) -> Result<PruneStats, StoreError> {
         let all = {
             let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
@@ -443,7 +501,23 @@ impl Store {
             stats.blobs_removed = files;
             stats.bytes_freed = bytes;
         }
+        stats.locks_removed = locks::sweep(&self.flights);
         Ok(stats)
+    }
+
+    /// Takes the cross-process lock of `key` (`DIR/flights/ab/abcd….lock`, named by the
+    /// SHA-256 of the key), waiting up to `wait` for a peer that holds it. The fetcher takes it
+    /// before fetching what the store does not hold, then looks in the store again: see the
+    /// module documentation. Once the file system has refused a lock, none is tried again.
+    pub fn flight(&self, key: &StoreKey, wait: std::time::Duration) -> Flight {
+        if self.locks_refused.load(Ordering::Relaxed) {
+            return Flight::Unavailable("the cache's file system refused a lock earlier".into());
+        }
+        let flight = locks::acquire(&locks::lock_path(&self.flights, &key.encode()), wait);
+        if matches!(flight, Flight::Unavailable(_)) {
+            self.locks_refused.store(true, Ordering::Relaxed);
+        }
+        flight
     }
 
     /// Runs `f` on the index under this process's lock; a failure is counted and gives `None`.
