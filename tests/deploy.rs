@@ -163,10 +163,11 @@ fn path_with(bin: &Path) -> String {
 
 #[test]
 fn the_kubernetes_manifests_agree_and_their_commands_shard_right() {
-    let (Some(pvc), Some(job), Some(merge)) = (
+    let (Some(pvc), Some(job), Some(merge), Some(warm)) = (
         manifest("pvc.yaml"),
         manifest("indexed-job.yaml"),
         manifest("merge-job.yaml"),
+        manifest("warm-job.yaml"),
     ) else {
         return;
     };
@@ -251,6 +252,24 @@ fn the_kubernetes_manifests_agree_and_their_commands_shard_right() {
         claim
     );
     let merge_script = script(mc);
+
+    // The warm Job: the shards' validation time, the same claim, the archive read-only.
+    assert_eq!(warm["kind"], "Job");
+    let wpod = &warm["spec"]["template"]["spec"];
+    let wc = &wpod["containers"][0];
+    assert_eq!(env_value(wc, "SIGAUDIT_AT"), at, "warm at the shards' time");
+    assert_eq!(env_value(wc, "SHARED"), shared);
+    assert_eq!(
+        wpod["volumes"][0]["persistentVolumeClaim"]["claimName"],
+        claim
+    );
+    let warm_mounts = wc["volumeMounts"].as_array().unwrap();
+    let archive = warm_mounts
+        .iter()
+        .find(|m| m["mountPath"] == format!("{shared}/archive"))
+        .expect("the warm Job mounts the archive");
+    assert_eq!(archive["readOnly"], true);
+    let warm_script = script(wc);
 
     // Every index, run with a stand-in sigaudit: shards 1..N once each, each with its own
     // report, resumed, at the same time, on the shared cache.
@@ -345,6 +364,24 @@ fn the_kubernetes_manifests_agree_and_their_commands_shard_right() {
     );
     // A refused merge fails the Job's pod.
     assert_eq!(run(&merge_script, None, 2).code(), Some(2));
+
+    // The warm Job: the shards' cache and archive at their time; CRLs it could not fetch
+    // (exit 1) are no failure, an error (exit 2) is.
+    std::fs::remove_dir_all(&log).unwrap();
+    std::fs::create_dir_all(&log).unwrap();
+    assert!(run(&warm_script, None, 1).success());
+    let args = &calls(&log)[0];
+    assert_eq!(
+        args[..4],
+        [
+            "cache".to_string(),
+            "warm".into(),
+            format!("{root_s}/cache"),
+            format!("{root_s}/archive")
+        ]
+    );
+    assert_eq!(flag(args, "--at"), Some(at.as_str()));
+    assert_eq!(run(&warm_script, None, 2).code(), Some(2));
 }
 
 /// The manifests against the Kubernetes API's own schemas (the `kubernetes-validate` package:
@@ -378,11 +415,12 @@ fn the_manifests_validate_against_the_kubernetes_schemas() {
             .arg(dir.join("pvc.yaml"))
             .arg(dir.join("indexed-job.yaml"))
             .arg(dir.join("merge-job.yaml"))
+            .arg(dir.join("warm-job.yaml"))
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
         assert!(
-            out.status.success() && text.matches("passed").count() == 3,
+            out.status.success() && text.matches("passed").count() == 4,
             "Kubernetes {}: {text}",
             version.unwrap_or("(newest)")
         );
@@ -511,6 +549,7 @@ fn the_slurm_scripts_parse_and_the_shard_task_shards_right() {
     for s in [
         "sigaudit-shard.sbatch",
         "sigaudit-merge.sbatch",
+        "sigaudit-warm.sbatch",
         "submit.sh",
         "testing/one-node.sh",
     ] {
@@ -591,6 +630,158 @@ fn the_slurm_scripts_parse_and_the_shard_task_shards_right() {
     assert_eq!(task("0", "3", Some(at), 0).status.code(), Some(2));
     assert_eq!(task("4", "3", Some(at), 0).status.code(), Some(2));
     assert_eq!(task("1", "3", None, 0).status.code(), Some(2));
+
+    // The warm job: `cache warm` on the shards' cache at their time; CRLs it could not fetch
+    // (exit 1) are no failure, an error (exit 2) is.
+    std::fs::remove_dir_all(&log).unwrap();
+    std::fs::create_dir_all(&log).unwrap();
+    let warm = |exit: u8| {
+        Command::new("bash")
+            .arg(slurm.join("sigaudit-warm.sbatch"))
+            .args(["/cache", "/data/a.tar", "--", "--fetch-allow", "10.0.0.0/8"])
+            .env("SIGAUDIT", bin.join("sigaudit"))
+            .env("SIGAUDIT_AT", at)
+            .env_remove("SLURM_CPUS_PER_TASK")
+            .env_remove("SLURM_CPUS_ON_NODE")
+            .env("STUB_LOG", &log)
+            .env("STUB_EXIT", exit.to_string())
+            .output()
+            .unwrap()
+            .status
+    };
+    assert!(warm(1).success());
+    assert_eq!(
+        calls(&log)[0],
+        [
+            "cache",
+            "warm",
+            "/cache",
+            "/data/a.tar",
+            "--at",
+            at,
+            "--fetch-allow",
+            "10.0.0.0/8"
+        ]
+    );
+    assert_eq!(warm(2).code(), Some(2));
+}
+
+/// submit.sh against stand-ins for sbatch (records its arguments, answers `id;cluster`) and
+/// scontrol (answers the state it is told): the jobs it submits and how they depend on each
+/// other, what --wait makes of the merge's end.
+#[test]
+fn submit_sh_chains_the_warm_job_the_array_and_the_merge() {
+    let slurm = deploy().join("slurm");
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(
+        bin.join("sbatch"),
+        "#!/bin/sh\n\
+         n=$(ls \"$STUB_LOG\" | wc -l)\n\
+         for a in \"$@\"; do printf '%s\\n' \"$a\"; done > \"$STUB_LOG/$n\"\n\
+         echo \"$((100 + n));cluster\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        bin.join("scontrol"),
+        "#!/bin/sh\n\
+         echo \"JobId=$4 JobName=x JobState=$STUB_STATE Reason=None ExitCode=0:0\"\n",
+    )
+    .unwrap();
+    Command::new("chmod")
+        .arg("+x")
+        .arg(bin.join("sbatch"))
+        .arg(bin.join("scontrol"))
+        .status()
+        .unwrap();
+    let input = dir.path().join("a b.tar");
+    std::fs::write(&input, "").unwrap();
+    let out = dir.path().join("out");
+    let log = dir.path().join("log");
+    let at = "2026-07-01T00:00:00Z";
+    let submit = |state: &str, verify: &[&str]| {
+        let _ = std::fs::remove_dir_all(&log);
+        std::fs::create_dir_all(&log).unwrap();
+        Command::new("bash")
+            .arg(slurm.join("submit.sh"))
+            .args(["--shards", "3", "--at", at, "--warm", "--ordered", "--wait"])
+            .args(["--poll", "0.1", "--sbatch=--partition=p"])
+            .arg("--shard-sbatch=--cpus-per-task=2")
+            .arg(&out)
+            .arg(&input)
+            .arg("--")
+            .args(verify)
+            .env("PATH", path_with(&bin))
+            .env("STUB_LOG", &log)
+            .env("STUB_STATE", state)
+            .output()
+            .unwrap()
+    };
+    let verify = [
+        "--online",
+        "--cache",
+        "/c",
+        "--fetch-allow",
+        "127.0.0.1",
+        "--trust",
+        "/r",
+    ];
+    let o = submit("COMPLETED", &verify);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(stdout, "WARM_JOB=100\nARRAY_JOB=101\nMERGE_JOB=102\n");
+    let env = std::fs::read_to_string(out.join("submit.env")).unwrap();
+    for l in [
+        "WARM_JOB=100",
+        "ARRAY_JOB=101",
+        "MERGE_JOB=102",
+        "SIGAUDIT_SHARDS=3",
+    ] {
+        assert!(env.lines().any(|x| x == l), "submit.env lacks {l}: {env}");
+    }
+    let made = calls(&log);
+    assert_eq!(made.len(), 3, "warm, array, merge");
+    let has = |args: &[String], a: &str| args.iter().any(|x| x == a);
+    let after = |args: &[String], script: &str| -> Vec<String> {
+        let i = args.iter().position(|a| a.ends_with(script)).unwrap();
+        args[i + 1..].to_vec()
+    };
+    let (input_s, out_s) = (input.display().to_string(), out.display().to_string());
+    let (warm, array, merge) = (&made[0], &made[1], &made[2]);
+    assert!(has(warm, &format!("--export=ALL,SIGAUDIT_AT={at}")));
+    assert!(has(warm, "--partition=p") && !has(warm, "--cpus-per-task=2"));
+    assert_eq!(
+        after(warm, "sigaudit-warm.sbatch"),
+        ["/c", &input_s, "--", "--fetch-allow", "127.0.0.1"]
+    );
+    assert!(has(array, "--array=1-3"));
+    assert!(has(array, "--dependency=afterok:100") && has(array, "--kill-on-invalid-dep=yes"));
+    assert!(has(array, "--partition=p") && has(array, "--cpus-per-task=2"));
+    assert!(has(
+        array,
+        &format!("--export=ALL,SIGAUDIT_AT={at},SIGAUDIT_SHARDS=3")
+    ));
+    let mut want = vec![out_s.clone(), input_s.clone(), "--".into()];
+    want.extend(verify.iter().map(|s| s.to_string()));
+    assert_eq!(after(array, "sigaudit-shard.sbatch"), want);
+    assert!(has(merge, "--dependency=afterok:101") && has(merge, "--kill-on-invalid-dep=yes"));
+    assert!(has(merge, "--partition=p") && !has(merge, "--cpus-per-task=2"));
+    assert_eq!(
+        after(merge, "sigaudit-merge.sbatch"),
+        [&out_s, "3", "--ordered"]
+    );
+
+    // --wait: a merge that did not complete (cancelled after a failed shard) is a failure.
+    assert_eq!(submit("CANCELLED", &verify).status.code(), Some(1));
+    // --warm without the shards' cache directory is refused before anything is submitted.
+    let o = submit("COMPLETED", &["--trust", "/r"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(calls(&log).len(), 0, "nothing submitted");
 }
 
 #[test]

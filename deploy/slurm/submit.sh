@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Submits a sharded sigaudit audit to Slurm: a job array of N shard tasks
 # (sigaudit-shard.sbatch), then the merge (sigaudit-merge.sbatch), which starts only when
-# every shard task succeeded (afterok) and is cancelled if one failed.
+# every shard task succeeded (afterok) and is cancelled if one failed; with --warm, first a
+# job that fills the shards' fetch cache (sigaudit-warm.sbatch), which the array waits for.
 #
 #   submit.sh [OPTIONS] OUT_DIR INPUT... [-- VERIFY_OPTION...]
 #
@@ -13,6 +14,9 @@
 #   -n, --shards N       number of shards, the array's size (default 4)
 #   --at TIME            validation time, RFC 3339 (default: now); every shard judges at it
 #   --ordered            the merged report in input order (default: by input and name)
+#   --warm               online audits (VERIFY_OPTION has --online --cache DIR): fill DIR
+#                        first (`sigaudit cache warm`, with the verify options' --fetch-allow,
+#                        --fetch-timeout and --max-revocation-age), one job before the array
 #   --wait               wait until the merge ends; exit 0 when OUT_DIR/report.jsonl is
 #                        written, 1 when a shard or the merge failed (their states shown)
 #   --poll SECONDS       how often --wait asks Slurm (default 10)
@@ -21,13 +25,15 @@
 #   --shard-sbatch OPT   an sbatch option for the shard tasks only, e.g. --cpus-per-task=8,
 #                        --mem=8G, or --array's throttle as --shard-sbatch=--array=1-N%4
 #   --merge-sbatch OPT   an sbatch option for the merge only
+#   --warm-sbatch OPT    an sbatch option for the warm job only
 #   -h, --help
 #
 # Environment: SIGAUDIT, the sigaudit binary the jobs run (default: `sigaudit` on the nodes'
 # PATH), is passed on to the jobs with the rest of the environment.
 #
-# Prints ARRAY_JOB=<id> and MERGE_JOB=<id> on standard output; OUT_DIR/submit.env records
-# them with the validation time and N, for submitting a shard again by hand.
+# Prints ARRAY_JOB=<id> and MERGE_JOB=<id> (and WARM_JOB=<id> first, with --warm) on
+# standard output; OUT_DIR/submit.env records them with the validation time and N, for
+# submitting a shard again by hand.
 set -euo pipefail
 # (Possibly empty arrays are expanded as ${a[@]+"${a[@]}"}: bash before 4.4 calls an empty
 # array unbound under set -u.)
@@ -35,7 +41,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 
 usage() {
-    sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,36p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     exit "${1:-2}"
 }
 
@@ -47,11 +53,13 @@ die() {
 shards=4
 at=""
 ordered=no
+warm=no
 wait=no
 poll=10
 both=()
 shard_opts=()
 merge_opts=()
+warm_opts=()
 while [ $# -gt 0 ]; do
     case $1 in
         -n | --shards) shards=${2:?}; shift 2 ;;
@@ -59,6 +67,7 @@ while [ $# -gt 0 ]; do
         --at) at=${2:?}; shift 2 ;;
         --at=*) at=${1#*=}; shift ;;
         --ordered) ordered=yes; shift ;;
+        --warm) warm=yes; shift ;;
         --wait) wait=yes; shift ;;
         --poll) poll=${2:?}; shift 2 ;;
         --poll=*) poll=${1#*=}; shift ;;
@@ -68,6 +77,8 @@ while [ $# -gt 0 ]; do
         --shard-sbatch=*) shard_opts+=("${1#*=}"); shift ;;
         --merge-sbatch) merge_opts+=("${2:?}"); shift 2 ;;
         --merge-sbatch=*) merge_opts+=("${1#*=}"); shift ;;
+        --warm-sbatch) warm_opts+=("${2:?}"); shift 2 ;;
+        --warm-sbatch=*) warm_opts+=("${1#*=}"); shift ;;
         -h | --help) usage 0 ;;
         --) break ;;
         -*) die "unknown option $1 (see --help)" ;;
@@ -101,6 +112,25 @@ done
 [ ${#inputs[@]} -gt 0 ] || die "no INPUT given"
 verify_opts=("$@") # the `--` included, if any
 
+# The warm job's cache directory and fetch options: the shards' own.
+cache=""
+warm_args=()
+set -- ${verify_opts[@]+"${verify_opts[@]}"}
+while [ $# -gt 0 ]; do
+    case $1 in
+        --cache) cache=${2:-}; shift 2 || shift ;;
+        --cache=*) cache=${1#*=}; shift ;;
+        --fetch-allow | --fetch-timeout | --max-revocation-age)
+            warm_args+=("$1" "${2:-}"); shift 2 || shift ;;
+        --fetch-allow=* | --fetch-timeout=* | --max-revocation-age=*)
+            warm_args+=("$1"); shift ;;
+        *) shift ;;
+    esac
+done
+if [ $warm = yes ] && [ -z "$cache" ]; then
+    die "--warm fills the shards' fetch cache: give them --online --cache DIR (after --)"
+fi
+
 if [ -z "$at" ]; then
     at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 fi
@@ -118,8 +148,23 @@ job_id() {
     printf '%s' "$id"
 }
 
+after_warm=()
+warm_job=""
+if [ $warm = yes ]; then
+    warm_job=$(sbatch --parsable \
+        --job-name=sigaudit-warm \
+        --output="$out/logs/warm.out" \
+        --export="ALL,SIGAUDIT_AT=$at" \
+        ${both[@]+"${both[@]}"} ${warm_opts[@]+"${warm_opts[@]}"} \
+        "$here/sigaudit-warm.sbatch" "$cache" "${inputs[@]}" -- \
+        ${warm_args[@]+"${warm_args[@]}"} | job_id)
+    echo "WARM_JOB=$warm_job"
+    after_warm=(--dependency="afterok:$warm_job" --kill-on-invalid-dep=yes)
+fi
+
 array=$(sbatch --parsable --array="1-$shards" \
     --job-name=sigaudit-shard \
+    ${after_warm[@]+"${after_warm[@]}"} \
     --output="$out/logs/shard-%a-of-$shards.out" \
     --export="ALL,SIGAUDIT_AT=$at,SIGAUDIT_SHARDS=$shards" \
     ${both[@]+"${both[@]}"} ${shard_opts[@]+"${shard_opts[@]}"} \
@@ -137,6 +182,7 @@ merge=$(sbatch --parsable \
 
 {
     echo "# submit.sh, $(date -u +%FT%TZ)"
+    [ -z "$warm_job" ] || echo "WARM_JOB=$warm_job"
     echo "ARRAY_JOB=$array"
     echo "MERGE_JOB=$merge"
     echo "SIGAUDIT_AT=$at"
@@ -187,6 +233,9 @@ while :; do
             ;;
         *)
             echo "submit.sh: the merge (job $merge) ended $merge_state" >&2
+            if [ -n "$warm_job" ]; then
+                echo "submit.sh: the warm job ($warm_job): $(states "$warm_job")" >&2
+            fi
             echo "submit.sh: shard tasks (job $array):" >&2
             states "$array" | sed 's/^/  /' >&2
             echo "submit.sh: logs in $out/logs" >&2
