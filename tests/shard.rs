@@ -469,7 +469,7 @@ fn dossiers_stay_whole_across_shards() {
             std::fs::copy(d, folder.join(format!("{j}.pdf"))).expect("copy");
         }
     }
-    let inputs = vec![root.display().to_string()];
+    let inputs = [root.display().to_string()];
     let with_dossier = |mut args: Vec<String>| {
         args.push("--dossier".into());
         args
