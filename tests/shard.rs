@@ -448,3 +448,86 @@ fn shard_needs_report_and_time() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a shard"));
 }
+
+/// With `--dossier`, a dossier (a folder: a main document and its appendices, judged
+/// together) is never split between shards, so the merged report equals the single run's,
+/// dossier verdicts included.
+#[test]
+fn dossiers_stay_whole_across_shards() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let c = corpus(&tmp.path().join("c"), 24, 17);
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(c.join("docs"))
+        .expect("docs")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    docs.sort();
+    let root = tmp.path().join("dossiers");
+    for (i, chunk) in docs.chunks(4).enumerate() {
+        let folder = root.join(format!("2024/dossier-{i:02}"));
+        std::fs::create_dir_all(&folder).expect("folder");
+        for (j, d) in chunk.iter().enumerate() {
+            std::fs::copy(d, folder.join(format!("{j}.pdf"))).expect("copy");
+        }
+    }
+    let inputs = [root.display().to_string()];
+    let with_dossier = |mut args: Vec<String>| {
+        args.push("--dossier".into());
+        args
+    };
+    let single = tmp.path().join("single.jsonl");
+    let mut args = vec!["verify".to_string(), inputs[0].clone()];
+    args.extend(trust_args(&c));
+    args.extend(["--report".into(), single.display().to_string()]);
+    assert!(run(&with_dossier(args), None)
+        .status
+        .code()
+        .is_some_and(|c| c <= 1));
+    let shards: Vec<PathBuf> = (1..=3)
+        .map(|k| tmp.path().join(format!("d{k}.jsonl")))
+        .collect();
+    for (k, report) in shards.iter().enumerate() {
+        let mut args = vec!["verify".to_string(), inputs[0].clone()];
+        args.extend(trust_args(&c));
+        args.extend([
+            "--shard".into(),
+            format!("{}/3", k + 1),
+            "--report".into(),
+            report.display().to_string(),
+        ]);
+        let out = run(&with_dossier(args), None);
+        assert!(out.status.code().is_some_and(|c| c <= 1));
+        // Every folder in this shard is here whole.
+        let text = std::fs::read_to_string(report).expect("report");
+        let mut folders: BTreeMap<String, usize> = BTreeMap::new();
+        for l in text.lines().filter(|l| l.starts_with("{\"position\":")) {
+            let name = key(l).1;
+            let folder = Path::new(&name)
+                .parent()
+                .expect("folder")
+                .display()
+                .to_string();
+            *folders.entry(folder).or_default() += 1;
+        }
+        assert!(
+            folders.values().all(|&n| n == 4),
+            "shard {}: {folders:?}",
+            k + 1
+        );
+    }
+    let refs: Vec<&Path> = shards.iter().map(PathBuf::as_path).collect();
+    let merged = tmp.path().join("merged.jsonl");
+    let out = merge(&refs, &["--ordered"], &merged);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let want = lines_without_time(&single);
+    assert_eq!(want.len(), 24);
+    assert!(
+        want.iter().any(|l| l.contains("\"dossier\"")),
+        "dossier verdicts present"
+    );
+    assert_eq!(lines_without_time(&merged), want);
+}

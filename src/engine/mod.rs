@@ -34,8 +34,8 @@ use crate::validate::{bomb_findings, Verifier};
 
 pub use resume::{read_report, Existing};
 pub use shard::{
-    classify, identity, shard_of, split_position, trailer_line, BadShard, ReportLine, RunInfo,
-    Shard, HEADER_KEY, POSITION_PREFIX, TRAILER_KEY,
+    classify, dossier_shard_of, identity, shard_of, split_position, trailer_line, BadShard,
+    ReportLine, RunInfo, Shard, HEADER_KEY, POSITION_PREFIX, TRAILER_KEY,
 };
 pub use sink::{JsonLines, Sink, TextLines};
 pub use summary::{Slow, Summary};
@@ -340,7 +340,7 @@ impl Run<'_> {
                 }
                 position += 1;
                 if let Some(shard) = &self.options.shard {
-                    if !shard.contains(&item.input, &item.name) {
+                    if !shard.contains(&item.input, &item.name, self.verifier.dossier()) {
                         return true; // another shard's
                     }
                 }

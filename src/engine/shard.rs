@@ -6,7 +6,8 @@
 //! A document belongs to shard `1 + (h mod N)`, where `h` is the first eight bytes (big-endian)
 //! of the SHA-256 of its *identity*: its name relative to the input it came from (a directory's
 //! files without the directory's path, an archive's members as the archive names them, a listed
-//! path as listed). The identity, not the enumeration order, decides: every process computes
+//! path as listed; with `--dossier`, the identity of the folder that holds it, so that a
+//! dossier is never split). The identity, not the enumeration order, decides: every process computes
 //! the same partition whatever order its file system lists entries in, and SHA-256 spreads any
 //! set of names evenly (each shard's share differs from 1/N by a few √(n/N) documents).
 //!
@@ -80,10 +81,33 @@ impl fmt::Display for Shard {
 }
 
 impl Shard {
-    /// Whether the document `name` of `input` belongs to this shard.
-    pub fn contains(&self, input: &str, name: &str) -> bool {
-        shard_of(input, name, self.count) == self.index
+    /// Whether the document `name` of `input` belongs to this shard; with `dossiers`, whether
+    /// its dossier does (see [`dossier_shard_of`]).
+    pub fn contains(&self, input: &str, name: &str, dossiers: bool) -> bool {
+        let k = match dossiers {
+            false => shard_of(input, name, self.count),
+            true => dossier_shard_of(input, name, self.count),
+        };
+        k == self.index
     }
+}
+
+/// With `--dossier`, the shard of the dossier (the folder) that holds the document: a
+/// dossier's documents are judged together, so they stay together — the shard is that of the
+/// folder's input-relative name (`""` for the input's top level).
+///
+/// ```
+/// use sigaudit::engine::dossier_shard_of;
+///
+/// assert_eq!(
+///     dossier_shard_of("/archive", "/archive/2024/cv-17/main.pdf", 5),
+///     dossier_shard_of("/archive", "/archive/2024/cv-17/appendix-1.pdf", 5),
+/// );
+/// ```
+pub fn dossier_shard_of(input: &str, name: &str, count: u32) -> u32 {
+    let id = identity(input, name);
+    let folder = id.rsplit_once('/').map_or("", |(folder, _)| folder);
+    hash_to_shard(folder, count)
 }
 
 /// The shard (1-based) of `count` that the document `name` of `input` belongs to.
@@ -100,7 +124,12 @@ impl Shard {
 /// assert!((1..=7).contains(&shard_of("-", "x.pdf", 7)));
 /// ```
 pub fn shard_of(input: &str, name: &str, count: u32) -> u32 {
-    let digest = ring::digest::digest(&ring::digest::SHA256, identity(input, name).as_bytes());
+    hash_to_shard(identity(input, name), count)
+}
+
+/// `1 + (h mod count)`, `h` the first eight bytes (big-endian) of the SHA-256 of `id`.
+fn hash_to_shard(id: &str, count: u32) -> u32 {
+    let digest = ring::digest::digest(&ring::digest::SHA256, id.as_bytes());
     let mut h = [0u8; 8];
     h.copy_from_slice(&digest.as_ref()[..8]);
     (u64::from_be_bytes(h) % u64::from(count.max(1))) as u32 + 1

@@ -30,7 +30,9 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::engine::{classify, shard_of, split_position, ReportLine, RunInfo, Summary};
+use crate::engine::{
+    classify, dossier_shard_of, shard_of, split_position, ReportLine, RunInfo, Summary,
+};
 
 pub use summary::DocumentFacts;
 
@@ -295,20 +297,23 @@ fn scan_from(path: &Path, mut reader: impl BufRead, ordered: bool) -> Result<Sha
             ReportLine::Other if n == 1 => return Err(MergeError::NotShard(path.to_path_buf())),
             ReportLine::Other => {}
         }
-        let shard = header.as_ref().and_then(|h| h.shard).expect("read first");
+        let head = header.as_ref().expect("read first");
+        let shard = head.shard.expect("a shard's header");
+        // With --dossier, whole dossiers (folders) are sharded.
+        let dossiers = head.params.get("dossier").is_some_and(|d| d == "true");
         let (position, rest) = split_position(line)
             .ok_or_else(|| bad(n, "a document line without its position".into()))?;
         let facts: DocumentFacts =
             serde_json::from_slice(&rest).map_err(|e| bad(n, e.to_string()))?;
-        if !shard.contains(&facts.input, &facts.name) {
+        if !shard.contains(&facts.input, &facts.name, dossiers) {
+            let belongs = match dossiers {
+                false => shard_of(&facts.input, &facts.name, shard.count),
+                true => dossier_shard_of(&facts.input, &facts.name, shard.count),
+            };
             return Err(MergeError::Misplaced {
                 path: path.to_path_buf(),
                 name: facts.name.clone(),
-                belongs: format!(
-                    "{}/{}",
-                    shard_of(&facts.input, &facts.name, shard.count),
-                    shard.count
-                ),
+                belongs: format!("{belongs}/{}", shard.count),
             });
         }
         let key = match ordered {
