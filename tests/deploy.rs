@@ -631,6 +631,36 @@ fn the_slurm_scripts_parse_and_the_shard_task_shards_right() {
     assert_eq!(task("4", "3", Some(at), 0).status.code(), Some(2));
     assert_eq!(task("1", "3", None, 0).status.code(), Some(2));
 
+    // {K} and {N} in the options name the shard; --evidence and --etsi-xml without {K} (one
+    // directory for every shard's manifest and index) are refused before sigaudit runs.
+    let with = |extra: &[&str]| {
+        std::fs::remove_dir_all(&log).unwrap();
+        std::fs::create_dir_all(&log).unwrap();
+        let status = Command::new("bash")
+            .arg(slurm.join("sigaudit-shard.sbatch"))
+            .arg(&out)
+            .args(["/data/a.tar", "--"])
+            .args(extra)
+            .env("SIGAUDIT", bin.join("sigaudit"))
+            .env("SIGAUDIT_AT", at)
+            .env("SLURM_ARRAY_TASK_ID", "2")
+            .env("SLURM_ARRAY_TASK_COUNT", "3")
+            .env("STUB_LOG", &log)
+            .output()
+            .unwrap()
+            .status;
+        (status, calls(&log))
+    };
+    let (status, made) = with(&["--evidence", "/ev/shard-{K}-of-{N}", "--etsi-xml=/x/{K}"]);
+    assert!(status.success());
+    assert_eq!(flag(&made[0], "--evidence"), Some("/ev/shard-2-of-3"));
+    assert!(made[0].contains(&"--etsi-xml=/x/2".to_string()));
+    for shared in [&["--evidence", "/ev"][..], &["--etsi-xml=/x"]] {
+        let (status, made) = with(shared);
+        assert_eq!(status.code(), Some(2), "{shared:?}");
+        assert!(made.is_empty(), "{shared:?}: sigaudit did not run");
+    }
+
     // The warm job: `cache warm` on the shards' cache at their time; CRLs it could not fetch
     // (exit 1) are no failure, an error (exit 2) is.
     std::fs::remove_dir_all(&log).unwrap();
@@ -778,10 +808,16 @@ fn submit_sh_chains_the_warm_job_the_array_and_the_merge() {
 
     // --wait: a merge that did not complete (cancelled after a failed shard) is a failure.
     assert_eq!(submit("CANCELLED", &verify).status.code(), Some(1));
-    // --warm without the shards' cache directory is refused before anything is submitted.
-    let o = submit("COMPLETED", &["--trust", "/r"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert_eq!(calls(&log).len(), 0, "nothing submitted");
+    // --warm without the shards' cache directory, or one evidence directory for every shard,
+    // is refused before anything is submitted.
+    for verify in [
+        &["--trust", "/r"][..],
+        &["--online", "--cache", "/c", "--evidence", "/ev"],
+    ] {
+        let o = submit("COMPLETED", verify);
+        assert_eq!(o.status.code(), Some(2), "{verify:?}");
+        assert_eq!(calls(&log).len(), 0, "{verify:?}: nothing submitted");
+    }
 }
 
 #[test]

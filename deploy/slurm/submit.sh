@@ -8,7 +8,9 @@
 #
 #   OUT_DIR              shared directory for the reports (created); logs in OUT_DIR/logs
 #   INPUT...             archives, directories or PDF files, as every node sees them
-#   VERIFY_OPTION...     more `sigaudit verify` options for every shard (--trust, --crl, ...)
+#   VERIFY_OPTION...     more `sigaudit verify` options for every shard (--trust, --crl, ...);
+#                        {K} and {N} in them stand for the shard (--evidence and --etsi-xml
+#                        need a directory per shard: --evidence /shared/ev/shard-{K}-of-{N})
 #
 # Options:
 #   -n, --shards N       number of shards, the array's size (default 4)
@@ -41,7 +43,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 
 usage() {
-    sed -n '2,36p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    # The comment block at the top of this file.
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"
     exit "${1:-2}"
 }
 
@@ -112,12 +115,25 @@ done
 [ ${#inputs[@]} -gt 0 ] || die "no INPUT given"
 verify_opts=("$@") # the `--` included, if any
 
-# The warm job's cache directory and fetch options: the shards' own.
+# The warm job's cache directory and fetch options: the shards' own. (And a directory every
+# shard would write its own manifest or index into is refused here already: the shard task
+# replaces {K} and {N}.)
 cache=""
 warm_args=()
 set -- ${verify_opts[@]+"${verify_opts[@]}"}
 while [ $# -gt 0 ]; do
     case $1 in
+        --evidence | --etsi-xml | --evidence=* | --etsi-xml=*)
+            case $1 in
+                *=*) value=${1#*=} ;;
+                *) value=${2:-} ;;
+            esac
+            case $value in
+                *"{K}"*) ;;
+                *) die "${1%%=*} $value: one directory per shard: write {K} in it (e.g. $value/shard-{K}-of-{N})" ;;
+            esac
+            shift
+            ;;
         --cache) cache=${2:-}; shift 2 || shift ;;
         --cache=*) cache=${1#*=}; shift ;;
         --fetch-allow | --fetch-timeout | --max-revocation-age)
