@@ -1,7 +1,9 @@
 //! Inputs: PDF files, directories (walked recursively), tar and zip archives, and lists of
-//! paths on standard input. Each document is memory-mapped on its own, by the worker that
-//! verifies it: a file whole, a tar member or stored zip entry as the page-aligned range of the
-//! archive that holds it (never copied). Deflated zip entries are inflated from their mapped
+//! paths on standard input. Each document of [`bytes::READ_BELOW`] (1 MiB) or more is
+//! memory-mapped on its own, by the worker that verifies it: a file whole, a tar member or
+//! stored zip entry as the page-aligned range of the archive that holds it (never copied); a
+//! smaller one is read with one positional read into a reused buffer (cheaper than a map's
+//! set-up and tear-down at that size). Deflated zip entries are inflated from their mapped
 //! range into a buffer of bounded size.
 //!
 //! Enumeration is lazy and cheap: archive headers are read with seeks (member data is never
@@ -18,7 +20,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use bytes::{Access, Backing, Blob, POPULATE};
+pub use bytes::{Access, Backing, Blob, POPULATE, READ_BELOW};
 pub use load::Load;
 
 /// Where one document is.
