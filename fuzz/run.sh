@@ -12,6 +12,9 @@ case $target in
     pdf_read | xref | verify) # 1 MiB: whole small signed PDFs; the reader's tokens
         max_len=1048576
         dict=(-dict="$here/pdf.dict") ;;
+    report_lines) # 64 KiB: a shard report cut to a few lines; JSON tokens and its keys
+        max_len=65536
+        dict=(-dict="$here/report.dict") ;;
     *) max_len=65536 ;; # 64 KiB: a CMS, CRL or OCSP response
 esac
 mkdir -p "$here/logs" "$here/corpus/$target"

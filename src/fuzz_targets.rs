@@ -129,3 +129,13 @@ pub fn verify(data: &[u8]) -> DocumentReport {
     serde_json::to_string(&report).expect("the report serialises");
     report
 }
+
+/// A shard's report as `sigaudit merge` reads it (untrusted bytes from many machines):
+/// `merge::fuzz_report` runs pass 1 on the bytes in both orders and pass 2's keying of every
+/// line and, when pass 1 takes the report, the set check and the merged summary, asserting
+/// the merge's promises (both orders take or refuse a report alike, but for duplicates by
+/// their own key; pass 2 keys every line pass 1 took; every document counted under its
+/// status; the merged summary serialises).
+pub fn report_lines(data: &[u8]) {
+    crate::merge::fuzz_report(data);
+}

@@ -251,11 +251,11 @@ struct VerifyArgs {
     /// Write lines in input order (default: in completion order, each line complete).
     #[arg(long)]
     ordered: bool,
-    /// Verify only shard K of N (1 ≤ K ≤ N): the documents whose input-relative name hashes
-    /// to it, so that N processes (a Slurm array, a Kubernetes Indexed Job) share an audit;
-    /// `sigaudit merge` makes their reports one. Needs --report and --at (every shard judges
-    /// at the same time); the report starts with the run's description and ends with its
-    /// summary.
+    /// Verify only shard K of N (1 ≤ K ≤ N ≤ 65536): the documents whose input-relative name
+    /// hashes to it, so that N processes (a Slurm array, a Kubernetes Indexed Job) share an
+    /// audit; `sigaudit merge` makes their reports one. Needs --report and --at (every shard
+    /// judges at the same time); the report starts with the run's description and ends with
+    /// its summary.
     #[arg(long, value_name = "K/N", requires_all = ["report", "at"])]
     shard: Option<engine::Shard>,
     /// Report format.

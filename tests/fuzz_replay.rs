@@ -73,3 +73,8 @@ fn verify_corpus_replays() {
     });
     assert!(n > 0);
 }
+
+#[test]
+fn report_lines_corpus_replays() {
+    assert!(replay("report_lines", fuzz_targets::report_lines) > 0);
+}

@@ -35,7 +35,7 @@ use crate::validate::{bomb_findings, Verifier};
 pub use resume::{read_report, Existing};
 pub use shard::{
     classify, dossier_shard_of, identity, shard_of, split_position, trailer_line, BadShard,
-    ReportLine, RunInfo, Shard, HEADER_KEY, POSITION_PREFIX, TRAILER_KEY,
+    ReportLine, RunInfo, Shard, HEADER_KEY, MAX_SHARDS, POSITION_PREFIX, TRAILER_KEY,
 };
 pub use sink::{JsonLines, Sink, TextLines};
 pub use summary::{Slow, Summary};

@@ -38,13 +38,36 @@ pub const TRAILER_KEY: &str = "sigaudit_summary";
 /// How a shard report's document line starts: `{"position":` then the digits and a comma.
 pub const POSITION_PREFIX: &[u8] = b"{\"position\":";
 
-/// Shard `index` (1-based) of `count`.
+/// The most shards an input is split into. Every shard enumerates the whole input, so more
+/// would be no audit spread over machines; and `sigaudit merge` keeps a slot for each shard
+/// and names every one missing, which an unchecked count in a report's header (up to 2³² − 1)
+/// would make a 64 GiB allocation.
+pub const MAX_SHARDS: u32 = 1 << 16;
+
+/// Shard `index` (1-based) of `count`: `1 ≤ index ≤ count ≤` [`MAX_SHARDS`], whether parsed
+/// from `K/N` or read from a report's header (a header that says otherwise does not parse).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "ShardFields")]
 pub struct Shard {
     /// Which shard, 1 to `count`.
     pub index: u32,
     /// How many shards the input is split into.
     pub count: u32,
+}
+
+/// A shard as a header spells it, before its bounds are checked.
+#[derive(Deserialize)]
+struct ShardFields {
+    index: u32,
+    count: u32,
+}
+
+impl TryFrom<ShardFields> for Shard {
+    type Error = BadShard;
+
+    fn try_from(f: ShardFields) -> Result<Shard, BadShard> {
+        Shard::new(f.index, f.count).ok_or_else(|| BadShard(format!("{}/{}", f.index, f.count)))
+    }
 }
 
 /// Why a `K/N` text is not a shard.
@@ -53,7 +76,11 @@ pub struct BadShard(pub String);
 
 impl fmt::Display for BadShard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?} is not a shard: write K/N with 1 ≤ K ≤ N", self.0)
+        write!(
+            f,
+            "{:?} is not a shard: write K/N with 1 ≤ K ≤ N ≤ {MAX_SHARDS}",
+            self.0
+        )
     }
 }
 
@@ -67,10 +94,7 @@ impl std::str::FromStr for Shard {
         let (k, n) = s.split_once('/').ok_or_else(bad)?;
         let index: u32 = k.trim().parse().map_err(|_| bad())?;
         let count: u32 = n.trim().parse().map_err(|_| bad())?;
-        if index == 0 || index > count {
-            return Err(bad());
-        }
-        Ok(Shard { index, count })
+        Shard::new(index, count).ok_or_else(bad)
     }
 }
 
@@ -81,6 +105,11 @@ impl fmt::Display for Shard {
 }
 
 impl Shard {
+    /// Shard `index` of `count`, if `1 ≤ index ≤ count ≤` [`MAX_SHARDS`].
+    pub fn new(index: u32, count: u32) -> Option<Shard> {
+        (index >= 1 && index <= count && count <= MAX_SHARDS).then_some(Shard { index, count })
+    }
+
     /// Whether the document `name` of `input` belongs to this shard; with `dossiers`, whether
     /// its dossier does (see [`dossier_shard_of`]).
     pub fn contains(&self, input: &str, name: &str, dossiers: bool) -> bool {
@@ -256,8 +285,33 @@ mod tests {
     fn shard_text_round_trips_and_rejects_nonsense() {
         let s: Shard = "2/3".parse().unwrap();
         assert_eq!((s.index, s.count, s.to_string()), (2, 3, "2/3".to_string()));
-        for bad in ["0/3", "4/3", "3", "a/b", "1/0", ""] {
+        for bad in [
+            "0/3",
+            "4/3",
+            "3",
+            "a/b",
+            "1/0",
+            "",
+            "1/65537",
+            "1/4294967295",
+        ] {
             assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+        assert!("65536/65536".parse::<Shard>().is_ok());
+    }
+
+    #[test]
+    fn a_header_shard_out_of_bounds_does_not_parse() {
+        let ok: Shard = serde_json::from_str(r#"{"index":3,"count":3}"#).unwrap();
+        assert_eq!((ok.index, ok.count), (3, 3));
+        for bad in [
+            r#"{"index":0,"count":3}"#,
+            r#"{"index":4,"count":3}"#,
+            r#"{"index":0,"count":0}"#,
+            r#"{"index":1,"count":4294967295}"#,
+        ] {
+            let e = serde_json::from_str::<Shard>(bad).unwrap_err().to_string();
+            assert!(e.contains("is not a shard"), "{bad}: {e}");
         }
     }
 

@@ -73,6 +73,12 @@ pub struct Summary {
     pub fetch: Option<FetchStats>,
 }
 
+/// Adds `n` to the count of `key` (saturating: merged counts come from untrusted reports).
+fn bump(counts: &mut BTreeMap<String, u64>, key: String, n: u64) {
+    let c = counts.entry(key).or_default();
+    *c = c.saturating_add(n);
+}
+
 impl Summary {
     pub(super) fn add(&mut self, line: &Line) {
         let r = &line.report;
@@ -107,16 +113,18 @@ impl Summary {
         bytes: u64,
         elapsed_us: u64,
     ) {
-        self.documents += 1;
-        *self.by_status.entry(status.to_string()).or_default() += 1;
+        // Saturating: `sigaudit merge` counts lines read from untrusted reports, whose sizes
+        // may say anything up to 2⁶⁴ − 1.
+        self.documents = self.documents.saturating_add(1);
+        bump(&mut self.by_status, status.to_string(), 1);
         for key in verdicts {
-            self.signatures += 1;
-            *self.signatures_by_verdict.entry(key).or_default() += 1;
+            self.signatures = self.signatures.saturating_add(1);
+            bump(&mut self.signatures_by_verdict, key, 1);
         }
         for key in findings {
-            *self.policy_findings.entry(key).or_default() += 1;
+            bump(&mut self.policy_findings, key, 1);
         }
-        self.bytes += bytes;
+        self.bytes = self.bytes.saturating_add(bytes);
         self.slowest.push(Slow {
             elapsed_us,
             input: input.to_string(),
@@ -129,9 +137,9 @@ impl Summary {
 
     /// Adds the documents `other` counted (not its run's figures: caches, time, memory).
     pub(crate) fn add_counts(&mut self, other: &Summary) {
-        self.documents += other.documents;
-        self.signatures += other.signatures;
-        self.bytes += other.bytes;
+        self.documents = self.documents.saturating_add(other.documents);
+        self.signatures = self.signatures.saturating_add(other.signatures);
+        self.bytes = self.bytes.saturating_add(other.bytes);
         let maps = [
             (&mut self.by_status, &other.by_status),
             (
@@ -142,7 +150,7 @@ impl Summary {
         ];
         for (mine, theirs) in maps {
             for (k, v) in theirs {
-                *mine.entry(k.clone()).or_default() += v;
+                bump(mine, k.clone(), *v);
             }
         }
         self.slowest.extend(other.slowest.iter().cloned());
@@ -163,7 +171,7 @@ impl Summary {
         self.mb_per_second = self.bytes as f64 / 1e6 / s;
         self.caches = caches;
         for (name, st) in self.caches.named() {
-            let total = st.hits + st.misses;
+            let total = st.hits.saturating_add(st.misses);
             if total > 0 {
                 self.cache_hit_rates
                     .insert(name.to_string(), st.hits as f64 / total as f64);

@@ -305,6 +305,17 @@ fn scan_from(path: &Path, mut reader: impl BufRead, ordered: bool) -> Result<Sha
             .ok_or_else(|| bad(n, "a document line without its position".into()))?;
         let facts: DocumentFacts =
             serde_json::from_slice(&rest).map_err(|e| bad(n, e.to_string()))?;
+        // Pass 2 keys the line by the input and name it starts with, without parsing it again:
+        // a line that is JSON to serde but not laid out as `verify` writes it (other key
+        // order, spaces) would be refused only there, half-way through the merged report.
+        if names(&rest).is_none_or(|(i, m)| i != facts.input || m != facts.name) {
+            return Err(bad(
+                n,
+                "a document line must start with its position, input and name, as \
+                 `verify --shard` writes it"
+                    .into(),
+            ));
+        }
         if !shard.contains(&facts.input, &facts.name, dossiers) {
             let belongs = match dossiers {
                 false => shard_of(&facts.input, &facts.name, shard.count),
@@ -483,7 +494,8 @@ fn json_string(b: &[u8]) -> Option<(Cow<'_, str>, &[u8])> {
 }
 
 /// Pass 1 over `data` as one shard's report, both orders, and pass 2's keying of each of its
-/// lines: what `fuzz/fuzz_targets/report_lines.rs` drives (not part of the API). Returns
+/// lines; when pass 1 takes it, the set check and the merged summary of that shard (alone and
+/// twice): what `fuzz/fuzz_targets/report_lines.rs` drives (not part of the API). Returns
 /// whether pass 1 took the report.
 #[doc(hidden)]
 pub fn fuzz_report(data: &[u8]) -> bool {
@@ -513,6 +525,22 @@ pub fn fuzz_report(data: &[u8]) -> bool {
             shard.counted.by_status.values().sum::<u64>(),
             "every document counted under its status"
         );
+        // Pass 2 reads again only what pass 1 checked: it must key every document line.
+        for line in data.split(|&b| b == b'\n').skip(1) {
+            if matches!(classify(line), Ok(ReportLine::Other)) && !line.is_empty() {
+                for ordered in [false, true] {
+                    assert!(
+                        keyed(line, ordered).is_some(),
+                        "pass 2 keys every line pass 1 took"
+                    );
+                }
+            }
+        }
+        // What a merge makes of the header's shard and of the trailer's figures.
+        let _ = check_set(std::slice::from_ref(shard));
+        let both = [(&shard.info, &shard.summary), (&shard.info, &shard.summary)];
+        let merged = summary::combine(shard.counted.clone(), both.into_iter());
+        serde_json::to_string(&merged).expect("the merged summary serialises");
     }
     by_name.is_ok()
 }

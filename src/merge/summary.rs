@@ -79,8 +79,14 @@ pub(super) fn combine<'a>(
     let mut n = 0u32;
     for (info, s) in shards {
         n += 1;
-        seconds = seconds.max(s.seconds);
-        counted.unreadable_inputs += s.unreadable_inputs;
+        // A report's figures are untrusted: a time that is no duration (negative, infinite,
+        // NaN) is ignored, counts saturate.
+        if s.seconds.is_finite() {
+            seconds = seconds.max(s.seconds);
+        }
+        counted.unreadable_inputs = counted
+            .unreadable_inputs
+            .saturating_add(s.unreadable_inputs);
         let figures = serde_json::json!({
             "caches": s.caches, "memory": s.memory, "temp": s.temp, "fetch": s.fetch,
         });
@@ -93,7 +99,9 @@ pub(super) fn combine<'a>(
     counted.temp = serde_json::from_value(field("temp")).unwrap_or_default();
     counted.fetch = serde_json::from_value(field("fetch")).unwrap_or_default();
     counted.shards = Some(n);
-    counted.finish(Duration::from_secs_f64(seconds), caches);
+    // Finite and not negative, but perhaps beyond any `Duration` (1e300 s).
+    let wall = Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX);
+    counted.finish(wall, caches);
     counted
 }
 
