@@ -10,106 +10,23 @@
 
 mod common;
 
+use common::online::{
+    corpus, disagreements, free_port, read_report, sigaudit, temp, verify, verify_command,
+    StaticServer, AT,
+};
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sigaudit::internals::fetch::{AllowRule, FetchConfig, FetchError, Fetcher, Kind};
 use sigaudit::internals::store::{Flight, Store, StoreKey};
-use sigaudit_corpus::cases::Profile;
 use sigaudit_corpus::serve;
-use sigaudit_corpus::{generate_with, Chain, Config, Modes, Revocation};
-
-/// Verdicts of one run: document → (status, per signature (indication, sub-indication)).
-type Verdicts = BTreeMap<String, (String, Vec<(String, Option<String>)>)>;
-
-const AT: &str = "2026-07-01T00:00:00Z";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-/// A generated leaf/none national corpus whose URLs point at `127.0.0.1:port`; the
-/// manifest's statuses by file name.
-fn corpus(dir: &Path, docs: usize, seed: u64, port: u16) -> BTreeMap<String, String> {
-    let config = Config {
-        out: dir.to_path_buf(),
-        docs,
-        seed,
-        profile: Profile::National,
-        attachments: "0".parse().expect("attachments"),
-        tar: false,
-        tar_only: false,
-        base_url: format!("http://127.0.0.1:{port}/"),
-        signers: sigaudit_corpus::keys::SIGNER_COUNT,
-    };
-    let modes = Modes {
-        revocation: Revocation::Omitted,
-        chain: Chain::Leaf,
-    };
-    let mut manifest = BTreeMap::new();
-    generate_with(&config, &modes, |d| {
-        manifest.insert(file_name(&d.name), d.status.as_str().to_string());
-    })
-    .expect("generation succeeds");
-    manifest
-}
-
-fn file_name(path: &str) -> String {
-    Path::new(path)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sigaudit-warm-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Python's static server on `www`, stopped when dropped and by `timeout` after three minutes
-/// whatever happens; its request log (one stderr line per request) goes to `log`.
-struct StaticServer(Child);
-
-impl StaticServer {
-    fn start(www: &Path, port: u16, log: &Path) -> Option<StaticServer> {
-        let child = Command::new("timeout")
-            .args(["180", "python3", "-m", "http.server", &port.to_string()])
-            .args(["--bind", "127.0.0.1"])
-            .current_dir(www)
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(log).expect("log file"))
-            .spawn();
-        let child = match child {
-            Ok(child) => child,
-            Err(e) => return common::cannot_run("python3's http.server", &e.to_string()),
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the static server did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Some(StaticServer(child))
-    }
-}
-
-impl Drop for StaticServer {
-    fn drop(&mut self) {
-        // SIGTERM, which `timeout` passes on to the server (SIGKILL would orphan it).
-        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
-        let _ = self.0.wait();
-    }
-}
 
 /// The paths the static server was asked for, in order (`"GET /crls/x.crl HTTP/1.1"`).
 fn static_paths(log: &Path) -> Vec<String> {
@@ -147,78 +64,6 @@ fn counts(paths: &[String]) -> BTreeMap<&str, usize> {
     out
 }
 
-fn sigaudit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sigaudit"))
-        .args(args)
-        .output()
-        .expect("sigaudit runs")
-}
-
-/// `sigaudit verify DIR/docs --trust DIR/pki/roots --at AT EXTRA… --report DIR/REPORT`.
-fn verify_command(dir: &Path, report: &str, extra: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sigaudit"));
-    command
-        .arg("verify")
-        .arg(dir.join("docs"))
-        .arg("--trust")
-        .arg(dir.join("pki/roots"))
-        .args(["--at", AT, "--report"])
-        .arg(dir.join(report))
-        .args(extra);
-    command
-}
-
-/// Runs [`verify_command`] and reads its report; exit code 0 or 1.
-fn verify(dir: &Path, report: &str, extra: &[&str]) -> (Verdicts, String) {
-    let out = verify_command(dir, report, extra)
-        .output()
-        .expect("sigaudit runs");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        out.status.code().is_some_and(|c| c < 2),
-        "sigaudit failed: {stderr}"
-    );
-    (read_report(&dir.join(report)), stderr)
-}
-
-fn read_report(path: &Path) -> Verdicts {
-    let text = std::fs::read_to_string(path).expect("report");
-    let mut out = Verdicts::new();
-    for line in text.lines() {
-        let v: serde_json::Value = serde_json::from_str(line).expect("JSON line");
-        let sigs = v["signatures"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|s| {
-                        (
-                            s["indication"].as_str().unwrap_or_default().to_string(),
-                            s["sub_indication"].as_str().map(str::to_string),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let status = v["status"].as_str().unwrap_or_default().to_string();
-        let name = file_name(v["name"].as_str().unwrap_or_default());
-        assert!(out.insert(name, (status, sigs)).is_none(), "one line each");
-    }
-    out
-}
-
-/// Documents whose status differs from the manifest's.
-fn disagreements(manifest: &BTreeMap<String, String>, got: &Verdicts) -> Vec<String> {
-    let mut bad = Vec::new();
-    for (name, want) in manifest {
-        match got.get(name) {
-            Some((status, _)) if status == want => {}
-            Some((status, _)) => bad.push(format!("{name}: manifest {want}, got {status}")),
-            None => bad.push(format!("{name}: missing")),
-        }
-    }
-    bad
-}
-
 fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("JSON file")).expect("JSON")
 }
@@ -228,11 +73,11 @@ fn json(path: &Path) -> serde_json::Value {
 /// gave, without a single request: the cache answered everything.
 #[test]
 fn warm_fetches_each_url_once_and_answers_verify_with_the_server_down() {
-    let dir = temp("a");
+    let dir = temp("warm", "a");
     let port = free_port();
     let manifest = corpus(&dir, 60, 21, port);
     let log = dir.join("http.log");
-    let Some(server) = StaticServer::start(&dir.join("pki/www"), port, &log) else {
+    let Some(server) = StaticServer::start(&dir.join("pki/www"), port, &log, 180) else {
         return;
     };
     let cache = dir.join("cache");
@@ -343,7 +188,7 @@ fn generator_server(dir: &Path, port: u16, latency: Duration, log: &Path, second
 #[test]
 fn shards_on_one_cache_request_each_url_once_between_them() {
     const SHARDS: usize = 4;
-    let dir = temp("b");
+    let dir = temp("warm", "b");
     let port = free_port();
     let manifest = corpus(&dir, 40, 22, port);
     let log = dir.join("serve.log");

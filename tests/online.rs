@@ -6,95 +6,17 @@
 
 mod common;
 
+use common::online::{
+    corpus, disagreements, free_port, read_report, sigaudit, temp, verify, StaticServer, Verdicts,
+    AT,
+};
+
 use std::collections::BTreeMap;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use sigaudit_corpus::cases::Profile;
 use sigaudit_corpus::serve::{self, Fault};
-use sigaudit_corpus::{generate_with, Chain, Config, Modes, Revocation};
-
-/// Verdicts of one run: document → (status, per signature (indication, sub-indication)).
-type Verdicts = BTreeMap<String, (String, Vec<(String, Option<String>)>)>;
-
-const AT: &str = "2026-07-01T00:00:00Z";
-
-/// A loopback port free right now (the corpus' URLs name it before a server listens on it).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-/// A generated leaf/none national corpus whose URLs point at `127.0.0.1:port`; the
-/// manifest's statuses by file name.
-fn corpus(dir: &Path, docs: usize, seed: u64, port: u16) -> BTreeMap<String, String> {
-    let config = Config {
-        out: dir.to_path_buf(),
-        docs,
-        seed,
-        profile: Profile::National,
-        attachments: "0".parse().expect("attachments"),
-        tar: false,
-        tar_only: false,
-        base_url: format!("http://127.0.0.1:{port}/"),
-        signers: sigaudit_corpus::keys::SIGNER_COUNT,
-    };
-    let modes = Modes {
-        revocation: Revocation::Omitted,
-        chain: Chain::Leaf,
-    };
-    let mut manifest = BTreeMap::new();
-    generate_with(&config, &modes, |d| {
-        manifest.insert(file_name(&d.name), d.status.as_str().to_string());
-    })
-    .expect("generation succeeds");
-    manifest
-}
-
-fn file_name(path: &str) -> String {
-    Path::new(path)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
-/// Python's static server on `www`, stopped when dropped and by `timeout` after two minutes
-/// whatever happens; its request log (one stderr line per request) goes to `log`.
-struct StaticServer(Child);
-
-impl StaticServer {
-    fn start(www: &Path, port: u16, log: &Path) -> Option<StaticServer> {
-        let child = Command::new("timeout")
-            .args(["120", "python3", "-m", "http.server", &port.to_string()])
-            .args(["--bind", "127.0.0.1"])
-            .current_dir(www)
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(log).expect("log file"))
-            .spawn();
-        let child = match child {
-            Ok(child) => child,
-            Err(e) => return common::cannot_run("python3's http.server", &e.to_string()),
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the static server did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Some(StaticServer(child))
-    }
-}
-
-impl Drop for StaticServer {
-    fn drop(&mut self) {
-        // SIGTERM, which `timeout` passes on to the server (SIGKILL would orphan it).
-        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
-        let _ = self.0.wait();
-    }
-}
 
 /// Requests the static server logged so far.
 fn static_requests(log: &Path) -> usize {
@@ -126,76 +48,6 @@ fn generator_server(dir: &Path, port: u16, fault: Option<Fault>, log: &Path, sec
         .expect("the generator's server starts");
 }
 
-fn sigaudit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sigaudit"))
-        .args(args)
-        .output()
-        .expect("sigaudit runs")
-}
-
-/// Runs `sigaudit verify DOCS --trust ROOTS --at AT EXTRA… --report R` and reads R.
-fn verify(dir: &Path, report: &str, extra: &[&str]) -> (Verdicts, String) {
-    let docs = dir.join("docs");
-    let roots = dir.join("pki/roots");
-    let report = dir.join(report);
-    let mut args: Vec<&str> = vec![
-        "verify",
-        docs.to_str().unwrap(),
-        "--trust",
-        roots.to_str().unwrap(),
-        "--at",
-        AT,
-        "--report",
-        report.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let out = sigaudit(&args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        out.status.code().is_some_and(|c| c < 2),
-        "sigaudit failed: {stderr}"
-    );
-    (read_report(&report), stderr)
-}
-
-fn read_report(path: &Path) -> Verdicts {
-    let text = std::fs::read_to_string(path).expect("report");
-    let mut out = Verdicts::new();
-    for line in text.lines() {
-        let v: serde_json::Value = serde_json::from_str(line).expect("JSON line");
-        let sigs = v["signatures"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|s| {
-                        (
-                            s["indication"].as_str().unwrap_or_default().to_string(),
-                            s["sub_indication"].as_str().map(str::to_string),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let status = v["status"].as_str().unwrap_or_default().to_string();
-        let name = file_name(v["name"].as_str().unwrap_or_default());
-        assert!(out.insert(name, (status, sigs)).is_none(), "one line each");
-    }
-    out
-}
-
-/// Documents whose status differs from the manifest's.
-fn disagreements(manifest: &BTreeMap<String, String>, got: &Verdicts) -> Vec<String> {
-    let mut bad = Vec::new();
-    for (name, want) in manifest {
-        match got.get(name) {
-            Some((status, _)) if status == want => {}
-            Some((status, _)) => bad.push(format!("{name}: manifest {want}, got {status}")),
-            None => bad.push(format!("{name}: missing")),
-        }
-    }
-    bad
-}
-
 /// Valid documents (by the manifest) that were called TOTAL_FAILED: a failed fetch must never
 /// do that.
 fn valid_called_failed(manifest: &BTreeMap<String, String>, got: &Verdicts) -> Vec<String> {
@@ -206,23 +58,16 @@ fn valid_called_failed(manifest: &BTreeMap<String, String>, got: &Verdicts) -> V
         .collect()
 }
 
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sigaudit-online-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// The bar of issue 17: a plain static server, `--online --cache`: the manifest's verdicts with
 /// a few requests per distinct URL; a rerun on the cache makes none and agrees; with the server
 /// down no valid document is TOTAL_FAILED.
 #[test]
 fn a_static_server_a_cache_and_the_server_down() {
-    let dir = temp("static");
+    let dir = temp("online", "static");
     let port = free_port();
     let manifest = corpus(&dir, 120, 11, port);
     let log = dir.join("http.log");
-    let Some(server) = StaticServer::start(&dir.join("pki/www"), port, &log) else {
+    let Some(server) = StaticServer::start(&dir.join("pki/www"), port, &log, 120) else {
         return;
     };
     let cache = dir.join("cache");
@@ -284,7 +129,7 @@ fn a_static_server_a_cache_and_the_server_down() {
 /// the same verdicts, signature by signature.
 #[test]
 fn the_evidence_rerun_offline_equals_the_online_run() {
-    let dir = temp("evidence");
+    let dir = temp("online", "evidence");
     let port = free_port();
     let manifest = corpus(&dir, 40, 12, port);
     let log = dir.join("serve.log");
@@ -354,7 +199,7 @@ fn every_server_fault_gives_the_right_verdict() {
         (Fault::StaleCrl, &[], Expect::Manifest),
     ];
     for (fault, extra, expect) in cases {
-        let dir = temp(&format!("fault-{fault:?}"));
+        let dir = temp("online", &format!("fault-{fault:?}"));
         let port = free_port();
         let manifest = corpus(&dir, 24, 13, port);
         let log = dir.join("serve.log");
@@ -405,7 +250,7 @@ enum Expect {
 /// the reasons say why.
 #[test]
 fn loopback_urls_are_refused_without_fetch_allow() {
-    let dir = temp("refused");
+    let dir = temp("online", "refused");
     let port = free_port();
     let manifest = corpus(&dir, 12, 14, port);
     let log = dir.join("serve.log");
@@ -427,7 +272,7 @@ fn loopback_urls_are_refused_without_fetch_allow() {
 /// manifest's verdicts.
 #[test]
 fn two_processes_share_one_cache_directory() {
-    let dir = temp("shared-cache");
+    let dir = temp("online", "shared-cache");
     let port = free_port();
     let manifest = corpus(&dir, 40, 15, port);
     let log = dir.join("serve.log");

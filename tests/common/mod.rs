@@ -1,6 +1,7 @@
 //! Helpers shared by the root crate's tests.
 #![allow(dead_code)]
 
+pub mod online;
 pub mod pdf;
 
 use std::path::{Path, PathBuf};
