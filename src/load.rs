@@ -24,6 +24,8 @@
 
 use std::path::Path;
 
+use crate::asn1::hex;
+use crate::pki::cert::fingerprint;
 use crate::validate::{BuildError, Material, VerifierBuilder};
 
 /// One file's bytes and its name as given (for messages).
@@ -84,6 +86,28 @@ pub struct TrustMaterial {
 }
 
 impl TrustMaterial {
+    /// Each role's files named by content, for a run's record (`--shard`'s header): the
+    /// count and the SHA-256 over their SHA-256s sorted (the same files under other paths or
+    /// in another order are the same material), or `none`. Roles: `trust`, `certs`, `crl`,
+    /// `ocsp`, as the command line names them.
+    pub fn digests(&self) -> [(&'static str, String); 4] {
+        let digest = |files: &[File]| {
+            if files.is_empty() {
+                return "none".to_string();
+            }
+            let mut each: Vec<[u8; 32]> = files.iter().map(|f| fingerprint(&f.bytes)).collect();
+            each.sort();
+            let all = fingerprint(&each.concat());
+            format!("{} files, sha256:{}", files.len(), hex(&all))
+        };
+        [
+            ("trust", digest(&self.anchors)),
+            ("certs", digest(&self.intermediates)),
+            ("crl", digest(&self.crls)),
+            ("ocsp", digest(&self.ocsps)),
+        ]
+    }
+
     /// Reads the files and directories of each role (PEM or DER).
     pub fn read(
         anchors: &[impl AsRef<Path>],

@@ -518,8 +518,12 @@ fn time_and_policy(args: &VerifyArgs) -> Result<(ValidationTime, Policy), String
     Ok((at, policy))
 }
 
-/// The verifier the flags describe: trust material read from the files they name.
-fn verifier(args: &VerifyArgs) -> Result<Verifier, String> {
+/// What the trust material's files are, by role and content ([`TrustMaterial::digests`]).
+type MaterialDigests = [(&'static str, String); 4];
+
+/// The verifier the flags describe: trust material read from the files they name, and that
+/// material's digests (read once, for the run's record).
+fn verifier(args: &VerifyArgs) -> Result<(Verifier, MaterialDigests), String> {
     let (at, policy) = time_and_policy(args)?;
     let mut limits = CacheLimits::default();
     for setting in &args.cache_size {
@@ -551,7 +555,8 @@ fn verifier(args: &VerifyArgs) -> Result<Verifier, String> {
         let ev = Evidence::create(dir).map_err(|e| format!("--evidence {}: {e}", dir.display()))?;
         builder = builder.evidence(Arc::new(ev));
     }
-    builder.build().map_err(|e| material.explain(&e))
+    let verifier = builder.build().map_err(|e| material.explain(&e))?;
+    Ok((verifier, material.digests()))
 }
 
 /// What `--online` and its companions describe.
@@ -667,7 +672,11 @@ fn shard_trailer(args: &VerifyArgs, summary: &sigaudit::Summary) -> Result<(), S
 }
 
 /// What this run records about itself (`--shard`'s header, the summary's `run`).
-fn run_info(args: &VerifyArgs, verifier: &Verifier) -> Result<sigaudit::engine::RunInfo, String> {
+fn run_info(
+    args: &VerifyArgs,
+    verifier: &Verifier,
+    material: MaterialDigests,
+) -> sigaudit::engine::RunInfo {
     let o = &args.online;
     let flags = vec![
         (
@@ -687,7 +696,7 @@ fn run_info(args: &VerifyArgs, verifier: &Verifier) -> Result<sigaudit::engine::
     let params = cli::RunParams {
         inputs: &args.inputs,
         shard: args.shard,
-        material: [&args.trust, &args.certs, &args.crl, &args.ocsp],
+        material,
         flags,
     };
     cli::run_info(&params, verifier)
@@ -736,7 +745,7 @@ fn verify(args: &VerifyArgs) -> ExitCode {
         eprintln!("sigaudit: {what}");
         ExitCode::from(2)
     };
-    let verifier = match verifier(args) {
+    let (verifier, material) = match verifier(args) {
         Ok(v) => v,
         Err(e) => return fail(&e),
     };
@@ -747,10 +756,7 @@ fn verify(args: &VerifyArgs) -> ExitCode {
     if args.shard.is_some() && !matches!(args.format, FormatArg::Jsonl) {
         return fail("--shard writes JSON lines (sigaudit merge reads them): drop --format");
     }
-    let info = match run_info(args, &verifier) {
-        Ok(i) => i,
-        Err(e) => return fail(&e),
-    };
+    let info = run_info(args, &verifier, material);
     let (out, earlier_not_passed) = match report_file(args, &mut options, &info) {
         Ok(r) => r,
         Err(e) => return fail(&e),

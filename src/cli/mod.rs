@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use sigaudit::engine::{self, RunInfo, Shard};
-use sigaudit::load::TrustMaterial;
 use sigaudit::merge::{self, MergeOptions};
 use sigaudit::Verifier;
 
@@ -106,34 +105,6 @@ fn merge_into(
     }
 }
 
-/// The trust material's files by role, as SHA-256 over their contents (sorted, so that the
-/// same files under other paths or in another order are the same material).
-fn material_digest(files: &[sigaudit::load::File]) -> String {
-    if files.is_empty() {
-        return "none".into();
-    }
-    let mut each: Vec<Vec<u8>> = files
-        .iter()
-        .map(|f| ring_sha256(&f.bytes).to_vec())
-        .collect();
-    each.sort();
-    format!(
-        "{} files, sha256:{}",
-        files.len(),
-        hex(&ring_sha256(&each.concat()))
-    )
-}
-
-fn ring_sha256(b: &[u8]) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, b).as_ref());
-    out
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 /// What a run records about itself: its shard, inputs and the parameters that decide
 /// verdicts, so that `sigaudit merge` can refuse shards of different runs.
 pub struct RunParams<'a> {
@@ -141,17 +112,15 @@ pub struct RunParams<'a> {
     pub inputs: &'a [String],
     /// The shard.
     pub shard: Option<Shard>,
-    /// Trust anchors, intermediates, CRLs, OCSP responses as given.
-    pub material: [&'a [PathBuf]; 4],
+    /// The trust material's files by role, by content (`TrustMaterial::digests`).
+    pub material: [(&'static str, String); 4],
     /// Other parameters, by name, as given (flags that decide verdicts).
     pub flags: Vec<(&'static str, String)>,
 }
 
 /// The run's description.
-pub fn run_info(p: &RunParams<'_>, verifier: &Verifier) -> Result<RunInfo, String> {
+pub fn run_info(p: &RunParams<'_>, verifier: &Verifier) -> RunInfo {
     let mut info = RunInfo::new(p.inputs, p.shard);
-    let [trust, certs, crl, ocsp] = p.material;
-    let m = TrustMaterial::read(trust, certs, crl, ocsp)?;
     let params = &mut info.params;
     params.insert(
         "at".into(),
@@ -161,27 +130,14 @@ pub fn run_info(p: &RunParams<'_>, verifier: &Verifier) -> Result<RunInfo, Strin
             verifier.validation_time().unix()
         ),
     );
-    let policy = verifier.policy();
-    params.insert(
-        "policy".into(),
-        format!(
-            "{} sha256:{}",
-            policy.name,
-            hex(&ring_sha256(format!("{policy:?}").as_bytes()))
-        ),
-    );
-    for (name, files) in [
-        ("trust", &m.anchors),
-        ("certs", &m.intermediates),
-        ("crl", &m.crls),
-        ("ocsp", &m.ocsps),
-    ] {
-        params.insert(name.into(), material_digest(files));
+    params.insert("policy".into(), verifier.policy().fingerprint());
+    for (name, digest) in &p.material {
+        params.insert((*name).into(), digest.clone());
     }
     for (k, v) in &p.flags {
         params.insert((*k).into(), v.clone());
     }
-    Ok(info)
+    info
 }
 
 /// Opens a shard's report: a new one gets the header; a resumed one must have been written

@@ -101,6 +101,14 @@ impl Default for Policy {
 }
 
 impl Policy {
+    /// The policy's name and a SHA-256 of everything it decides with (levels, parameters,
+    /// trust material), for a run's record: two runs under policies of one name but other
+    /// rules are told apart.
+    pub fn fingerprint(&self) -> String {
+        let all = ring::digest::digest(&ring::digest::SHA256, format!("{self:?}").as_bytes());
+        format!("{} sha256:{}", self.name, crate::asn1::hex(all.as_ref()))
+    }
+
     /// The names of the built-in policies.
     pub const BUILTIN: [&'static str; 3] = ["etsi", "vn-gov-published", "vn-gov-issued"];
 
