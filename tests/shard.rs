@@ -531,3 +531,65 @@ fn dossiers_stay_whole_across_shards() {
     );
     assert_eq!(lines_without_time(&merged), want);
 }
+
+/// Regression: `report --html` counted a shard report's header and summary lines as two
+/// unreadable lines; they are skipped by it and by `--premis` (one METS file per document).
+#[test]
+fn report_readers_skip_a_shard_reports_frame() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let c = corpus(&tmp.path().join("c"), 12, 3);
+    let tar = vec![c.join("archive.tar").display().to_string()];
+    let report = tmp.path().join("s.jsonl");
+    shard_run(&c, &tar, "1/1", &report, None);
+    let page = tmp.path().join("page.html");
+    let out = run(
+        &[
+            "report".into(),
+            report.display().to_string(),
+            "--html".into(),
+            page.display().to_string(),
+        ],
+        None,
+    );
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains("12 documents") && said.contains("0 unreadable lines"),
+        "{said}"
+    );
+    let premis = tmp.path().join("premis");
+    let out = run(
+        &[
+            "report".into(),
+            report.display().to_string(),
+            "--premis".into(),
+            premis.display().to_string(),
+            "--at".into(),
+            common::GENERATED_AT.into(),
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut mets = 0;
+    let mut stack = vec![premis];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(dir).expect("premis dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.to_string_lossy().ends_with(".mets.xml") {
+                mets += 1;
+            }
+        }
+    }
+    assert_eq!(mets, 12);
+}

@@ -417,7 +417,7 @@ impl AuditReport {
             .par_split(|&b| b == b'\n')
             .map(|line| {
                 let line = line.strip_suffix(b"\r").unwrap_or(line);
-                if line.iter().all(u8::is_ascii_whitespace) || is_shard_frame(line) {
+                if line.iter().all(u8::is_ascii_whitespace) || crate::engine::is_frame(line) {
                     return None;
                 }
                 Some(serde_json::from_slice::<RawLine<'_>>(line).ok())
@@ -435,7 +435,7 @@ impl AuditReport {
     /// Aggregates one report line (without its newline). Returns whether it was a report
     /// line; one that is not is counted as unreadable.
     pub fn add_line(&mut self, line: &[u8]) -> bool {
-        if is_shard_frame(line) {
+        if crate::engine::is_frame(line) {
             return true;
         }
         match serde_json::from_slice::<RawLine<'_>>(line) {
@@ -634,14 +634,6 @@ impl AuditReport {
     pub fn html(&self) -> String {
         html::render(self)
     }
-}
-
-/// A shard report's header or trailer line (`verify --shard`), not a document's.
-fn is_shard_frame(line: &[u8]) -> bool {
-    !matches!(
-        crate::engine::classify(line),
-        Ok(crate::engine::ReportLine::Other) | Err(_)
-    )
 }
 
 #[cfg(test)]

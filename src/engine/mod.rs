@@ -34,8 +34,8 @@ use crate::validate::{bomb_findings, Verifier};
 
 pub use resume::{read_report, Existing};
 pub use shard::{
-    classify, dossier_shard_of, identity, shard_of, split_position, trailer_line, BadShard,
-    ReportLine, RunInfo, Shard, HEADER_KEY, MAX_SHARDS, POSITION_PREFIX, TRAILER_KEY,
+    classify, dossier_shard_of, identity, is_frame, shard_of, split_position, trailer_line,
+    BadShard, ReportLine, RunInfo, Shard, HEADER_KEY, MAX_SHARDS, POSITION_PREFIX, TRAILER_KEY,
 };
 pub use sink::{JsonLines, Sink, TextLines};
 pub use summary::{Slow, Summary};

@@ -241,6 +241,15 @@ pub enum ReportLine {
     Other,
 }
 
+/// Whether `line` is a shard report's header or trailer (well formed), not a document's: what
+/// readers of reports (`report --html`, `--premis`) skip.
+pub fn is_frame(line: &[u8]) -> bool {
+    matches!(
+        classify(line),
+        Ok(ReportLine::Header(_) | ReportLine::Trailer(_))
+    )
+}
+
 /// Tells a header or trailer line from the others (cheaply: only lines that start with their
 /// key are parsed).
 pub fn classify(line: &[u8]) -> Result<ReportLine, serde_json::Error> {

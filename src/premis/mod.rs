@@ -137,10 +137,7 @@ pub fn write_premis_dir(
             number += 1;
             let text = buf.trim();
             // A shard report's header and summary lines (`verify --shard`) are not documents.
-            let frame = !matches!(
-                crate::engine::classify(text.as_bytes()),
-                Ok(crate::engine::ReportLine::Other) | Err(_)
-            );
+            let frame = crate::engine::is_frame(text.as_bytes());
             if text.is_empty() || frame {
                 continue;
             }
