@@ -54,7 +54,8 @@ impl Pooled {
             .unwrap_or_else(|p| p.into_inner())
             .pop()
             .unwrap_or_default();
-        buf.clear();
+        // A reused buffer keeps its old bytes (the read overwrites all `len` of them, or the
+        // document is not loaded): only growth is zeroed.
         buf.resize(len, 0);
         let mut pooled = Pooled(buf);
         read_exact_at(file, &mut pooled.0, start)?;
