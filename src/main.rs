@@ -24,6 +24,17 @@ use sigaudit::{
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Turns transparent huge pages off for this process (Linux `PR_SET_THP_DISABLE`). mimalloc
+/// asks for huge pages on its arenas, and the kernel then zeroes 2 MiB on the first touch of
+/// each: with documents of a few hundred KB, most of that memory is never used. Measured on
+/// 1,000 national-profile documents (2 cores): peak RSS 48 → 19 MB, run time unchanged or a
+/// little lower. Documents are file maps or small pooled buffers, which huge pages never
+/// served. A kernel that refuses is left as it is.
+fn no_huge_pages() {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
+}
+
 /// Verify the digital signatures of very large archives of signed PDF documents.
 #[derive(Parser)]
 #[command(version, about, long_about)]
@@ -352,6 +363,7 @@ enum FormatArg {
 }
 
 fn main() -> ExitCode {
+    no_huge_pages();
     let cli = Cli::parse();
     match cli.command {
         Command::Inspect { files, pretty } => inspect(&files, pretty),

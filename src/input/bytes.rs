@@ -53,9 +53,11 @@ impl Pooled {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .pop()
-            .unwrap_or_default();
+            // Every buffer has room for any small document, so a reused one never grows
+            // (a reallocation would fault in fresh pages, the cost the pool is there to avoid).
+            .unwrap_or_else(|| Vec::with_capacity(READ_BELOW));
         // A reused buffer keeps its old bytes (the read overwrites all `len` of them, or the
-        // document is not loaded): only growth is zeroed.
+        // document is not loaded): only what it never held is zeroed.
         buf.resize(len, 0);
         let mut pooled = Pooled(buf);
         read_exact_at(file, &mut pooled.0, start)?;
