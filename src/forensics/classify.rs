@@ -252,8 +252,8 @@ pub(super) fn classify<'a>(
         }
     };
     let old = r.get(id, i - 1, 0).ok().flatten();
-    let old_dict = old.as_ref().and_then(|o| dict(&o.object)).cloned();
-    let Some(d) = dict(&new.object).cloned() else {
+    let old_dict = old.as_ref().and_then(|o| dict(&o.object));
+    let Some(d) = dict(&new.object) else {
         return Ok(classify_array(
             r,
             ctx,
@@ -265,8 +265,8 @@ pub(super) fn classify<'a>(
     };
     let ty = d.name(b"Type").map(<[u8]>::to_vec);
     let subtype = d.name(b"Subtype").map(<[u8]>::to_vec);
-    let was_sig = old_dict.as_ref().is_some_and(is_sig_dict);
-    if is_sig_dict(&d) || was_sig {
+    let was_sig = old_dict.is_some_and(is_sig_dict);
+    if is_sig_dict(d) || was_sig {
         return Ok(if was_sig {
             forbidden(
                 num,
@@ -296,7 +296,7 @@ pub(super) fn classify<'a>(
         ));
     }
     if is_field(&d) || is_annotation(&d) {
-        return Ok(field_or_annotation(r, num, i, &d, old_dict.as_ref(), ctx));
+        return Ok(field_or_annotation(r, num, i, &d, old_dict, ctx));
     }
     // ETSI EN 319 142-1 §5.4.2.2–3: DSS (/Certs, /CRLs, /OCSPs, /VRI) and VRI entries
     // (/Cert, /CRL, /OCSP, /TU, /TS), checked after fields, whose /TU is a tooltip.
@@ -343,12 +343,12 @@ pub(super) fn classify<'a>(
         return Ok(change(num, ChangeClass::Metadata, "structure tree"));
     }
     if d.get(b"Fields").is_some() && ty.as_deref() != Some(b"Catalog") {
-        return Ok(acroform(r, ctx, num, i, Some(&d), old_dict.as_ref()));
+        return Ok(acroform(r, ctx, num, i, Some(&d), old_dict));
     }
     match ty.as_deref() {
-        Some(b"Catalog") => return Ok(catalog(r, ctx, num, i, &d, old_dict.as_ref())),
-        Some(b"Pages") => return Ok(pages(r, num, i, &d, old_dict.as_ref())),
-        Some(b"Page") => return Ok(page(r, ctx, num, i, &d, old_dict.as_ref())),
+        Some(b"Catalog") => return Ok(catalog(r, ctx, num, i, &d, old_dict)),
+        Some(b"Pages") => return Ok(pages(r, num, i, &d, old_dict)),
+        Some(b"Page") => return Ok(page(r, ctx, num, i, &d, old_dict)),
         Some(b"Font" | b"FontDescriptor" | b"Encoding" | b"CMap") => {
             return Ok(forbidden(
                 num,
@@ -396,7 +396,7 @@ pub(super) fn classify<'a>(
     .iter()
     .any(|k| d.get(k.as_bytes()).is_some())
     {
-        if old_dict.as_ref().is_some_and(|o| only_grows(o, &d, 0)) {
+        if old_dict.is_some_and(|o| only_grows(o, &d, 0)) {
             return Ok(change(num, ChangeClass::Metadata, "resources gain entries"));
         }
         return Ok(forbidden(
@@ -405,7 +405,7 @@ pub(super) fn classify<'a>(
             format!("resource dictionary {num} replaced: fonts or images change"),
         ));
     }
-    if old_dict.as_ref().is_some_and(|o| same_dicts(o, &d)) {
+    if old_dict.is_some_and(|o| same_dicts(o, &d)) {
         return Ok(None);
     }
     Ok(forbidden(

@@ -325,6 +325,10 @@ pub struct DssData<'a> {
     pub crl_objects: Vec<ObjectId>,
     /// `/OCSPs` streams, decoded.
     pub ocsps: Vec<std::borrow::Cow<'a, [u8]>>,
+    /// The object of each entry of `certs` and of `ocsps`, in the same order.
+    pub cert_objects: Vec<ObjectId>,
+    /// See `cert_objects`.
+    pub ocsp_objects: Vec<ObjectId>,
     /// Why each stream that is missing above could not be had.
     pub refused: Vec<PdfError>,
 }
@@ -338,33 +342,59 @@ pub fn dss_data<'a>(data: &'a [u8], dss: &Dss) -> DssData<'a> {
 
 /// [`dss_data`], with the decoded bytes drawn from the document's memory `allowance` too.
 pub fn dss_data_with<'a>(data: &'a [u8], dss: &Dss, allowance: &Allowance<'_>) -> DssData<'a> {
-    dss_data_sparing(data, dss, allowance, &mut |_| false)
+    dss_data_sparing(data, dss, allowance, &mut |_, _| Spare::Decode)
 }
 
-/// [`dss_data_with`], leaving out the `/CRLs` streams `spare` takes: the caller recognises
-/// them (by their raw bytes) as CRLs it already holds decoded, so they need not be inflated
-/// again — a national archive repeats the same CA CRLs in thousands of documents.
+/// Which DSS array a stream is listed in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DssPart {
+    /// `/Certs`.
+    Certs,
+    /// `/CRLs`.
+    Crls,
+    /// `/OCSPs`.
+    Ocsps,
+}
+
+/// What [`dss_data_sparing`] does with a stream, as its caller says.
+#[derive(Debug)]
+pub enum Spare {
+    /// Decode it.
+    Decode,
+    /// Leave it out: the caller holds what it decodes to (a CRL, parsed).
+    Held,
+    /// Take these bytes as its decoded data (the caller decoded the very same stored bytes
+    /// before); they are charged to the allowance as decoded bytes are.
+    Decoded(Vec<u8>),
+}
+
+/// [`dss_data_with`], asking `spare` first about each stream: the caller recognises streams
+/// (by their stored bytes) it already decoded — a national archive repeats the same CA CRLs,
+/// CA certificates and OCSP responses in thousands of documents — so they need not be
+/// inflated again.
 pub fn dss_data_sparing<'a>(
     data: &'a [u8],
     dss: &Dss,
     allowance: &Allowance<'_>,
-    spare: &mut dyn FnMut(&StreamLocation) -> bool,
+    spare: &mut dyn FnMut(&StreamLocation, DssPart) -> Spare,
 ) -> DssData<'a> {
     let mut out = DssData::default();
     let mut left = limits::MAX_DSS_DECODED;
-    for (streams, slot) in [
-        (&dss.certs, &mut out.certs),
-        (&dss.crls, &mut out.crls),
-        (&dss.ocsps, &mut out.ocsps),
-    ] {
-        let is_crls = std::ptr::eq(streams, &dss.crls);
+    for part in [DssPart::Certs, DssPart::Crls, DssPart::Ocsps] {
+        let (streams, slot, objects) = match part {
+            DssPart::Certs => (&dss.certs, &mut out.certs, &mut out.cert_objects),
+            DssPart::Crls => (&dss.crls, &mut out.crls, &mut out.crl_objects),
+            DssPart::Ocsps => (&dss.ocsps, &mut out.ocsps, &mut out.ocsp_objects),
+        };
         for s in streams {
-            if is_crls && spare(s) {
-                continue;
-            }
             let room = usize::try_from(allowance.remaining()).unwrap_or(usize::MAX);
             let limit = left.min(limits::MAX_DECODED_STREAM).min(room);
-            match stream_data_within(data, s, limit) {
+            let got = match spare(s, part) {
+                Spare::Held => continue,
+                Spare::Decoded(v) if v.len() <= limit => Ok(std::borrow::Cow::Owned(v)),
+                Spare::Decoded(_) | Spare::Decode => stream_data_within(data, s, limit),
+            };
+            match got {
                 Ok(b) => {
                     if let std::borrow::Cow::Owned(v) = &b {
                         let raw = s.data.end.saturating_sub(s.data.start) as u64;
@@ -377,9 +407,7 @@ pub fn dss_data_sparing<'a>(
                         allowance.charge(v.len() as u64);
                     }
                     slot.push(b);
-                    if is_crls {
-                        out.crl_objects.push(s.object);
-                    }
+                    objects.push(s.object);
                 }
                 Err(e) => {
                     if limit == room && matches!(e, PdfError::DecodeBudget { .. }) {

@@ -21,7 +21,11 @@ pub struct Caches {
     /// is not inflated or hashed again; its CRL is taken from `crls` (and decoded as usual
     /// when `crls` has evicted it).
     pub dss_streams: Bounded<BytesKey, Arc<KnownStream>>,
-    /// The seed of `dss_streams`' keys.
+    /// DSS certificate and OCSP response streams already decoded, by the same key: the
+    /// stream as stored (compared byte for byte) and what it decoded to, copied out instead of
+    /// inflated again.
+    pub dss_objects: Bounded<BytesKey, Arc<KnownBytes>>,
+    /// The seed of `dss_streams`' and `dss_objects`' keys.
     keyer: Keyer,
 }
 
@@ -29,6 +33,30 @@ pub struct Caches {
 /// personal CA CRL, 6,014 entries, is 254 KB, so 16 MiB keeps some 60 distinct CRL streams — the few CAs whose
 /// CRLs an archive's documents embed, many times over, with room for their successive issues.
 const DSS_STREAMS: u64 = 16 << 20;
+
+/// Bytes of the DSS certificate and OCSP memo, which keeps each stream's stored and decoded
+/// bytes (some 2–6 KB for a certificate or a response): 4 MiB keeps about a thousand, the
+/// CA certificates and recurring signers' responses of an archive.
+const DSS_OBJECTS: u64 = 4 << 20;
+
+/// A DSS certificate or OCSP response stream decoded before.
+#[derive(Debug)]
+pub struct KnownBytes {
+    /// The filters it was stored with, joined by `/`.
+    pub filters: String,
+    /// The stream's bytes as stored.
+    pub raw: Box<[u8]>,
+    /// What they decoded to.
+    pub decoded: Box<[u8]>,
+}
+
+impl KnownBytes {
+    /// What a stream stored with `filters` as `raw` decodes to, if it is this one, byte for
+    /// byte.
+    pub fn decoded(&self, filters: &str, raw: &[u8]) -> Option<&[u8]> {
+        (self.filters == filters && *self.raw == *raw).then_some(&*self.decoded)
+    }
+}
 
 /// A DSS stream decoded before.
 #[derive(Debug)]
@@ -61,6 +89,9 @@ impl Caches {
             ocsp: Bounded::new(ocsp, 160, flat),
             dss_streams: Bounded::new(DSS_STREAMS, 128 << 10, |_, k| {
                 SLOT + 120 + k.raw.len() as u64 + k.filters.len() as u64
+            }),
+            dss_objects: Bounded::new(DSS_OBJECTS, 8 << 10, |_, k| {
+                SLOT + 120 + (k.raw.len() + k.decoded.len() + k.filters.len()) as u64
             }),
             keyer: Keyer::default(),
         }

@@ -7,7 +7,7 @@
 
 mod caches;
 
-pub use caches::{Caches, KnownStream};
+pub use caches::{Caches, KnownBytes, KnownStream};
 
 use std::collections::HashMap;
 use std::fmt;

@@ -115,11 +115,13 @@ pub struct CachesStats {
     pub ocsp: CacheStats,
     /// DSS CRL streams recognised by their raw bytes (not inflated again).
     pub dss_streams: CacheStats,
+    /// DSS certificate and OCSP streams recognised by their raw bytes (not inflated again).
+    pub dss_objects: CacheStats,
 }
 
 impl CachesStats {
     /// Each cache's counters with its name.
-    pub fn named(&self) -> [(&'static str, CacheStats); 7] {
+    pub fn named(&self) -> [(&'static str, CacheStats); 8] {
         [
             ("certificates", self.certificates),
             ("signatures", self.signatures),
@@ -128,6 +130,7 @@ impl CachesStats {
             ("crl_signatures", self.crl_signatures),
             ("ocsp", self.ocsp),
             ("dss_streams", self.dss_streams),
+            ("dss_objects", self.dss_objects),
         ]
     }
 }
@@ -166,6 +169,7 @@ impl Caches {
             crl_signatures: self.revocation.crl_signatures.stats(),
             ocsp: self.revocation.ocsp.stats(),
             dss_streams: self.revocation.dss_streams.stats(),
+            dss_objects: self.revocation.dss_objects.stats(),
         }
     }
 

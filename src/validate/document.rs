@@ -24,7 +24,7 @@ use crate::policy::{Finding, Role};
 use crate::report::{
     DocumentReport, Integrity, Permissions, PolicyReport, SignatureReport, SignerReport,
 };
-use crate::revocation::{Crl, KnownStream, Sources};
+use crate::revocation::{Crl, KnownBytes, KnownStream, Sources};
 use crate::verdict::{DocumentStatus, Indication};
 
 /// Verifies one document: reads it, analyses its revisions, judges every signature, composes
@@ -73,8 +73,8 @@ pub(super) fn verify(
         .dss
         .as_ref()
         .map(|d| {
-            pdf::dss_data_sparing(data, d, allowance, &mut |s| {
-                known.spare(data, s, caches, allowance)
+            pdf::dss_data_sparing(data, d, allowance, &mut |s, part| {
+                known.spare(data, s, part, caches, allowance)
             })
         })
         .unwrap_or_default();
@@ -163,10 +163,11 @@ fn base_sources<'a>(
     caches: &Caches,
 ) -> Sources<'a> {
     let mut sources = Sources::default();
+    known.remember_decoded(dss, caches);
     for (der, object) in dss.crls.iter().zip(&dss.crl_objects) {
         let fp = crate::pki::cert::fingerprint(der);
         sources.add_crl_known(fp, der, &caches.revocation);
-        if let Some((_, key, filters, raw)) = known.missed.iter().find(|m| m.0 == *object) {
+        if let Some((.., key, filters, raw)) = known.missed(pdf::DssPart::Crls, *object) {
             let stream = KnownStream {
                 filters: filters.clone(),
                 raw: (*raw).into(),
@@ -189,47 +190,90 @@ fn base_sources<'a>(
     sources
 }
 
-/// DSS CRL streams recognised by their raw bytes (the filters and the stream's bytes as
-/// stored, which decode deterministically, compared byte for byte with a stream decoded
-/// before), so that the same CA CRL embedded in thousands of documents is inflated, hashed and
-/// parsed once per run, not once per document. Finding the candidate costs a fast hash and
-/// the comparison a `memcmp` of the raw bytes: a tenth of a SHA-256 pass over them.
+/// DSS streams recognised by their raw bytes (the filters and the stream's bytes as stored,
+/// which decode deterministically, compared byte for byte with a stream decoded before), so
+/// that the same CA CRL embedded in thousands of documents is inflated, hashed and parsed once
+/// per run, not once per document, and the same CA certificate or OCSP response inflated once.
+/// Finding the candidate costs a fast hash and the comparison a `memcmp` of the raw bytes: a
+/// tenth of a SHA-256 pass over them.
 #[derive(Default)]
 struct KnownStreams<'d> {
     /// CRLs of streams seen before, taken from the caches.
     spared: Vec<Arc<Crl>>,
-    /// Streams not seen before: their objects, keys, filters and raw bytes, remembered once
-    /// decoded.
-    missed: Vec<(ObjectId, BytesKey, String, &'d [u8])>,
+    /// Streams not seen before: their part, objects, keys, filters and raw bytes, remembered
+    /// once decoded.
+    missed: Vec<(pdf::DssPart, ObjectId, BytesKey, String, &'d [u8])>,
 }
 
 impl<'d> KnownStreams<'d> {
-    /// Whether stream `s` is a CRL stream seen before (then its CRL is kept in `spared`, and
-    /// the decompression-bomb rule is applied to its recorded decoded size as if decoded).
+    /// What to do with stream `s` of `part`: a CRL stream seen before is held (its CRL kept
+    /// in `spared`), a certificate or OCSP stream seen before is given its decoded bytes; the
+    /// decompression-bomb rule is applied to the recorded decoded size as if decoded. An
+    /// unfiltered stream is borrowed from the file as it is: nothing to spare but the parse of
+    /// a CRL.
     fn spare(
         &mut self,
         data: &'d [u8],
         s: &pdf::StreamLocation,
+        part: pdf::DssPart,
         caches: &Caches,
         allowance: &Allowance<'_>,
-    ) -> bool {
+    ) -> pdf::Spare {
         let Some(raw) = data.get(s.data.start..s.data.end) else {
-            return false;
+            return pdf::Spare::Decode;
         };
+        if part != pdf::DssPart::Crls && s.filters.is_empty() {
+            return pdf::Spare::Decode;
+        }
         let filters = s.filters.join("/");
         let key = caches.revocation.stream_key(&filters, raw);
-        match caches.revocation.known_stream(&key, &filters, raw) {
-            Some((crl, decoded)) => {
-                if !s.filters.is_empty() {
-                    let name = || format!("object {}", s.object.num);
-                    allowance.check_bomb(name, raw.len() as u64, decoded);
-                }
-                self.spared.push(crl);
-                true
+        let bomb_check = |decoded: u64| {
+            if !s.filters.is_empty() {
+                let name = || format!("object {}", s.object.num);
+                allowance.check_bomb(name, raw.len() as u64, decoded);
             }
-            None => {
-                self.missed.push((s.object, key, filters, raw));
-                false
+        };
+        if part == pdf::DssPart::Crls {
+            if let Some((crl, decoded)) = caches.revocation.known_stream(&key, &filters, raw) {
+                bomb_check(decoded);
+                self.spared.push(crl);
+                return pdf::Spare::Held;
+            }
+        } else if let Some(known) = caches.revocation.dss_objects.get(&key) {
+            if let Some(decoded) = known.decoded(&filters, raw) {
+                return pdf::Spare::Decoded(decoded.to_vec());
+            }
+        }
+        self.missed.push((part, s.object, key, filters, raw));
+        pdf::Spare::Decode
+    }
+
+    /// The stream of `part` not seen before whose object is `object`.
+    fn missed(
+        &self,
+        part: pdf::DssPart,
+        object: ObjectId,
+    ) -> Option<&(pdf::DssPart, ObjectId, BytesKey, String, &'d [u8])> {
+        self.missed.iter().find(|m| m.0 == part && m.1 == object)
+    }
+
+    /// Remembers the certificate and OCSP streams decoded for this document, for the
+    /// documents after.
+    fn remember_decoded(&self, dss: &pdf::DssData<'_>, caches: &Caches) {
+        let parts = [
+            (pdf::DssPart::Certs, &dss.certs, &dss.cert_objects),
+            (pdf::DssPart::Ocsps, &dss.ocsps, &dss.ocsp_objects),
+        ];
+        for (part, decoded, objects) in parts {
+            for (bytes, object) in decoded.iter().zip(objects) {
+                if let Some((.., key, filters, raw)) = self.missed(part, *object) {
+                    let known = KnownBytes {
+                        filters: filters.clone(),
+                        raw: (*raw).into(),
+                        decoded: bytes.as_ref().into(),
+                    };
+                    caches.revocation.dss_objects.insert(*key, Arc::new(known));
+                }
             }
         }
     }
