@@ -1,5 +1,6 @@
 //! The CA CRLs a long-term-validation document carries in its DSS recur in thousands of
 //! documents: a CRL stream seen before is recognised by its raw bytes and not inflated again.
+//! The same holds for the CA certificates and OCSP responses of its `/Certs` and `/OCSPs`.
 //! Verdicts must not depend on it: warm-cache reports equal cold-cache ones.
 
 mod common;
@@ -47,6 +48,11 @@ fn a_dss_crl_stream_seen_before_is_not_inflated_again_and_changes_no_verdict() {
     assert!(
         st.hits >= 2,
         "later documents' CRL streams were recognised: {st:?}"
+    );
+    let objects = warm.cache_stats().dss_objects;
+    assert!(
+        objects.entries > 0 && objects.hits >= 2,
+        "later documents' certificate and OCSP streams were recognised: {objects:?}"
     );
     // The same documents, each with caches of its own (cold): the same reports.
     for (name, warm_report) in ltv.iter().zip(&warm_reports) {

@@ -288,15 +288,15 @@ pub(super) fn classify<'a>(
     let old_drawn = old_dict
         .as_ref()
         .is_some_and(|o| is_field(o) || is_annotation(o));
-    if old_drawn && !is_field(&d) && !is_annotation(&d) {
+    if old_drawn && !is_field(d) && !is_annotation(d) {
         return Ok(forbidden(
             num,
             FindingKind::ShadowHide,
             format!("annotation or field {num} emptied: what it drew disappears"),
         ));
     }
-    if is_field(&d) || is_annotation(&d) {
-        return Ok(field_or_annotation(r, num, i, &d, old_dict, ctx));
+    if is_field(d) || is_annotation(d) {
+        return Ok(field_or_annotation(r, num, i, d, old_dict, ctx));
     }
     // ETSI EN 319 142-1 §5.4.2.2–3: DSS (/Certs, /CRLs, /OCSPs, /VRI) and VRI entries
     // (/Cert, /CRL, /OCSP, /TU, /TS), checked after fields, whose /TU is a tooltip.
@@ -343,12 +343,12 @@ pub(super) fn classify<'a>(
         return Ok(change(num, ChangeClass::Metadata, "structure tree"));
     }
     if d.get(b"Fields").is_some() && ty.as_deref() != Some(b"Catalog") {
-        return Ok(acroform(r, ctx, num, i, Some(&d), old_dict));
+        return Ok(acroform(r, ctx, num, i, Some(d), old_dict));
     }
     match ty.as_deref() {
-        Some(b"Catalog") => return Ok(catalog(r, ctx, num, i, &d, old_dict)),
-        Some(b"Pages") => return Ok(pages(r, num, i, &d, old_dict)),
-        Some(b"Page") => return Ok(page(r, ctx, num, i, &d, old_dict)),
+        Some(b"Catalog") => return Ok(catalog(r, ctx, num, i, d, old_dict)),
+        Some(b"Pages") => return Ok(pages(r, num, i, d, old_dict)),
+        Some(b"Page") => return Ok(page(r, ctx, num, i, d, old_dict)),
         Some(b"Font" | b"FontDescriptor" | b"Encoding" | b"CMap") => {
             return Ok(forbidden(
                 num,
@@ -396,7 +396,7 @@ pub(super) fn classify<'a>(
     .iter()
     .any(|k| d.get(k.as_bytes()).is_some())
     {
-        if old_dict.is_some_and(|o| only_grows(o, &d, 0)) {
+        if old_dict.is_some_and(|o| only_grows(o, d, 0)) {
             return Ok(change(num, ChangeClass::Metadata, "resources gain entries"));
         }
         return Ok(forbidden(
@@ -405,7 +405,7 @@ pub(super) fn classify<'a>(
             format!("resource dictionary {num} replaced: fonts or images change"),
         ));
     }
-    if old_dict.is_some_and(|o| same_dicts(o, &d)) {
+    if old_dict.is_some_and(|o| same_dicts(o, d)) {
         return Ok(None);
     }
     Ok(forbidden(

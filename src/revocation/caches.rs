@@ -125,6 +125,23 @@ impl Caches {
 mod tests {
     use super::*;
 
+    /// A certificate or OCSP stream is served from the memo only for the very bytes and
+    /// filters it was decoded from.
+    #[test]
+    fn known_bytes_answer_only_their_own_stream() {
+        let known = KnownBytes {
+            filters: "FlateDecode".into(),
+            raw: b"x\x9c stored".to_vec().into(),
+            decoded: b"0\x82 decoded".to_vec().into(),
+        };
+        assert_eq!(
+            known.decoded("FlateDecode", b"x\x9c stored"),
+            Some(&b"0\x82 decoded"[..])
+        );
+        assert_eq!(known.decoded("FlateDecode", b"x\x9c storeD"), None);
+        assert_eq!(known.decoded("", b"x\x9c stored"), None);
+    }
+
     /// A stream whose key finds a candidate but whose bytes differ (a collision of the fast
     /// hash, or of the length alone) is not known: it is decoded as any new stream.
     #[test]
