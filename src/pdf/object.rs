@@ -298,8 +298,9 @@ pub(crate) fn decode_hex(raw: &[u8]) -> Vec<u8> {
 pub(crate) fn decode_hex_prefix(raw: &[u8], limit: usize) -> Vec<u8> {
     let pairs = (raw.len() / 2).min(limit);
     let mut out = vec![0u8; pairs];
-    // Fastest path: digits only, as signature /Contents are written (SIMD, checked).
-    if faster_hex::hex_decode(&raw[..2 * pairs], &mut out).is_ok() {
+    // Fastest path: digits only, as signature /Contents are written (SIMD, checked first).
+    if all_hex_digits(&raw[..2 * pairs]) {
+        faster_hex::hex_decode_unchecked(&raw[..2 * pairs], &mut out);
         if pairs == limit {
             return out;
         }
@@ -359,13 +360,52 @@ fn is_hex_white(c: u8) -> bool {
     c == b' ' || c == 0 || c == b'\t' || c == b'\n' || c == 0x0c || c == b'\r'
 }
 
+/// Whether every byte of `raw` is a hexadecimal digit (either case). Signature `/Contents`
+/// are most of a signed document's bytes and every one is checked here: 32 bytes a step with
+/// AVX2 where the processor has it (a quarter of an instruction per byte, where
+/// `faster_hex::hex_check`'s 16-byte SSE steps take six times more), else `faster_hex`.
+pub(crate) fn all_hex_digits(raw: &[u8]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor supports AVX2, the only feature the function enables.
+        #[allow(unsafe_code)]
+        return unsafe { all_hex_digits_avx2(raw) };
+    }
+    faster_hex::hex_check(raw)
+}
+
+/// [`all_hex_digits_portable`] compiled for AVX2 (the compiler vectorises its branch-free
+/// 64-byte blocks).
+///
+/// # Safety
+/// The processor must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[allow(unsafe_code)]
+unsafe fn all_hex_digits_avx2(raw: &[u8]) -> bool {
+    all_hex_digits_portable(raw)
+}
+
+/// Every byte a hexadecimal digit, in branch-free blocks of 64 bytes.
+#[inline(always)]
+fn all_hex_digits_portable(raw: &[u8]) -> bool {
+    let digit = |c: u8| (c.wrapping_sub(b'0') < 10) | ((c | 0x20).wrapping_sub(b'a') < 6);
+    let mut chunks = raw.chunks_exact(64);
+    for chunk in &mut chunks {
+        if !chunk.iter().fold(true, |a, &c| a & digit(c)) {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(|&c| digit(c))
+}
+
 /// The offset of the first byte that may not appear in a hexadecimal string (§7.3.4.3), or
 /// `None`. Signature `/Contents` make hex strings the bulk of a signed PDF's small objects,
 /// so a string of digits only is checked in one SIMD pass; one with white space in blocks of
 /// 64 bytes, branch-free (vectorised), and only a failing block byte by byte.
 pub(crate) fn first_non_hex(raw: &[u8]) -> Option<usize> {
     // Digits only (no white space), the usual case: one SIMD pass.
-    if faster_hex::hex_check(raw) {
+    if all_hex_digits(raw) {
         return None;
     }
     let ok =
@@ -507,6 +547,34 @@ mod tests {
         }
     }
     use super::*;
+
+    /// The AVX2 digit check, its portable form and `faster_hex` agree, whatever the length
+    /// and wherever a single byte next to the digits' ranges (or white space, or a high byte)
+    /// stands: every 64-byte block and the tail are checked.
+    #[test]
+    fn the_vectorised_digit_check_finds_any_non_digit_anywhere() {
+        let digits = b"0123456789abcdefABCDEF";
+        for len in 0..300usize {
+            let mut raw: Vec<u8> = (0..len).map(|i| digits[(i * 7) % digits.len()]).collect();
+            assert!(all_hex_digits(&raw), "{len} digits");
+            assert!(all_hex_digits_portable(&raw));
+            for bad in [
+                b'/', b':', b'@', b'G', b'`', b'g', b' ', b'>', 0, 0x80, 0xff,
+            ] {
+                for at in [0, len / 2, len.saturating_sub(1)] {
+                    if at >= len {
+                        continue;
+                    }
+                    let keep = raw[at];
+                    raw[at] = bad;
+                    assert!(!all_hex_digits(&raw), "{bad:#x} at {at} of {len}");
+                    assert!(!all_hex_digits_portable(&raw));
+                    assert!(!faster_hex::hex_check(&raw));
+                    raw[at] = keep;
+                }
+            }
+        }
+    }
 
     #[test]
     fn literal_escapes() {
