@@ -355,6 +355,7 @@ impl Run<'_> {
                     self.skipped.fetch_add(1, Ordering::Relaxed);
                     return true;
                 }
+                item.prefetch();
                 batch.push((seq, position - 1, item));
                 seq += 1;
                 if batch.len() < BATCH && !item_tx.is_empty() {
