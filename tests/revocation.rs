@@ -14,6 +14,54 @@ fn sample() -> &'static Path {
     )
 }
 
+/// sigaudit reads CRLs with its own BER reader (one pass into the serial index); x509-parser,
+/// an independent parser, must read the same issuer, times, serials, dates and reasons from
+/// every CRL of the generated PKI, and a CRL cut short or with a byte changed in its entries is
+/// refused or read without panicking.
+#[test]
+fn crl_parse_agrees_with_x509_parser() {
+    let mut reasons = 0;
+    for name in [
+        "ca-personal.crl",
+        "ca-organisation.crl",
+        "root.crl",
+        "rogue-ca.crl",
+        "rogue-root.crl",
+    ] {
+        let der = std::fs::read(sample().join("pki/crls").join(name)).unwrap();
+        let crl = Crl::parse(&der).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (_, oracle) = x509_parser::prelude::parse_x509_crl(&der).unwrap();
+        assert_eq!(crl.issuer_raw, oracle.issuer().as_raw(), "{name}");
+        assert_eq!(crl.this_update, oracle.last_update().timestamp(), "{name}");
+        assert_eq!(
+            crl.next_update,
+            oracle.next_update().map(|t| t.timestamp()),
+            "{name}"
+        );
+        let mut want = sigaudit::internals::cache::FastMap::default();
+        for r in oracle.iter_revoked_certificates() {
+            let s = r.raw_serial();
+            let z = s.iter().take_while(|&&b| b == 0).count().min(s.len() - 1);
+            let reason = r.reason_code().map(|(_, c)| c.0);
+            reasons += usize::from(reason.is_some());
+            let at = r.revocation_date.timestamp();
+            want.entry(s[z..].to_vec())
+                .and_modify(|e: &mut (i64, Option<u8>)| e.0 = e.0.min(at))
+                .or_insert((at, reason));
+        }
+        assert_eq!(crl.revoked, want, "{name}");
+        assert_eq!(crl.expired_certs_on_crl, None, "{name}");
+        // Damaged: cut short anywhere in the first entries, or a byte of them changed.
+        for cut in (1..der.len().min(600)).step_by(7) {
+            assert!(Crl::parse(&der[..cut]).is_err(), "{name} cut at {cut}");
+            let mut bad = der.clone();
+            bad[cut] ^= 0x5a;
+            let _ = Crl::parse(&bad);
+        }
+    }
+    assert!(reasons > 0, "some entries carry a reasonCode");
+}
+
 #[test]
 fn every_crl_entry_is_indexed_and_found() {
     let der = std::fs::read(sample().join("pki/crls/ca-personal.crl")).unwrap();
