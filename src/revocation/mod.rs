@@ -40,6 +40,9 @@ impl fmt::Display for RevocationError {
 
 impl std::error::Error for RevocationError {}
 
+/// Revoked serial (magnitude octets) → (revocationDate, reasonCode).
+pub type RevokedIndex = FastMap<Vec<u8>, (i64, Option<u8>)>;
+
 /// A parsed CRL with its revoked serials indexed.
 #[derive(Debug)]
 pub struct Crl {
@@ -56,7 +59,7 @@ pub struct Crl {
     /// (3.3) lets a CA drop a certificate from its CRLs once the certificate has expired.
     pub expired_certs_on_crl: Option<i64>,
     /// Revoked serial (magnitude octets) → (revocationDate, reasonCode).
-    pub revoked: FastMap<Vec<u8>, (i64, Option<u8>)>,
+    pub revoked: RevokedIndex,
     /// The signed envelope.
     pub signed: SignedEnvelope,
     /// Estimated bytes held on the heap (what a cache of it costs), counted once at parse.
@@ -154,10 +157,10 @@ impl Crl {
 
 /// `revokedCertificates` indexed by serial (magnitude octets): (revocationDate, reasonCode).
 /// A serial listed twice keeps its earliest date.
-fn revoked_entries(list: &Tlv<'_>) -> Result<FastMap<Vec<u8>, (i64, Option<u8>)>, String> {
+fn revoked_entries(list: &Tlv<'_>) -> Result<RevokedIndex, String> {
     // An entry takes some 35–45 bytes (serial, UTCTime, often a reasonCode): the table is
     // sized once instead of growing a dozen times.
-    let mut revoked: FastMap<Vec<u8>, (i64, Option<u8>)> = FastMap::default();
+    let mut revoked = RevokedIndex::default();
     revoked.reserve(list.content.len() / 48);
     for entry in list.children() {
         let entry = entry
