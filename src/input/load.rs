@@ -39,8 +39,8 @@ impl Default for Load {
 /// Bytes from a document's start that [`Item::prefetch`] asks the kernel to read ahead: all of
 /// a typical signed document (national ones run to a few hundred KB), and a bounded share of
 /// a large one, whose map is read ahead sequentially as it is hashed anyway. With the
-/// enumerator at most [`crate::engine::QUEUE`] batches ahead, what is asked for at once stays
-/// within some 128 MiB.
+/// engine's enumerator at most 128 documents ahead (8 batches of 16), what is asked for at once
+/// stays within some 128 MiB.
 const PREFETCH: u64 = 1 << 20;
 
 impl Item {
