@@ -223,6 +223,36 @@ fn dss_stream_listed_many_times_is_decoded_once() {
     assert_eq!(verify(&bytes).signatures.len(), 1);
 }
 
+/// 99,000 distinct DSS OCSP streams of a few bytes each (a DSS array holds at most
+/// `MAX_FIELDS`, 100,000): each stream not seen before is found again by part and object in
+/// one probe when it is remembered for the documents after (regression: the list of such
+/// streams was scanned once per decoded stream, some 5·10⁹ steps here).
+#[test]
+fn many_distinct_dss_streams_are_remembered_in_linear_time() {
+    const N: u32 = 99_000;
+    let refs: String = (0..N).map(|i| format!("{} 0 R ", 10 + i)).collect();
+    let mut w = signed(&format!("/DSS << /OCSPs [{refs}] >>"));
+    for i in 0..N {
+        w.stream(
+            10 + i,
+            "/Filter /FlateDecode",
+            &deflate(&i.to_be_bytes(), 8),
+        );
+    }
+    w.table_all("");
+    let bytes = w.sealed();
+    let verifier = Verifier::builder()
+        .validation_time(ValidationTime::parse_rfc3339("2026-07-01T00:00:00Z").unwrap())
+        .build()
+        .unwrap();
+    let report = timed(Duration::from_secs(30), || {
+        verifier.verify("dss.pdf", &bytes)
+    });
+    assert_eq!(report.signatures.len(), 1);
+    let memo = verifier.cache_stats().dss_objects;
+    assert_eq!(memo.misses, u64::from(N), "every stream was new: {memo:?}");
+}
+
 /// Five distinct DSS streams of 60 MiB each: within the per-stream budget, but together past
 /// `MAX_DSS_DECODED` (256 MiB), so the fifth is refused with what was left.
 #[test]

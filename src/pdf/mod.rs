@@ -346,7 +346,7 @@ pub fn dss_data_with<'a>(data: &'a [u8], dss: &Dss, allowance: &Allowance<'_>) -
 }
 
 /// Which DSS array a stream is listed in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DssPart {
     /// `/Certs`.
     Certs,

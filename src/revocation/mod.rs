@@ -529,6 +529,9 @@ pub struct Sources<'a> {
     pub unreadable_crls: usize,
     /// OCSP responses: (SHA-256, DER).
     pub ocsps: Vec<(Fingerprint, &'a [u8])>,
+    /// The fingerprints of the CRLs and responses added through the methods, so that adding
+    /// is one probe: a DSS may list up to 100,000 of them.
+    added: crate::cache::FastSet<Fingerprint>,
 }
 
 impl<'a> Sources<'a> {
@@ -539,8 +542,16 @@ impl<'a> Sources<'a> {
 
     /// Adds a CRL already parsed.
     pub fn add_parsed(&mut self, crl: Arc<Crl>) {
-        if !self.crls.iter().any(|x| x.sha256 == crl.sha256) {
+        if self.added.insert(crl.sha256) {
             self.crls.push(crl)
+        }
+    }
+
+    /// Adds CRLs as they are, even one already here (the run's own, given with `--crl`).
+    pub fn extend_crls<'c>(&mut self, crls: impl IntoIterator<Item = &'c Arc<Crl>>) {
+        for c in crls {
+            self.added.insert(c.sha256);
+            self.crls.push(Arc::clone(c));
         }
     }
 
@@ -550,11 +561,7 @@ impl<'a> Sources<'a> {
             .crls
             .get_or_compute(fp, || Crl::parse(der).ok().map(Arc::new))
         {
-            Some(c) => {
-                if !self.crls.iter().any(|x| x.sha256 == c.sha256) {
-                    self.crls.push(c)
-                }
-            }
+            Some(c) => self.add_parsed(c),
             None => self.unreadable_crls += 1,
         }
     }
@@ -562,7 +569,7 @@ impl<'a> Sources<'a> {
     /// Adds an OCSP response by its DER.
     pub fn add_ocsp(&mut self, der: &'a [u8]) {
         let fp = fingerprint(der);
-        if !self.ocsps.iter().any(|(f, _)| *f == fp) {
+        if self.added.insert(fp) {
             self.ocsps.push((fp, der));
         }
     }

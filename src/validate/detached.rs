@@ -23,7 +23,7 @@ pub(super) fn verify(
     caches: &Caches,
 ) -> DocumentReport {
     let mut sources = Sources::default();
-    sources.crls.extend(ctx.crls.iter().cloned());
+    sources.extend_crls(&ctx.crls);
     for o in &ctx.ocsps {
         sources.add_ocsp(o);
     }

@@ -14,7 +14,7 @@ use super::signature::{self, Parsed};
 use super::time::covered_by;
 use super::{Caches, Context, Outcome, Shared};
 use crate::asn1::hex;
-use crate::cache::BytesKey;
+use crate::cache::{BytesKey, FastMap};
 use crate::digest::{self, RangeCheck, Request};
 use crate::forensics::{self, ChangeFinding, Modifications, RevisionDiff};
 use crate::memory::Allowance;
@@ -167,7 +167,7 @@ fn base_sources<'a>(
     for (der, object) in dss.crls.iter().zip(&dss.crl_objects) {
         let fp = crate::pki::cert::fingerprint(der);
         sources.add_crl_known(fp, der, &caches.revocation);
-        if let Some((.., key, filters, raw)) = known.missed(pdf::DssPart::Crls, *object) {
+        if let Some((key, filters, raw)) = known.missed(pdf::DssPart::Crls, *object) {
             let stream = KnownStream {
                 filters: filters.clone(),
                 raw: (*raw).into(),
@@ -180,7 +180,7 @@ fn base_sources<'a>(
     for crl in &known.spared {
         sources.add_parsed(Arc::clone(crl));
     }
-    sources.crls.extend(ctx.crls.iter().cloned());
+    sources.extend_crls(&ctx.crls);
     for o in &dss.ocsps {
         sources.add_ocsp(o);
     }
@@ -200,10 +200,14 @@ fn base_sources<'a>(
 struct KnownStreams<'d> {
     /// CRLs of streams seen before, taken from the caches.
     spared: Vec<Arc<Crl>>,
-    /// Streams not seen before: their part, objects, keys, filters and raw bytes, remembered
-    /// once decoded.
-    missed: Vec<(pdf::DssPart, ObjectId, BytesKey, String, &'d [u8])>,
+    /// Streams not seen before, by part and object: their keys, filters and raw bytes,
+    /// remembered once decoded. A map: a DSS may list any number of streams, and each decoded
+    /// one is looked up here once.
+    missed: FastMap<(pdf::DssPart, ObjectId), Missed<'d>>,
 }
+
+/// A stream not seen before: its memo key, filters and stored bytes.
+type Missed<'d> = (BytesKey, String, &'d [u8]);
 
 impl<'d> KnownStreams<'d> {
     /// What to do with stream `s` of `part`: a CRL stream seen before is held (its CRL kept
@@ -244,17 +248,13 @@ impl<'d> KnownStreams<'d> {
                 return pdf::Spare::Decoded(decoded.to_vec());
             }
         }
-        self.missed.push((part, s.object, key, filters, raw));
+        self.missed.insert((part, s.object), (key, filters, raw));
         pdf::Spare::Decode
     }
 
     /// The stream of `part` not seen before whose object is `object`.
-    fn missed(
-        &self,
-        part: pdf::DssPart,
-        object: ObjectId,
-    ) -> Option<&(pdf::DssPart, ObjectId, BytesKey, String, &'d [u8])> {
-        self.missed.iter().find(|m| m.0 == part && m.1 == object)
+    fn missed(&self, part: pdf::DssPart, object: ObjectId) -> Option<&Missed<'d>> {
+        self.missed.get(&(part, object))
     }
 
     /// Remembers the certificate and OCSP streams decoded for this document, for the
@@ -266,7 +266,7 @@ impl<'d> KnownStreams<'d> {
         ];
         for (part, decoded, objects) in parts {
             for (bytes, object) in decoded.iter().zip(objects) {
-                if let Some((.., key, filters, raw)) = self.missed(part, *object) {
+                if let Some((key, filters, raw)) = self.missed(part, *object) {
                     let known = KnownBytes {
                         filters: filters.clone(),
                         raw: (*raw).into(),
