@@ -11,8 +11,8 @@
 mod common;
 
 use common::online::{
-    corpus, disagreements, free_port, read_report, sigaudit, temp, verify, verify_command,
-    StaticServer, AT,
+    corpus, disagreements, free_port, generator_server, read_report, sigaudit, temp, verify,
+    verify_command, StaticServer, AT,
 };
 
 use std::collections::BTreeMap;
@@ -26,7 +26,6 @@ use std::time::{Duration, Instant};
 
 use sigaudit::internals::fetch::{AllowRule, FetchConfig, FetchError, Fetcher, Kind};
 use sigaudit::internals::store::{Flight, Store, StoreKey};
-use sigaudit_corpus::serve;
 
 /// The paths the static server was asked for, in order (`"GET /crls/x.crl HTTP/1.1"`).
 fn static_paths(log: &Path) -> Vec<String> {
@@ -160,28 +159,6 @@ fn warm_fetches_each_url_once_and_answers_verify_with_the_server_down() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// The generator's server on `port` in a thread of this test, answering after `latency`,
-/// serving for `seconds`.
-fn generator_server(dir: &Path, port: u16, latency: Duration, log: &Path, seconds: u64) {
-    let options = serve::Options {
-        dir: dir.to_path_buf(),
-        listen: format!("127.0.0.1:{port}"),
-        latency,
-        fail_percent: 0,
-        fault: None,
-        log: Some(log.to_path_buf()),
-        duration: Duration::from_secs(seconds),
-    };
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = serve::run(options, |_| {
-            let _ = tx.send(());
-        });
-    });
-    rx.recv_timeout(Duration::from_secs(20))
-        .expect("the generator's server starts");
-}
-
 /// (b) Shards at once on one cold cache directory, against a server that answers slowly: each
 /// URL is requested once in all, not once per process, and every process gives the same
 /// verdicts (the manifest's).
@@ -192,7 +169,7 @@ fn shards_on_one_cache_request_each_url_once_between_them() {
     let port = free_port();
     let manifest = corpus(&dir, 40, 22, port);
     let log = dir.join("serve.log");
-    generator_server(&dir, port, Duration::from_millis(400), &log, 170);
+    generator_server(&dir, port, Duration::from_millis(400), None, &log, 170);
     let cache = dir.join("cache");
     let started = Instant::now();
     let children: Vec<Child> = (0..SHARDS)

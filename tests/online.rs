@@ -7,8 +7,8 @@
 mod common;
 
 use common::online::{
-    corpus, disagreements, free_port, read_report, sigaudit, temp, verify, StaticServer, Verdicts,
-    AT,
+    corpus, disagreements, free_port, generator_server, read_report, sigaudit, temp, verify,
+    StaticServer, Verdicts, AT,
 };
 
 use std::collections::BTreeMap;
@@ -16,7 +16,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use sigaudit_corpus::serve::{self, Fault};
+use sigaudit_corpus::serve::Fault;
 
 /// Requests the static server logged so far.
 fn static_requests(log: &Path) -> usize {
@@ -25,27 +25,6 @@ fn static_requests(log: &Path) -> usize {
         .lines()
         .filter(|l| l.contains("\"GET ") || l.contains("\"POST "))
         .count()
-}
-
-/// The generator's server on `port` in a thread of this test, serving for `seconds`.
-fn generator_server(dir: &Path, port: u16, fault: Option<Fault>, log: &Path, seconds: u64) {
-    let options = serve::Options {
-        dir: dir.to_path_buf(),
-        listen: format!("127.0.0.1:{port}"),
-        latency: Duration::ZERO,
-        fail_percent: 0,
-        fault,
-        log: Some(log.to_path_buf()),
-        duration: Duration::from_secs(seconds),
-    };
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = serve::run(options, |_| {
-            let _ = tx.send(());
-        });
-    });
-    rx.recv_timeout(Duration::from_secs(20))
-        .expect("the generator's server starts");
 }
 
 /// Valid documents (by the manifest) that were called TOTAL_FAILED: a failed fetch must never
@@ -133,7 +112,7 @@ fn the_evidence_rerun_offline_equals_the_online_run() {
     let port = free_port();
     let manifest = corpus(&dir, 40, 12, port);
     let log = dir.join("serve.log");
-    generator_server(&dir, port, None, &log, 120);
+    generator_server(&dir, port, Duration::ZERO, None, &log, 120);
     let ev = dir.join("evidence");
     let (online, _) = verify(
         &dir,
@@ -203,7 +182,7 @@ fn every_server_fault_gives_the_right_verdict() {
         let port = free_port();
         let manifest = corpus(&dir, 24, 13, port);
         let log = dir.join("serve.log");
-        generator_server(&dir, port, Some(fault), &log, 120);
+        generator_server(&dir, port, Duration::ZERO, Some(fault), &log, 120);
         let mut args = vec!["--online", "--fetch-allow", "127.0.0.1"];
         args.extend_from_slice(extra);
         let (got, stderr) = verify(&dir, "r.jsonl", &args);
@@ -254,7 +233,7 @@ fn loopback_urls_are_refused_without_fetch_allow() {
     let port = free_port();
     let manifest = corpus(&dir, 12, 14, port);
     let log = dir.join("serve.log");
-    generator_server(&dir, port, None, &log, 60);
+    generator_server(&dir, port, Duration::ZERO, None, &log, 60);
     let (got, stderr) = verify(&dir, "r.jsonl", &["--online"]);
     assert_eq!(
         std::fs::read_to_string(&log).unwrap_or_default(),
@@ -276,7 +255,7 @@ fn two_processes_share_one_cache_directory() {
     let port = free_port();
     let manifest = corpus(&dir, 40, 15, port);
     let log = dir.join("serve.log");
-    generator_server(&dir, port, None, &log, 120);
+    generator_server(&dir, port, Duration::ZERO, None, &log, 120);
     let cache = dir.join("cache");
     let run = |report: &str| {
         let docs = dir.join("docs");

@@ -9,6 +9,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use sigaudit_corpus::cases::Profile;
+use sigaudit_corpus::serve::{self, Fault};
 use sigaudit_corpus::{generate_with, Chain, Config, Modes, Revocation};
 
 /// Verdicts of one run: document → (status, per signature (indication, sub-indication)).
@@ -23,6 +24,36 @@ pub fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port()
+}
+
+/// The generator's server on `port` in a thread of the calling test, answering after
+/// `latency`, with `fault` injected, logging to `log`, serving for `seconds` (then it stops
+/// by itself). Returns once it listens.
+pub fn generator_server(
+    dir: &Path,
+    port: u16,
+    latency: Duration,
+    fault: Option<Fault>,
+    log: &Path,
+    seconds: u64,
+) {
+    let options = serve::Options {
+        dir: dir.to_path_buf(),
+        listen: format!("127.0.0.1:{port}"),
+        latency,
+        fail_percent: 0,
+        fault,
+        log: Some(log.to_path_buf()),
+        duration: Duration::from_secs(seconds),
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = serve::run(options, |_| {
+            let _ = tx.send(());
+        });
+    });
+    rx.recv_timeout(Duration::from_secs(20))
+        .expect("the generator's server starts");
 }
 
 /// A generated leaf/none national corpus whose URLs point at `127.0.0.1:port`; the
