@@ -107,6 +107,13 @@ fn merge(reports: &[&Path], extra: &[&str], out: &Path) -> Output {
     run(&args, None)
 }
 
+/// `sigaudit merge` of `reports` into `out`, asserted to succeed.
+fn merge_ok(reports: &[&Path], extra: &[&str], out: &Path) {
+    let o = merge(reports, extra, out);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{extra:?}: {err}");
+}
+
 fn refused(out: &Output, says: &str) {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "exit code; stderr: {err}");
@@ -139,13 +146,7 @@ fn three_shards_of_a_300_document_tar_merge_into_the_single_run() {
 
     // Input order: the single --ordered run, line for line.
     let merged = tmp.path().join("merged.jsonl");
-    let out = merge(&refs, &["--ordered"], &merged);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    merge_ok(&refs, &["--ordered"], &merged);
     let want = lines_without_time(&single);
     assert_eq!(want.len(), 300);
     assert_eq!(lines_without_time(&merged), want);
@@ -156,8 +157,7 @@ fn three_shards_of_a_300_document_tar_merge_into_the_single_run() {
     sorted.sort_by_key(|l| key(l));
     for extra in [&[][..], &["--sort-memory", "16K"][..]] {
         let by_name = tmp.path().join("by-name.jsonl");
-        let out = merge(&refs, extra, &by_name);
-        assert_eq!(out.status.code(), Some(0), "{extra:?}");
+        merge_ok(&refs, extra, &by_name);
         assert_eq!(lines_without_time(&by_name), sorted, "{extra:?}");
     }
 
@@ -310,13 +310,7 @@ fn a_killed_shard_is_refused_until_resumed() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("written by another run"));
     let out = run(&args, None);
     assert!(out.status.code().is_some_and(|c| c <= 1));
-    let out = merge(&refs, &["--ordered"], &merged);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    merge_ok(&refs, &["--ordered"], &merged);
     assert_eq!(lines_without_time(&merged), lines_without_time(&whole));
 }
 
@@ -516,13 +510,7 @@ fn dossiers_stay_whole_across_shards() {
     }
     let refs: Vec<&Path> = shards.iter().map(PathBuf::as_path).collect();
     let merged = tmp.path().join("merged.jsonl");
-    let out = merge(&refs, &["--ordered"], &merged);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    merge_ok(&refs, &["--ordered"], &merged);
     let want = lines_without_time(&single);
     assert_eq!(want.len(), 24);
     assert!(
