@@ -153,6 +153,31 @@ fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
         .map(|i| args[i + 1].as_str())
 }
 
+/// A pod's shell running `script` as the Kubernetes manifests run it: `bin` first on the PATH,
+/// the deployment's variables set, and the Indexed Job's completion index when it has one.
+fn pod_shell(
+    script: &str,
+    bin: &Path,
+    shards: u64,
+    at: &str,
+    shared: &Path,
+    cpus: u32,
+    index: Option<u64>,
+) -> Command {
+    let mut cmd = Command::new("/bin/sh");
+    cmd.arg("-c")
+        .arg(script)
+        .env("PATH", path_with(bin))
+        .env("SIGAUDIT_SHARDS", shards.to_string())
+        .env("SIGAUDIT_AT", at)
+        .env("SHARED", shared)
+        .env("CPUS", cpus.to_string());
+    if let Some(i) = index {
+        cmd.env("JOB_COMPLETION_INDEX", i.to_string());
+    }
+    cmd
+}
+
 fn path_with(bin: &Path) -> String {
     format!(
         "{}:{}",
@@ -280,20 +305,12 @@ fn the_kubernetes_manifests_agree_and_their_commands_shard_right() {
     std::fs::create_dir_all(root.join("reports")).unwrap();
     std::fs::create_dir_all(&log).unwrap();
     let run = |script: &str, index: Option<u64>, exit: u8| {
-        let mut cmd = Command::new("/bin/sh");
-        cmd.arg("-c")
-            .arg(script)
-            .env("PATH", path_with(&bin))
-            .env("SIGAUDIT_SHARDS", n.to_string())
-            .env("SIGAUDIT_AT", &at)
-            .env("SHARED", &root)
-            .env("CPUS", "4")
+        pod_shell(script, &bin, n, &at, &root, 4, index)
             .env("STUB_LOG", &log)
-            .env("STUB_EXIT", exit.to_string());
-        if let Some(i) = index {
-            cmd.env("JOB_COMPLETION_INDEX", i.to_string());
-        }
-        cmd.output().unwrap().status
+            .env("STUB_EXIT", exit.to_string())
+            .output()
+            .unwrap()
+            .status
     };
     for i in 0..n {
         // Documents that did not pass (exit 1) are no failure of the pod.
@@ -495,18 +512,9 @@ fn the_kubernetes_scripts_with_the_real_binary_give_the_single_run_report() {
     std::fs::create_dir_all(&bin).unwrap();
     std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_sigaudit"), bin.join("sigaudit")).unwrap();
     let run = |script: &str, index: Option<u64>| {
-        let mut cmd = Command::new("/bin/sh");
-        cmd.arg("-c")
-            .arg(script)
-            .env("PATH", path_with(&bin))
-            .env("SIGAUDIT_SHARDS", n.to_string())
-            .env("SIGAUDIT_AT", &at)
-            .env("SHARED", &shared)
-            .env("CPUS", "1");
-        if let Some(i) = index {
-            cmd.env("JOB_COMPLETION_INDEX", i.to_string());
-        }
-        let out = cmd.output().unwrap();
+        let out = pod_shell(script, &bin, n, &at, &shared, 1, index)
+            .output()
+            .unwrap();
         assert!(
             out.status.success(),
             "index {index:?}: {}\n{}",
