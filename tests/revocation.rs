@@ -62,6 +62,36 @@ fn crl_parse_agrees_with_x509_parser() {
     assert!(reasons > 0, "some entries carry a reasonCode");
 }
 
+/// An entry whose reasonCode does not read (here an INTEGER where the ENUMERATED belongs) is
+/// still a revocation: the serial stays indexed, without a reason, as x509-parser read it.
+#[test]
+fn an_unreadable_reason_code_keeps_the_revocation() {
+    let mut der = std::fs::read(sample().join("pki/crls/ca-personal.crl")).unwrap();
+    let reason = [0x06, 0x03, 0x55, 0x1d, 0x15, 0x04, 0x03, 0x0a, 0x01];
+    let at = der
+        .windows(reason.len())
+        .position(|w| w == reason)
+        .expect("an entry with a reasonCode");
+    let whole = Crl::parse(&der).unwrap();
+    der[at + 7] = 0x02; // ENUMERATED → INTEGER
+    let damaged = Crl::parse(&der).expect("still read");
+    assert_eq!(damaged.revoked.len(), whole.revoked.len());
+    let changed: Vec<_> = whole
+        .revoked
+        .iter()
+        .filter(|(serial, v)| damaged.revoked.get(*serial) != Some(v))
+        .collect();
+    assert_eq!(changed.len(), 1, "only the damaged entry differs");
+    let (serial, (date, reason)) = changed[0];
+    assert!(reason.is_some());
+    assert_eq!(damaged.revoked[serial], (*date, None));
+    let (_, oracle) = x509_parser::prelude::parse_x509_crl(&der).expect("x509-parser reads it");
+    assert_eq!(
+        oracle.iter_revoked_certificates().count(),
+        whole.revoked.len()
+    );
+}
+
 #[test]
 fn every_crl_entry_is_indexed_and_found() {
     let der = std::fs::read(sample().join("pki/crls/ca-personal.crl")).unwrap();

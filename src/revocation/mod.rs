@@ -94,10 +94,8 @@ impl Crl {
                 .map_err(|e| bad(format!("{what}: {e}")))
         };
         let mut first = next("signature")?;
+        // Version (v2 when present, RFC 5280 5.1.2.1): its value decides nothing read here.
         if first.is(tag::INTEGER) {
-            if first.small_uint().ok() != Some(1) {
-                return Err(bad("version is not v2".into()));
-            }
             first = next("signature")?;
         }
         first
@@ -181,10 +179,7 @@ fn revoked_entries(list: &Tlv<'_>) -> Result<RevokedIndex, String> {
             .map_err(|e| format!("revocationDate: {e}"))?;
         let reason = match c.next() {
             None => None,
-            Some(exts) => {
-                let exts = exts.map_err(|e| e.to_string())?;
-                reason_code(&exts)?
-            }
+            Some(exts) => reason_code(&exts.map_err(|e| e.to_string())?),
         };
         if c.next().is_some() {
             return Err("revoked certificate with extra elements".into());
@@ -198,17 +193,12 @@ fn revoked_entries(list: &Tlv<'_>) -> Result<RevokedIndex, String> {
 }
 
 /// The `CRLReason` of an entry's extensions (RFC 5280, 5.3.1: id-ce-cRLReasons, ENUMERATED).
-fn reason_code(exts: &Tlv<'_>) -> Result<Option<u8>, String> {
-    match extension_value(exts, &REASON_CODE)? {
-        Some(v) => {
-            let t = Tlv::parse_whole(v).map_err(|e| format!("reasonCode: {e}"))?;
-            if !t.is(tag::ENUMERATED) || t.content.len() != 1 {
-                return Err("reasonCode is not a one-octet ENUMERATED".into());
-            }
-            Ok(Some(t.content[0]))
-        }
-        None => Ok(None),
-    }
+/// Extensions or a reason that do not read give no reason: the entry — the revocation itself —
+/// stands (x509-parser, read before, kept such entries too).
+fn reason_code(exts: &Tlv<'_>) -> Option<u8> {
+    let v = extension_value(exts, &REASON_CODE).ok()??;
+    let t = Tlv::parse_whole(v).ok()?;
+    (t.is(tag::ENUMERATED) && t.content.len() == 1).then(|| t.content[0])
 }
 
 /// The value of extension `oid` in the CRL's `[0] EXPLICIT Extensions`.
